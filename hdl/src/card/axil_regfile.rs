@@ -1,0 +1,355 @@
+//! AXI4-Lite register file implementing [`crate::spec::regmap`].
+//!
+//! Protocol: a write is accepted in the cycle where both AW and W are valid and no
+//! write response is pending (AWREADY = WREADY = that condition); the response (B) is
+//! registered and held until BREADY. A read is accepted when ARVALID is high and no
+//! read data is pending; R is registered and held until RREADY. So each channel has at
+//! most one transaction outstanding, one per two cycles at full rate.
+//!
+//! Every offset comes from the regmap constants; the block stores them as rust-hdl
+//! `Constant`s (Verilog `localparam`s), never as literals.
+
+use crate::spec::bus::{resp, AXIL_ADDR_BITS, AXIL_DATA_BITS, AXIL_STRB_BITS};
+use crate::spec::regmap::{self, capabilities, control, status};
+use rust_hdl::prelude::*;
+
+type Word = Bits<AXIL_DATA_BITS>;
+type Addr = Bits<AXIL_ADDR_BITS>;
+
+fn word(v: u32) -> Constant<Word> {
+    Constant::new((v as u64).into())
+}
+fn addr(r: &regmap::Register) -> Constant<Addr> {
+    Constant::new((r.offset as u64).into())
+}
+
+#[derive(LogicBlock)]
+pub struct AxilRegFile {
+    pub clock: Signal<In, Clock>,
+    /// Synchronous, active-high reset.
+    pub reset: Signal<In, Bit>,
+    pub awaddr: Signal<In, Addr>,
+    pub awvalid: Signal<In, Bit>,
+    pub awready: Signal<Out, Bit>,
+    pub wdata: Signal<In, Word>,
+    pub wstrb: Signal<In, Bits<AXIL_STRB_BITS>>,
+    pub wvalid: Signal<In, Bit>,
+    pub wready: Signal<Out, Bit>,
+    pub bresp: Signal<Out, Bits<2>>,
+    pub bvalid: Signal<Out, Bit>,
+    pub bready: Signal<In, Bit>,
+    pub araddr: Signal<In, Addr>,
+    pub arvalid: Signal<In, Bit>,
+    pub arready: Signal<Out, Bit>,
+    pub rdata: Signal<Out, Word>,
+    pub rresp: Signal<Out, Bits<2>>,
+    pub rvalid: Signal<Out, Bit>,
+    pub rready: Signal<In, Bit>,
+    /// One pulse per beat accepted on the data port.
+    pub data_beat: Signal<In, Bit>,
+
+    // Offsets, from the regmap.
+    at_magic: Constant<Addr>,
+    at_version: Constant<Addr>,
+    at_hash_lo: Constant<Addr>,
+    at_hash_hi: Constant<Addr>,
+    at_scratch: Constant<Addr>,
+    at_capabilities: Constant<Addr>,
+    at_cycles_lo: Constant<Addr>,
+    at_cycles_hi: Constant<Addr>,
+    at_status: Constant<Addr>,
+    at_control: Constant<Addr>,
+    at_bus_error_addr: Constant<Addr>,
+    at_data_beats: Constant<Addr>,
+    // Fixed values.
+    magic: Constant<Word>,
+    version: Constant<Word>,
+    hash_lo: Constant<Word>,
+    hash_hi: Constant<Word>,
+    caps: Constant<Word>,
+    status_ready: Constant<Word>,
+    status_bus_error: Constant<Word>,
+    control_clear_errors: Constant<Word>,
+    control_clear_data_beats: Constant<Word>,
+    resp_okay: Constant<Bits<2>>,
+    resp_slverr: Constant<Bits<2>>,
+    resp_decerr: Constant<Bits<2>>,
+
+    // State.
+    scratch: DFF<Word>,
+    cycles: DFF<Bits<64>>,
+    cycles_hi_latch: DFF<Word>,
+    bus_error: DFF<Bit>,
+    bus_error_addr: DFF<Addr>,
+    data_beats: DFF<Word>,
+    b_valid: DFF<Bit>,
+    b_resp: DFF<Bits<2>>,
+    r_valid: DFF<Bit>,
+    r_data: DFF<Word>,
+    r_resp: DFF<Bits<2>>,
+
+    // Combinational.
+    write_fire: Signal<Local, Bit>,
+    read_fire: Signal<Local, Bit>,
+    mask0: Signal<Local, Word>,
+    mask1: Signal<Local, Word>,
+    mask2: Signal<Local, Word>,
+    mask3: Signal<Local, Word>,
+    write_mask: Signal<Local, Word>,
+    written: Signal<Local, Word>,
+    write_is_read_only: Signal<Local, Bit>,
+    write_refused: Signal<Local, Bit>,
+    read_value: Signal<Local, Word>,
+    read_refused: Signal<Local, Bit>,
+    status_value: Signal<Local, Word>,
+}
+
+impl AxilRegFile {
+    /// `design_hash` is reported in DESIGN_HASH_HI:LO.
+    pub fn new(design_hash: u64) -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            awaddr: Default::default(),
+            awvalid: Default::default(),
+            awready: Default::default(),
+            wdata: Default::default(),
+            wstrb: Default::default(),
+            wvalid: Default::default(),
+            wready: Default::default(),
+            bresp: Default::default(),
+            bvalid: Default::default(),
+            bready: Default::default(),
+            araddr: Default::default(),
+            arvalid: Default::default(),
+            arready: Default::default(),
+            rdata: Default::default(),
+            rresp: Default::default(),
+            rvalid: Default::default(),
+            rready: Default::default(),
+            data_beat: Default::default(),
+            at_magic: addr(&regmap::MAGIC),
+            at_version: addr(&regmap::VERSION),
+            at_hash_lo: addr(&regmap::DESIGN_HASH_LO),
+            at_hash_hi: addr(&regmap::DESIGN_HASH_HI),
+            at_scratch: addr(&regmap::SCRATCH),
+            at_capabilities: addr(&regmap::CAPABILITIES),
+            at_cycles_lo: addr(&regmap::CYCLES_LO),
+            at_cycles_hi: addr(&regmap::CYCLES_HI),
+            at_status: addr(&regmap::STATUS),
+            at_control: addr(&regmap::CONTROL),
+            at_bus_error_addr: addr(&regmap::BUS_ERROR_ADDR),
+            at_data_beats: addr(&regmap::DATA_BEATS),
+            magic: word(regmap::MAGIC.reset),
+            version: word(regmap::VERSION.reset),
+            hash_lo: word(design_hash as u32),
+            hash_hi: word((design_hash >> 32) as u32),
+            caps: word(regmap::CAPABILITIES.reset & capabilities::DATA_LOOPBACK),
+            status_ready: word(status::READY),
+            status_bus_error: word(status::BUS_ERROR),
+            control_clear_errors: word(control::CLEAR_ERRORS),
+            control_clear_data_beats: word(control::CLEAR_DATA_BEATS),
+            resp_okay: Constant::new((resp::OKAY as u64).into()),
+            resp_slverr: Constant::new((resp::SLVERR as u64).into()),
+            resp_decerr: Constant::new((resp::DECERR as u64).into()),
+            scratch: Default::default(),
+            cycles: Default::default(),
+            cycles_hi_latch: Default::default(),
+            bus_error: Default::default(),
+            bus_error_addr: Default::default(),
+            data_beats: Default::default(),
+            b_valid: Default::default(),
+            b_resp: Default::default(),
+            r_valid: Default::default(),
+            r_data: Default::default(),
+            r_resp: Default::default(),
+            write_fire: Default::default(),
+            read_fire: Default::default(),
+            mask0: Default::default(),
+            mask1: Default::default(),
+            mask2: Default::default(),
+            mask3: Default::default(),
+            write_mask: Default::default(),
+            written: Default::default(),
+            write_is_read_only: Default::default(),
+            write_refused: Default::default(),
+            read_value: Default::default(),
+            read_refused: Default::default(),
+            status_value: Default::default(),
+        }
+    }
+}
+
+impl Logic for AxilRegFile {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.scratch.clock.next = self.clock.val();
+        self.cycles.clock.next = self.clock.val();
+        self.cycles_hi_latch.clock.next = self.clock.val();
+        self.bus_error.clock.next = self.clock.val();
+        self.bus_error_addr.clock.next = self.clock.val();
+        self.data_beats.clock.next = self.clock.val();
+        self.b_valid.clock.next = self.clock.val();
+        self.b_resp.clock.next = self.clock.val();
+        self.r_valid.clock.next = self.clock.val();
+        self.r_data.clock.next = self.clock.val();
+        self.r_resp.clock.next = self.clock.val();
+        // Registers hold by default.
+        self.scratch.d.next = self.scratch.q.val();
+        self.cycles.d.next = self.cycles.q.val() + bits::<64>(1);
+        self.cycles_hi_latch.d.next = self.cycles_hi_latch.q.val();
+        self.bus_error.d.next = self.bus_error.q.val();
+        self.bus_error_addr.d.next = self.bus_error_addr.q.val();
+        self.data_beats.d.next = self.data_beats.q.val();
+        if self.data_beat.val() {
+            self.data_beats.d.next = self.data_beats.q.val() + bits::<32>(1);
+        }
+        self.b_valid.d.next = self.b_valid.q.val();
+        self.b_resp.d.next = self.b_resp.q.val();
+        self.r_valid.d.next = self.r_valid.q.val();
+        self.r_data.d.next = self.r_data.q.val();
+        self.r_resp.d.next = self.r_resp.q.val();
+
+        // Handshakes.
+        self.write_fire.next = (self.awvalid.val() & self.wvalid.val()) & (!self.b_valid.q.val());
+        self.read_fire.next = self.arvalid.val() & (!self.r_valid.q.val());
+        self.awready.next = self.write_fire.val();
+        self.wready.next = self.write_fire.val();
+        self.arready.next = self.read_fire.val();
+        self.bvalid.next = self.b_valid.q.val();
+        self.bresp.next = self.b_resp.q.val();
+        self.rvalid.next = self.r_valid.q.val();
+        self.rdata.next = self.r_data.q.val();
+        self.rresp.next = self.r_resp.q.val();
+        if self.b_valid.q.val() & self.bready.val() {
+            self.b_valid.d.next = false;
+        }
+        if self.r_valid.q.val() & self.rready.val() {
+            self.r_valid.d.next = false;
+        }
+
+        // Byte-strobe mask and the merged write value.
+        self.mask0.next = bits::<32>(0);
+        self.mask1.next = bits::<32>(0);
+        self.mask2.next = bits::<32>(0);
+        self.mask3.next = bits::<32>(0);
+        if self.wstrb.val().get_bit(0) {
+            self.mask0.next = bits::<32>(0xFF);
+        }
+        if self.wstrb.val().get_bit(1) {
+            self.mask1.next = bits::<32>(0xFF00);
+        }
+        if self.wstrb.val().get_bit(2) {
+            self.mask2.next = bits::<32>(0xFF0000);
+        }
+        if self.wstrb.val().get_bit(3) {
+            self.mask3.next = bits::<32>(0xFF00_0000_u64);
+        }
+        self.write_mask.next =
+            ((self.mask0.val() | self.mask1.val()) | self.mask2.val()) | self.mask3.val();
+        self.written.next = self.wdata.val() & self.write_mask.val();
+
+        // STATUS.
+        self.status_value.next = self.status_ready.val();
+        if self.bus_error.q.val() {
+            self.status_value.next = self.status_ready.val() | self.status_bus_error.val();
+        }
+
+        // Read decode.
+        self.read_refused.next = false;
+        self.read_value.next = bits::<32>(0);
+        if self.araddr.val() == self.at_magic.val() {
+            self.read_value.next = self.magic.val();
+        } else if self.araddr.val() == self.at_version.val() {
+            self.read_value.next = self.version.val();
+        } else if self.araddr.val() == self.at_hash_lo.val() {
+            self.read_value.next = self.hash_lo.val();
+        } else if self.araddr.val() == self.at_hash_hi.val() {
+            self.read_value.next = self.hash_hi.val();
+        } else if self.araddr.val() == self.at_scratch.val() {
+            self.read_value.next = self.scratch.q.val();
+        } else if self.araddr.val() == self.at_capabilities.val() {
+            self.read_value.next = self.caps.val();
+        } else if self.araddr.val() == self.at_cycles_lo.val() {
+            self.read_value.next = self.cycles.q.val().get_bits::<32>(0);
+        } else if self.araddr.val() == self.at_cycles_hi.val() {
+            self.read_value.next = self.cycles_hi_latch.q.val();
+        } else if self.araddr.val() == self.at_status.val() {
+            self.read_value.next = self.status_value.val();
+        } else if self.araddr.val() == self.at_control.val() {
+            self.read_value.next = bits::<32>(0);
+        } else if self.araddr.val() == self.at_bus_error_addr.val() {
+            self.read_value.next = self.bus_error_addr.q.val();
+        } else if self.araddr.val() == self.at_data_beats.val() {
+            self.read_value.next = self.data_beats.q.val();
+        } else {
+            self.read_refused.next = true;
+        }
+        if self.read_fire.val() {
+            self.r_valid.d.next = true;
+            self.r_data.d.next = self.read_value.val();
+            if self.read_refused.val() {
+                self.r_resp.d.next = self.resp_decerr.val();
+                if !self.bus_error.q.val() {
+                    self.bus_error.d.next = true;
+                    self.bus_error_addr.d.next = self.araddr.val();
+                }
+            } else {
+                self.r_resp.d.next = self.resp_okay.val();
+            }
+            if self.araddr.val() == self.at_cycles_lo.val() {
+                self.cycles_hi_latch.d.next = self.cycles.q.val().get_bits::<32>(32);
+            }
+        }
+
+        // Write decode.
+        self.write_is_read_only.next = (((self.awaddr.val() == self.at_magic.val())
+            | (self.awaddr.val() == self.at_version.val()))
+            | ((self.awaddr.val() == self.at_hash_lo.val())
+                | (self.awaddr.val() == self.at_hash_hi.val())))
+            | (((self.awaddr.val() == self.at_capabilities.val())
+                | (self.awaddr.val() == self.at_cycles_lo.val()))
+                | ((self.awaddr.val() == self.at_cycles_hi.val())
+                    | (self.awaddr.val() == self.at_status.val())))
+            | ((self.awaddr.val() == self.at_bus_error_addr.val())
+                | (self.awaddr.val() == self.at_data_beats.val()));
+        self.write_refused.next = false;
+        if self.write_fire.val() {
+            self.b_valid.d.next = true;
+            self.b_resp.d.next = self.resp_okay.val();
+            if self.awaddr.val() == self.at_scratch.val() {
+                self.scratch.d.next =
+                    (self.scratch.q.val() & (!self.write_mask.val())) | self.written.val();
+            } else if self.awaddr.val() == self.at_control.val() {
+                if (self.written.val() & self.control_clear_errors.val()).any() {
+                    self.bus_error.d.next = false;
+                    self.bus_error_addr.d.next = bits::<32>(0);
+                }
+                if (self.written.val() & self.control_clear_data_beats.val()).any() {
+                    self.data_beats.d.next = bits::<32>(0);
+                }
+            } else if self.write_is_read_only.val() {
+                self.b_resp.d.next = self.resp_slverr.val();
+                self.write_refused.next = true;
+            } else {
+                self.b_resp.d.next = self.resp_decerr.val();
+                self.write_refused.next = true;
+            }
+            if self.write_refused.val() & (!self.bus_error.q.val()) {
+                self.bus_error.d.next = true;
+                self.bus_error_addr.d.next = self.awaddr.val();
+            }
+        }
+
+        if self.reset.val() {
+            self.scratch.d.next = bits::<32>(0);
+            self.cycles.d.next = bits::<64>(0);
+            self.cycles_hi_latch.d.next = bits::<32>(0);
+            self.bus_error.d.next = false;
+            self.bus_error_addr.d.next = bits::<32>(0);
+            self.data_beats.d.next = bits::<32>(0);
+            self.b_valid.d.next = false;
+            self.r_valid.d.next = false;
+        }
+    }
+}

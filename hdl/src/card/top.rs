@@ -1,0 +1,114 @@
+//! The card top level: a 32-bit AXI4-Lite register port (`s_axil_*`) and a 512-bit
+//! data port (`s_data_*` host→card, `m_data_*` card→host), clock and synchronous
+//! active-high reset. The shells (AWS F1/F2 CL wrapper, Alveo XDMA) connect to these.
+
+use super::axil_regfile::AxilRegFile;
+use super::data_port::{Beat, DataLoopback};
+use crate::spec::bus::{AXIL_ADDR_BITS, AXIL_DATA_BITS, AXIL_STRB_BITS};
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock)]
+pub struct Card {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub s_axil_awaddr: Signal<In, Bits<AXIL_ADDR_BITS>>,
+    pub s_axil_awvalid: Signal<In, Bit>,
+    pub s_axil_awready: Signal<Out, Bit>,
+    pub s_axil_wdata: Signal<In, Bits<AXIL_DATA_BITS>>,
+    pub s_axil_wstrb: Signal<In, Bits<AXIL_STRB_BITS>>,
+    pub s_axil_wvalid: Signal<In, Bit>,
+    pub s_axil_wready: Signal<Out, Bit>,
+    pub s_axil_bresp: Signal<Out, Bits<2>>,
+    pub s_axil_bvalid: Signal<Out, Bit>,
+    pub s_axil_bready: Signal<In, Bit>,
+    pub s_axil_araddr: Signal<In, Bits<AXIL_ADDR_BITS>>,
+    pub s_axil_arvalid: Signal<In, Bit>,
+    pub s_axil_arready: Signal<Out, Bit>,
+    pub s_axil_rdata: Signal<Out, Bits<AXIL_DATA_BITS>>,
+    pub s_axil_rresp: Signal<Out, Bits<2>>,
+    pub s_axil_rvalid: Signal<Out, Bit>,
+    pub s_axil_rready: Signal<In, Bit>,
+    pub s_data_tdata: Signal<In, Beat>,
+    pub s_data_tlast: Signal<In, Bit>,
+    pub s_data_tvalid: Signal<In, Bit>,
+    pub s_data_tready: Signal<Out, Bit>,
+    pub m_data_tdata: Signal<Out, Beat>,
+    pub m_data_tlast: Signal<Out, Bit>,
+    pub m_data_tvalid: Signal<Out, Bit>,
+    pub m_data_tready: Signal<In, Bit>,
+    regs: AxilRegFile,
+    data: DataLoopback,
+}
+
+impl Card {
+    pub fn new(design_hash: u64) -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            s_axil_awaddr: Default::default(),
+            s_axil_awvalid: Default::default(),
+            s_axil_awready: Default::default(),
+            s_axil_wdata: Default::default(),
+            s_axil_wstrb: Default::default(),
+            s_axil_wvalid: Default::default(),
+            s_axil_wready: Default::default(),
+            s_axil_bresp: Default::default(),
+            s_axil_bvalid: Default::default(),
+            s_axil_bready: Default::default(),
+            s_axil_araddr: Default::default(),
+            s_axil_arvalid: Default::default(),
+            s_axil_arready: Default::default(),
+            s_axil_rdata: Default::default(),
+            s_axil_rresp: Default::default(),
+            s_axil_rvalid: Default::default(),
+            s_axil_rready: Default::default(),
+            s_data_tdata: Default::default(),
+            s_data_tlast: Default::default(),
+            s_data_tvalid: Default::default(),
+            s_data_tready: Default::default(),
+            m_data_tdata: Default::default(),
+            m_data_tlast: Default::default(),
+            m_data_tvalid: Default::default(),
+            m_data_tready: Default::default(),
+            regs: AxilRegFile::new(design_hash),
+            data: DataLoopback::default(),
+        }
+    }
+}
+
+impl Logic for Card {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.regs.clock.next = self.clock.val();
+        self.regs.reset.next = self.reset.val();
+        self.regs.awaddr.next = self.s_axil_awaddr.val();
+        self.regs.awvalid.next = self.s_axil_awvalid.val();
+        self.s_axil_awready.next = self.regs.awready.val();
+        self.regs.wdata.next = self.s_axil_wdata.val();
+        self.regs.wstrb.next = self.s_axil_wstrb.val();
+        self.regs.wvalid.next = self.s_axil_wvalid.val();
+        self.s_axil_wready.next = self.regs.wready.val();
+        self.s_axil_bresp.next = self.regs.bresp.val();
+        self.s_axil_bvalid.next = self.regs.bvalid.val();
+        self.regs.bready.next = self.s_axil_bready.val();
+        self.regs.araddr.next = self.s_axil_araddr.val();
+        self.regs.arvalid.next = self.s_axil_arvalid.val();
+        self.s_axil_arready.next = self.regs.arready.val();
+        self.s_axil_rdata.next = self.regs.rdata.val();
+        self.s_axil_rresp.next = self.regs.rresp.val();
+        self.s_axil_rvalid.next = self.regs.rvalid.val();
+        self.regs.rready.next = self.s_axil_rready.val();
+        self.regs.data_beat.next = self.data.beat.val();
+
+        self.data.clock.next = self.clock.val();
+        self.data.reset.next = self.reset.val();
+        self.data.s_tdata.next = self.s_data_tdata.val();
+        self.data.s_tlast.next = self.s_data_tlast.val();
+        self.data.s_tvalid.next = self.s_data_tvalid.val();
+        self.s_data_tready.next = self.data.s_tready.val();
+        self.m_data_tdata.next = self.data.m_tdata.val();
+        self.m_data_tlast.next = self.data.m_tlast.val();
+        self.m_data_tvalid.next = self.data.m_tvalid.val();
+        self.data.m_tready.next = self.m_data_tready.val();
+    }
+}

@@ -1,0 +1,266 @@
+//! The catalogue of generated designs: every hardware block that is generated to
+//! Verilog, simulated by Verilator and estimated by yosys, with its manifest entry.
+//!
+//! The simulator's build script and the `zkaccel hdl` commands both iterate
+//! [`catalogue`], so a block added here is generated, simulated, linted and estimated
+//! everywhere.
+
+use crate::arith::dsp_tile::{DspTile, TILE_LATENCY};
+use crate::arith::mod_add::{ModAdd, MOD_ADD_LATENCY};
+use crate::arith::mod_sub::{ModSub, MOD_SUB_LATENCY};
+use crate::arith::mont_mul::MontMul;
+use crate::card::top::Card;
+use crate::spec::field::{
+    FieldId, FieldSpec, FQ_PRODUCT_BITS, FQ_WORD_BITS, FR_PRODUCT_BITS, FR_WORD_BITS,
+};
+use rust_hdl::prelude::*;
+use sha2::{Digest, Sha256};
+
+/// What kind of block a design is, so tests and tools know how to drive it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DesignKind {
+    DspTile,
+    ModAdd(FieldId),
+    ModSub(FieldId),
+    MontMul(FieldId),
+    Card,
+}
+
+/// A port of a generated top module.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Port {
+    pub name: String,
+    pub width: usize,
+    pub output: bool,
+}
+
+/// One generated design.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Design {
+    /// File-name-safe block name, e.g. `fq_mont_mul`.
+    pub name: &'static str,
+    pub kind: DesignKind,
+    pub description: String,
+    /// Input-to-output latency in cycles for pipelined datapaths.
+    pub latency: Option<usize>,
+    /// DSP tiles instantiated (the design's intended DSP48E2 count).
+    pub dsp_tiles: usize,
+    pub ports: Vec<Port>,
+    /// Hex SHA-256 of the Verilog (for the card: of the Verilog generated with the hash
+    /// register set to 0, which is the value the card reports).
+    pub hash: String,
+    #[serde(skip)]
+    pub verilog: String,
+}
+
+macro_rules! connect_inputs {
+    ($uut:ident, $($port:ident),+) => { $($uut.$port.connect();)+ };
+}
+
+fn verilog_of<B: Block>(uut: &mut B) -> String {
+    uut.connect_all();
+    generate_verilog(uut)
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The card's design hash: the first 8 bytes (little-endian) of the SHA-256 of the card
+/// Verilog generated with the hash register set to 0.
+pub fn card_design_hash() -> u64 {
+    let v = card_verilog(0);
+    let digest = Sha256::digest(v.as_bytes());
+    u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
+}
+
+fn card_verilog(hash: u64) -> String {
+    let mut uut = Card::new(hash);
+    connect_inputs!(
+        uut, clock, reset, s_axil_awaddr, s_axil_awvalid, s_axil_wdata, s_axil_wstrb,
+        s_axil_wvalid, s_axil_bready, s_axil_araddr, s_axil_arvalid, s_axil_rready,
+        s_data_tdata, s_data_tlast, s_data_tvalid, m_data_tready
+    );
+    verilog_of(&mut uut)
+}
+
+/// Parses the ports of module `top` from generated Verilog.
+pub fn top_ports(verilog: &str) -> Vec<Port> {
+    let start = verilog.find("module top(").expect("generated Verilog has a top module");
+    let end = verilog[start..].find("endmodule").map(|e| start + e).unwrap_or(verilog.len());
+    let mut ports = vec![];
+    for line in verilog[start..end].lines() {
+        let line = line.trim().trim_end_matches(';');
+        let (output, rest) = if let Some(r) = line.strip_prefix("input wire") {
+            (false, r)
+        } else if let Some(r) =
+            line.strip_prefix("output reg").or_else(|| line.strip_prefix("output wire"))
+        {
+            (true, r)
+        } else {
+            continue;
+        };
+        let rest = rest.trim().trim_start_matches("signed").trim();
+        let (width, name) = match rest.strip_prefix('[') {
+            Some(r) => {
+                let (range, name) = r.split_once(']').expect("range closes");
+                let hi: usize = range.split(':').next().unwrap().trim().parse().expect("msb");
+                (hi + 1, name.trim())
+            }
+            None => (1, rest),
+        };
+        ports.push(Port { name: name.to_string(), width, output });
+    }
+    ports
+}
+
+fn design(
+    name: &'static str,
+    kind: DesignKind,
+    description: String,
+    latency: Option<usize>,
+    dsp_tiles: usize,
+    verilog: String,
+    hash: String,
+) -> Design {
+    Design { name, kind, description, latency, dsp_tiles, ports: top_ports(&verilog), hash, verilog }
+}
+
+fn mod_add(id: FieldId) -> Design {
+    let f = FieldSpec::get(id);
+    let v = match id {
+        FieldId::Fq => {
+            let mut u = ModAdd::<FQ_WORD_BITS>::new(&f);
+            connect_inputs!(u, clock, a, b, in_valid);
+            verilog_of(&mut u)
+        }
+        FieldId::Fr => {
+            let mut u = ModAdd::<FR_WORD_BITS>::new(&f);
+            connect_inputs!(u, clock, a, b, in_valid);
+            verilog_of(&mut u)
+        }
+    };
+    let name = if id == FieldId::Fq { "fq_add" } else { "fr_add" };
+    let h = sha256_hex(&v);
+    let d = format!("{}: (a + b) mod p on {}-bit words", f.name, f.word_bits);
+    design(name, DesignKind::ModAdd(id), d, Some(MOD_ADD_LATENCY), 0, v, h)
+}
+
+fn mod_sub(id: FieldId) -> Design {
+    let f = FieldSpec::get(id);
+    let v = match id {
+        FieldId::Fq => {
+            let mut u = ModSub::<FQ_WORD_BITS>::new(&f);
+            connect_inputs!(u, clock, a, b, in_valid);
+            verilog_of(&mut u)
+        }
+        FieldId::Fr => {
+            let mut u = ModSub::<FR_WORD_BITS>::new(&f);
+            connect_inputs!(u, clock, a, b, in_valid);
+            verilog_of(&mut u)
+        }
+    };
+    let name = if id == FieldId::Fq { "fq_sub" } else { "fr_sub" };
+    let h = sha256_hex(&v);
+    let d = format!("{}: (a - b) mod p on {}-bit words", f.name, f.word_bits);
+    design(name, DesignKind::ModSub(id), d, Some(MOD_SUB_LATENCY), 0, v, h)
+}
+
+fn mont_mul(id: FieldId) -> Design {
+    let f = FieldSpec::get(id);
+    let (v, figures) = match id {
+        FieldId::Fq => {
+            let mut u = MontMul::<FQ_WORD_BITS, FQ_PRODUCT_BITS>::new(&f);
+            connect_inputs!(u, clock, a, b, in_valid);
+            let fig = u.figures();
+            (verilog_of(&mut u), fig)
+        }
+        FieldId::Fr => {
+            let mut u = MontMul::<FR_WORD_BITS, FR_PRODUCT_BITS>::new(&f);
+            connect_inputs!(u, clock, a, b, in_valid);
+            let fig = u.figures();
+            (verilog_of(&mut u), fig)
+        }
+    };
+    let name = if id == FieldId::Fq { "fq_mont_mul" } else { "fr_mont_mul" };
+    let h = sha256_hex(&v);
+    let d = format!(
+        "{}: Montgomery product a*b/R mod p, R = 2^{}, one pair per cycle (products: {} + {} + {} cycles)",
+        f.name,
+        f.word_bits,
+        figures.product_latency,
+        figures.reduction_factor_latency,
+        figures.reduction_product_latency
+    );
+    design(name, DesignKind::MontMul(id), d, Some(figures.latency), figures.dsp_tiles, v, h)
+}
+
+fn dsp_tile() -> Design {
+    let mut u = DspTile::default();
+    connect_inputs!(u, clock, a, b);
+    let v = verilog_of(&mut u);
+    let h = sha256_hex(&v);
+    let d = "leaf multiplier: 26 x 17 unsigned, registered (one DSP48E2)".to_string();
+    design("dsp_tile", DesignKind::DspTile, d, Some(TILE_LATENCY), 1, v, h)
+}
+
+fn card() -> Design {
+    let hash = card_design_hash();
+    let v = card_verilog(hash);
+    let d = "card top: AXI4-Lite register file + 512-bit AXI4-Stream data port (loopback)".into();
+    design("card", DesignKind::Card, d, None, 0, v, format!("{hash:016x}"))
+}
+
+/// The names of every design, in catalogue order (cheap: no generation).
+pub const DESIGN_NAMES: &[&str] = &[
+    "dsp_tile",
+    "fq_add",
+    "fq_sub",
+    "fq_mont_mul",
+    "fr_add",
+    "fr_sub",
+    "fr_mont_mul",
+    "card",
+];
+
+/// Generates one design by name.
+pub fn generate(name: &str) -> Option<Design> {
+    Some(match name {
+        "dsp_tile" => dsp_tile(),
+        "fq_add" => mod_add(FieldId::Fq),
+        "fq_sub" => mod_sub(FieldId::Fq),
+        "fq_mont_mul" => mont_mul(FieldId::Fq),
+        "fr_add" => mod_add(FieldId::Fr),
+        "fr_sub" => mod_sub(FieldId::Fr),
+        "fr_mont_mul" => mont_mul(FieldId::Fr),
+        "card" => card(),
+        _ => return None,
+    })
+}
+
+/// Generates every design.
+pub fn catalogue() -> Vec<Design> {
+    DESIGN_NAMES.iter().map(|n| generate(n).expect("catalogued name")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalogued_design_generates_with_ports() {
+        for d in catalogue() {
+            assert!(d.verilog.contains("module top("), "{}", d.name);
+            assert!(d.ports.iter().any(|p| p.name == "clock" && !p.output), "{}", d.name);
+        }
+    }
+
+    #[test]
+    fn card_hash_is_stable_and_reported() {
+        let a = card_design_hash();
+        assert_eq!(a, card_design_hash());
+        let v = card_verilog(a);
+        assert!(v.contains(&format!("{:x}", a as u32)), "hash low word appears in Verilog");
+    }
+}

@@ -1,0 +1,13 @@
+//! zkaccel hardware, described in rust-hdl and generated to Verilog.
+//!
+//! * [`spec`]: the card's specification (field constants, bus widths, register map),
+//!   the single source of truth for HDL, simulator and driver.
+//! * [`arith`]: pipelined BLS12-381 field arithmetic (modular add/sub, Montgomery
+//!   multiplier built from DSP tiles).
+//! * [`card`]: the card top level (AXI4-Lite register file, 512-bit data port).
+//! * [`designs`]: the catalogue of generated designs with their manifest entries.
+
+pub mod arith;
+pub mod card;
+pub mod designs;
+pub mod spec;

@@ -1,0 +1,198 @@
+//! The card's register map (AXI4-Lite, 32-bit registers, byte addresses).
+//!
+//! This table is the single definition of every register: the HDL register file
+//! decodes exactly these offsets (see `card::axil_regfile`), the simulator and the
+//! driver read and write through these constants, and `docs/architecture.md` is
+//! checked against it by a test. No offset is written anywhere else.
+//!
+//! Unmapped addresses: reads return 0 with a DECERR response; writes are dropped with
+//! DECERR. Writes to read-only registers are dropped with SLVERR. Either sets
+//! `STATUS.BUS_ERROR` and records the address in `BUS_ERROR_ADDR` until cleared
+//! through `CONTROL.CLEAR_ERRORS`.
+
+/// How software may access a register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Access {
+    /// Read-only; writes are refused with SLVERR and leave the value unchanged.
+    ReadOnly,
+    /// Read-write with byte strobes.
+    ReadWrite,
+    /// Write-only command bits; reads return 0.
+    WriteOnlyPulse,
+}
+
+/// One 32-bit register.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct Register {
+    pub name: &'static str,
+    /// Byte offset from the start of the register BAR window.
+    pub offset: u32,
+    pub access: Access,
+    /// Value after reset, for registers with a fixed reset value (0 for counters).
+    pub reset: u32,
+    pub doc: &'static str,
+}
+
+/// "ZKAC" in ASCII.
+pub const MAGIC_VALUE: u32 = 0x5A4B_4143;
+/// Register-map/card version: major in bits 31..16, minor in 15..0.
+pub const VERSION_VALUE: u32 = 0x0001_0000;
+
+/// `STATUS` bits.
+pub mod status {
+    /// The card is out of reset and answering.
+    pub const READY: u32 = 1 << 0;
+    /// A bus access was refused (unmapped address or write to a read-only register)
+    /// since the last `CONTROL.CLEAR_ERRORS`.
+    pub const BUS_ERROR: u32 = 1 << 1;
+}
+
+/// `CONTROL` bits (write 1 to act; they read back as 0).
+pub mod control {
+    /// Clear `STATUS.BUS_ERROR` and `BUS_ERROR_ADDR`.
+    pub const CLEAR_ERRORS: u32 = 1 << 0;
+    /// Reset the data-port beat counter.
+    pub const CLEAR_DATA_BEATS: u32 = 1 << 1;
+}
+
+/// `CAPABILITIES` bits: which engines this build of the card contains.
+pub mod capabilities {
+    /// Data port loopback (every card has it).
+    pub const DATA_LOOPBACK: u32 = 1 << 0;
+    /// MSM engine (not yet in this build).
+    pub const MSM: u32 = 1 << 1;
+    /// NTT engine (not yet in this build).
+    pub const NTT: u32 = 1 << 2;
+}
+
+pub const MAGIC: Register = Register {
+    name: "MAGIC",
+    offset: 0x000,
+    access: Access::ReadOnly,
+    reset: MAGIC_VALUE,
+    doc: "Identifies a zkaccel card: 0x5A4B4143 (\"ZKAC\").",
+};
+pub const VERSION: Register = Register {
+    name: "VERSION",
+    offset: 0x004,
+    access: Access::ReadOnly,
+    reset: VERSION_VALUE,
+    doc: "Register-map version: major[31:16], minor[15:0].",
+};
+pub const DESIGN_HASH_LO: Register = Register {
+    name: "DESIGN_HASH_LO",
+    offset: 0x008,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "Low 32 bits of the design hash (SHA-256 of the generated Verilog with the hash set to 0).",
+};
+pub const DESIGN_HASH_HI: Register = Register {
+    name: "DESIGN_HASH_HI",
+    offset: 0x00C,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "High 32 bits of the design hash.",
+};
+pub const SCRATCH: Register = Register {
+    name: "SCRATCH",
+    offset: 0x010,
+    access: Access::ReadWrite,
+    reset: 0,
+    doc: "Free for software: bus tests and liveness checks.",
+};
+pub const CAPABILITIES: Register = Register {
+    name: "CAPABILITIES",
+    offset: 0x014,
+    access: Access::ReadOnly,
+    reset: capabilities::DATA_LOOPBACK,
+    doc: "Engines present in this build (see `capabilities`).",
+};
+pub const CYCLES_LO: Register = Register {
+    name: "CYCLES_LO",
+    offset: 0x018,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "Free-running cycle counter, low word. Reading it latches the high word into CYCLES_HI, so LO then HI is an atomic 64-bit read.",
+};
+pub const CYCLES_HI: Register = Register {
+    name: "CYCLES_HI",
+    offset: 0x01C,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "High word of the cycle counter as latched by the last read of CYCLES_LO.",
+};
+pub const STATUS: Register = Register {
+    name: "STATUS",
+    offset: 0x020,
+    access: Access::ReadOnly,
+    reset: status::READY,
+    doc: "Card status (see `status`).",
+};
+pub const CONTROL: Register = Register {
+    name: "CONTROL",
+    offset: 0x024,
+    access: Access::WriteOnlyPulse,
+    reset: 0,
+    doc: "Commands, write 1 to act (see `control`). Reads return 0.",
+};
+pub const BUS_ERROR_ADDR: Register = Register {
+    name: "BUS_ERROR_ADDR",
+    offset: 0x028,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "Byte address of the first refused access since the last CLEAR_ERRORS.",
+};
+pub const DATA_BEATS: Register = Register {
+    name: "DATA_BEATS",
+    offset: 0x02C,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "512-bit beats accepted on the data port since reset or CLEAR_DATA_BEATS (wraps at 2^32).",
+};
+
+/// Every register, in address order.
+pub const REGISTERS: &[Register] = &[
+    MAGIC,
+    VERSION,
+    DESIGN_HASH_LO,
+    DESIGN_HASH_HI,
+    SCRATCH,
+    CAPABILITIES,
+    CYCLES_LO,
+    CYCLES_HI,
+    STATUS,
+    CONTROL,
+    BUS_ERROR_ADDR,
+    DATA_BEATS,
+];
+
+/// Size of the register window in bytes; everything from here up is unmapped.
+pub const WINDOW_BYTES: u32 = 0x1000;
+
+/// Looks up the register at a byte offset.
+pub fn at(offset: u32) -> Option<&'static Register> {
+    REGISTERS.iter().find(|r| r.offset == offset)
+}
+
+/// Looks up a register by name (case-insensitive).
+pub fn by_name(name: &str) -> Option<&'static Register> {
+    REGISTERS.iter().find(|r| r.name.eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_are_unique_aligned_and_in_window() {
+        for (i, a) in REGISTERS.iter().enumerate() {
+            assert_eq!(a.offset % 4, 0, "{} not word aligned", a.name);
+            assert!(a.offset < WINDOW_BYTES, "{} outside window", a.name);
+            for b in &REGISTERS[i + 1..] {
+                assert_ne!(a.offset, b.offset, "{} and {} share an offset", a.name, b.name);
+                assert_ne!(a.name, b.name);
+            }
+        }
+        assert!(REGISTERS.windows(2).all(|w| w[0].offset < w[1].offset));
+    }
+}

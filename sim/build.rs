@@ -1,0 +1,265 @@
+//! Generates the Verilog of every catalogued design (zkaccel-hdl), verilates it, writes
+//! a small C ABI shim per design, and compiles everything into this crate.
+//!
+//! * The Verilator runtime (verilated.cpp, threads, FST writer) is compiled once and
+//!   shared by all models.
+//! * Each model is compiled with its own prefix (`Vzk_<name>`), so all designs link into
+//!   one binary.
+//! * Models are built with FST tracing compiled in; it costs nothing until a test turns
+//!   it on (`ZKACCEL_TRACE=DIR`).
+//!
+//! Environment: `VERILATOR` (path of the verilator binary, default `verilator` on PATH),
+//! `VERILATOR_ROOT` (default: asked from `verilator --getenv VERILATOR_ROOT`),
+//! `ZKACCEL_SIM_OPT` (C++ optimisation level for the models, default 2).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=../hdl/lint/waivers.vlt");
+    println!("cargo:rerun-if-env-changed=VERILATOR");
+    println!("cargo:rerun-if-env-changed=VERILATOR_ROOT");
+    println!("cargo:rerun-if-env-changed=ZKACCEL_SIM_OPT");
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let verilator = std::env::var("VERILATOR").unwrap_or_else(|_| "verilator".into());
+    let root = verilator_root(&verilator);
+    let include = root.join("include");
+    let opt = std::env::var("ZKACCEL_SIM_OPT").unwrap_or_else(|_| "2".into());
+    let waivers = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hdl/lint/waivers.vlt");
+
+    // The runtime, once.
+    let mut rt = base_build(&include, &opt);
+    for f in ["verilated.cpp", "verilated_threads.cpp", "verilated_fst_c.cpp"] {
+        rt.file(include.join(f));
+    }
+    rt.compile("zkaccel_verilated_rt");
+
+    let mut table = String::new();
+    let mut externs = String::new();
+    writeln!(table, "pub static DESIGNS: &[DesignInfo] = &[").unwrap();
+    let designs = zkaccel_hdl::designs::catalogue();
+    for d in &designs {
+        let dir = out.join("models").join(d.name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let vfile = dir.join(format!("{}.v", d.name));
+        std::fs::write(&vfile, &d.verilog).unwrap();
+        let prefix = format!("Vzk_{}", d.name);
+        let status = Command::new(&verilator)
+            .args(["--cc", "--prefix", &prefix, "--top-module", "top"])
+            .args(["-O3", "--x-assign", "fast", "--x-initial", "fast", "--trace-fst"])
+            .args(["-Wall", "-Wno-fatal"])
+            .arg(&waivers)
+            .arg("-Mdir")
+            .arg(&dir)
+            .arg(&vfile)
+            .status()
+            .unwrap_or_else(|e| missing_verilator(&verilator, e));
+        assert!(status.success(), "verilator failed on design {} ({})", d.name, vfile.display());
+
+        let header = std::fs::read_to_string(dir.join(format!("{prefix}.h"))).unwrap();
+        let ports = parse_ports(&header);
+        let shim = dir.join(format!("{}_shim.cpp", d.name));
+        std::fs::write(&shim, shim_source(d.name, &prefix, &ports)).unwrap();
+
+        let mut b = base_build(&include, &opt);
+        b.include(&dir);
+        let mut cpps: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "cpp"))
+            .collect();
+        cpps.sort();
+        for c in cpps {
+            b.file(c);
+        }
+        b.compile(&format!("zkaccel_model_{}", d.name));
+
+        let n = d.name;
+        writeln!(
+            externs,
+            "extern \"C\" {{
+    fn zk_{n}_new() -> *mut c_void;
+    fn zk_{n}_free(m: *mut c_void);
+    fn zk_{n}_eval(m: *mut c_void);
+    fn zk_{n}_port(m: *mut c_void, index: u32) -> *mut c_void;
+    fn zk_{n}_trace_open(m: *mut c_void, path: *const c_char) -> i32;
+    fn zk_{n}_trace_dump(m: *mut c_void, time: u64);
+}}"
+        )
+        .unwrap();
+        let port_list: Vec<String> = ports
+            .iter()
+            .map(|p| {
+                format!(
+                    "PortInfo {{ name: {:?}, width: {}, output: {} }}",
+                    p.name, p.width, p.output
+                )
+            })
+            .collect();
+        writeln!(
+            table,
+            "    DesignInfo {{ name: {n:?}, latency: {:?}, hash: {:?}, ports: &[{}],
+        vtable: VTable {{ new: zk_{n}_new, free: zk_{n}_free, eval: zk_{n}_eval, port: zk_{n}_port, trace_open: zk_{n}_trace_open, trace_dump: zk_{n}_trace_dump }} }},",
+            d.latency,
+            d.hash,
+            port_list.join(", ")
+        )
+        .unwrap();
+    }
+    writeln!(table, "];").unwrap();
+    std::fs::write(out.join("designs.rs"), format!("{externs}\n{table}")).unwrap();
+    println!("cargo:rustc-link-lib=z");
+    println!("cargo:rustc-link-lib=pthread");
+}
+
+fn base_build(include: &Path, opt: &str) -> cc::Build {
+    let mut b = cc::Build::new();
+    b.cpp(true)
+        .std("gnu++17")
+        .opt_level_str(opt)
+        .include(include)
+        .include(include.join("vltstd"))
+        .define("VM_COVERAGE", "0")
+        .define("VM_SC", "0")
+        .define("VM_TRACE", "1")
+        .define("VM_TRACE_FST", "1")
+        .define("VM_TRACE_VCD", "0")
+        .flag_if_supported("-faligned-new")
+        .flag_if_supported("-fcf-protection=none")
+        .warnings(false)
+        .flag_if_supported("-Wno-unused-parameter")
+        .flag_if_supported("-Wno-unused-variable")
+        .flag_if_supported("-Wno-bool-operation")
+        .flag_if_supported("-Wno-sign-compare")
+        .flag_if_supported("-Wno-shadow");
+    b
+}
+
+fn missing_verilator(cmd: &str, e: std::io::Error) -> ! {
+    panic!(
+        "\n\nzkaccel-sim needs Verilator (5.006 or newer) to build the simulator, and `{cmd}` could not be run: {e}.\n\
+         Install it with:  apt-get install -y verilator   (Debian/Ubuntu)\n\
+         or point the VERILATOR environment variable at a verilator binary.\n\n"
+    )
+}
+
+fn verilator_root(verilator: &str) -> PathBuf {
+    if let Ok(r) = std::env::var("VERILATOR_ROOT") {
+        return PathBuf::from(r);
+    }
+    let out = Command::new(verilator)
+        .args(["--getenv", "VERILATOR_ROOT"])
+        .output()
+        .unwrap_or_else(|e| missing_verilator(verilator, e));
+    let root = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    assert!(
+        root.join("include/verilated.cpp").exists(),
+        "Verilator runtime not found under {} (set VERILATOR_ROOT)",
+        root.display()
+    );
+    root
+}
+
+struct Port {
+    name: String,
+    width: usize,
+    output: bool,
+    /// C++ storage: 8, 16, 32, 64 bits, or 0 for VlWide.
+    storage: usize,
+}
+
+/// Reads `VL_IN8(&clock,0,0);`-style port declarations from the Verilated header.
+fn parse_ports(header: &str) -> Vec<Port> {
+    let mut ports = vec![];
+    for line in header.lines() {
+        let line = line.trim();
+        let Some(open) = line.find('(') else { continue };
+        let mac = &line[..open];
+        let (output, kind) = if let Some(k) = mac.strip_prefix("VL_IN") {
+            (false, k)
+        } else if let Some(k) = mac.strip_prefix("VL_OUT") {
+            (true, k)
+        } else {
+            continue;
+        };
+        let storage = match kind {
+            "8" => 8,
+            "16" => 16,
+            "" => 32,
+            "64" => 64,
+            "W" => 0,
+            _ => continue,
+        };
+        let args: Vec<&str> = line[open + 1..line.rfind(')').unwrap()].split(',').collect();
+        let name = args[0].trim().trim_start_matches('&').to_string();
+        let msb: usize = args[1].trim().parse().unwrap();
+        let lsb: usize = args[2].trim().parse().unwrap();
+        ports.push(Port { name, width: msb - lsb + 1, output, storage });
+    }
+    ports
+}
+
+fn shim_source(name: &str, prefix: &str, ports: &[Port]) -> String {
+    let mut cases = String::new();
+    for (i, p) in ports.iter().enumerate() {
+        let _ = p.storage;
+        writeln!(cases, "        case {i}: return (void*)&m->top->{};", p.name).unwrap();
+    }
+    format!(
+        r#"// Generated by zkaccel-sim's build script: C ABI for design {name}.
+#include "{prefix}.h"
+#include "verilated.h"
+#include "verilated_fst_c.h"
+#include <cstdint>
+
+namespace {{
+struct Instance {{
+    VerilatedContext* ctx;
+    {prefix}* top;
+    VerilatedFstC* trace;
+}};
+}}
+
+extern "C" {{
+void* zk_{name}_new() {{
+    Instance* m = new Instance;
+    m->ctx = new VerilatedContext;
+    m->ctx->traceEverOn(true);
+    m->top = new {prefix}(m->ctx, "top");
+    m->trace = nullptr;
+    return m;
+}}
+void zk_{name}_free(void* p) {{
+    Instance* m = static_cast<Instance*>(p);
+    if (m->trace) {{ m->trace->close(); delete m->trace; }}
+    m->top->final();
+    delete m->top;
+    delete m->ctx;
+    delete m;
+}}
+void zk_{name}_eval(void* p) {{ static_cast<Instance*>(p)->top->eval(); }}
+void* zk_{name}_port(void* p, uint32_t index) {{
+    Instance* m = static_cast<Instance*>(p);
+    switch (index) {{
+{cases}        default: return nullptr;
+    }}
+}}
+int zk_{name}_trace_open(void* p, const char* path) {{
+    Instance* m = static_cast<Instance*>(p);
+    if (m->trace) return -1;
+    m->trace = new VerilatedFstC;
+    m->top->trace(m->trace, 99);
+    m->trace->open(path);
+    return m->trace->isOpen() ? 0 : -2;
+}}
+void zk_{name}_trace_dump(void* p, uint64_t time) {{
+    Instance* m = static_cast<Instance*>(p);
+    if (m->trace) m->trace->dump(time);
+}}
+}}
+"#
+    )
+}
