@@ -1,0 +1,87 @@
+//! Shared helpers for the integration tests: field-element strategies with the edge
+//! cases every block must survive, and the arkworks reference for each operation.
+
+use ark_ff::{BigInt, BigInteger, Fp, FpConfig, PrimeField};
+use std::marker::PhantomData;
+use num_bigint::BigUint;
+use proptest::prelude::*;
+
+/// The field operations the hardware implements.
+#[derive(Clone, Copy, Debug)]
+pub enum Op {
+    Add,
+    Sub,
+    MontMul,
+}
+
+/// Raw hardware words (ark-ff's internal Montgomery representation) at the edges:
+/// 0, 1, 2, p−1, p−2, (p−1)/2, R mod p (one in Montgomery form), and values next to
+/// powers of two (2^k − 1, 2^k, 2^k + 1 for k at limb and other boundaries) below p.
+pub fn edge_words<P: FpConfig<N>, const N: usize>() -> Vec<[u64; N]> {
+    let p = BigUint::from_bytes_le(&Fp::<P, N>::MODULUS.to_bytes_le());
+    let r_mod_p = (BigUint::from(1u8) << (64 * N)) % &p;
+    let mut v: Vec<BigUint> = vec![
+        0u8.into(),
+        1u8.into(),
+        2u8.into(),
+        &p - 1u8,
+        &p - 2u8,
+        (&p - 1u8) >> 1,
+        r_mod_p,
+    ];
+    for k in [16usize, 17, 26, 32, 43, 52, 63, 64, 65, 127, 128, 192, 254, 255, 256, 320, 380] {
+        let t = BigUint::from(1u8) << k;
+        for x in [&t - 1u8, t.clone(), &t + 1u8] {
+            if x < p {
+                v.push(x);
+            }
+        }
+    }
+    v.sort();
+    v.dedup();
+    v.iter().map(limbs::<N>).collect()
+}
+
+/// A BigUint as N little-endian 64-bit limbs.
+pub fn limbs<const N: usize>(x: &BigUint) -> [u64; N] {
+    let mut out = [0u64; N];
+    for (i, d) in x.to_u64_digits().iter().enumerate() {
+        out[i] = *d;
+    }
+    out
+}
+
+/// A hardware word chosen to hit the edges often: mostly uniform below p, sometimes an
+/// edge value, sometimes a small integer, sometimes `p − small`.
+pub fn word<P: FpConfig<N>, const N: usize>() -> impl Strategy<Value = [u64; N]> {
+    let edges = edge_words::<P, N>();
+    let uniform = proptest::collection::vec(any::<u8>(), 8 * N + 16)
+        .prop_map(|bytes| Fp::<P, N>::from_le_bytes_mod_order(&bytes).0 .0);
+    let small = (0u64..1024).prop_map(|x| {
+        let mut w = [0u64; N];
+        w[0] = x;
+        w
+    });
+    let near_p = (1u64..1024).prop_map(|x| {
+        let p = BigUint::from_bytes_le(&Fp::<P, N>::MODULUS.to_bytes_le());
+        limbs::<N>(&(p - x))
+    });
+    prop_oneof![
+        14 => uniform,
+        2 => proptest::sample::select(edges),
+        1 => small,
+        1 => near_p,
+    ]
+}
+
+/// ark-ff's result for `op` on raw Montgomery words: the bits the hardware must produce.
+pub fn reference<P: FpConfig<N>, const N: usize>(op: Op, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+    let x = Fp::<P, N>(BigInt(*a), PhantomData);
+    let y = Fp::<P, N>(BigInt(*b), PhantomData);
+    let r = match op {
+        Op::Add => x + y,
+        Op::Sub => x - y,
+        Op::MontMul => x * y,
+    };
+    r.0 .0
+}
