@@ -224,18 +224,29 @@ pub const DESIGN_NAMES: &[&str] = &[
     "card",
 ];
 
+/// The kind of a catalogued design, without generating it.
+pub fn kind_of(name: &str) -> Option<DesignKind> {
+    Some(match name {
+        "dsp_tile" => DesignKind::DspTile,
+        "fq_add" => DesignKind::ModAdd(FieldId::Fq),
+        "fq_sub" => DesignKind::ModSub(FieldId::Fq),
+        "fq_mont_mul" => DesignKind::MontMul(FieldId::Fq),
+        "fr_add" => DesignKind::ModAdd(FieldId::Fr),
+        "fr_sub" => DesignKind::ModSub(FieldId::Fr),
+        "fr_mont_mul" => DesignKind::MontMul(FieldId::Fr),
+        "card" => DesignKind::Card,
+        _ => return None,
+    })
+}
+
 /// Generates one design by name.
 pub fn generate(name: &str) -> Option<Design> {
-    Some(match name {
-        "dsp_tile" => dsp_tile(),
-        "fq_add" => mod_add(FieldId::Fq),
-        "fq_sub" => mod_sub(FieldId::Fq),
-        "fq_mont_mul" => mont_mul(FieldId::Fq),
-        "fr_add" => mod_add(FieldId::Fr),
-        "fr_sub" => mod_sub(FieldId::Fr),
-        "fr_mont_mul" => mont_mul(FieldId::Fr),
-        "card" => card(),
-        _ => return None,
+    Some(match kind_of(name)? {
+        DesignKind::DspTile => dsp_tile(),
+        DesignKind::ModAdd(f) => mod_add(f),
+        DesignKind::ModSub(f) => mod_sub(f),
+        DesignKind::MontMul(f) => mont_mul(f),
+        DesignKind::Card => card(),
     })
 }
 
@@ -254,6 +265,14 @@ mod tests {
             assert!(d.verilog.contains("module top("), "{}", d.name);
             assert!(d.ports.iter().any(|p| p.name == "clock" && !p.output), "{}", d.name);
         }
+    }
+
+    #[test]
+    fn names_and_kinds_agree() {
+        for d in catalogue() {
+            assert_eq!(kind_of(d.name), Some(d.kind));
+        }
+        assert_eq!(kind_of("nope"), None);
     }
 
     #[test]

@@ -11,3 +11,7 @@ pub mod arith;
 pub mod card;
 pub mod designs;
 pub mod spec;
+
+/// The Verilator lint waivers for the generated Verilog (`hdl/lint/waivers.vlt`), each
+/// with its reason. Used by `zkaccel hdl lint` and by the simulator build.
+pub const LINT_WAIVERS: &str = include_str!("../lint/waivers.vlt");

@@ -1,0 +1,137 @@
+//! The zkaccel userspace driver.
+//!
+//! This first version has the register layer that every transport shares: the
+//! [`RegisterBus`] trait, card identification against the register map, and the
+//! in-process simulator transport ([`sim::SimCard`]). Kernel VFIO, vfio-user and the
+//! board shells come next (issue 3) behind the same trait.
+
+#[cfg(feature = "sim")]
+pub mod sim;
+
+use std::sync::OnceLock;
+use zkaccel_hdl::spec::regmap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("register access to {name} (offset {offset:#x}) was refused by the card (AXI response {resp:#04b})")]
+    BusError { name: &'static str, offset: u32, resp: u8 },
+    #[error("the device at {device} is not a zkaccel card: MAGIC reads {found:#010x}, expected {expected:#010x}")]
+    NotACard { device: String, found: u32, expected: u32 },
+    #[error("the card at {device} speaks register-map version {found_major}.{found_minor}; this build speaks {want_major}.x")]
+    VersionMismatch { device: String, found_major: u16, found_minor: u16, want_major: u16 },
+    #[error("the card at {device} runs design {found:016x}, which this build of zkaccel does not know (it was built for {expected:016x}); load the matching bitstream or use the zkaccel build that generated it")]
+    UnknownDesign { device: String, found: u64, expected: u64 },
+    #[error("device {device} did not answer: {reason}")]
+    Unresponsive { device: String, reason: String },
+}
+
+/// 32-bit register access to one card, whatever carries it.
+pub trait RegisterBus {
+    /// A human-readable name of the device (for messages).
+    fn device(&self) -> String;
+    fn read32(&mut self, reg: &'static regmap::Register) -> Result<u32, DriverError>;
+    fn write32(&mut self, reg: &'static regmap::Register, value: u32) -> Result<(), DriverError>;
+}
+
+/// What a card says about itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardIdentity {
+    pub version: u32,
+    pub design_hash: u64,
+    pub capabilities: u32,
+}
+
+/// The design hash of the card this build generates (computed once per process).
+pub fn expected_design_hash() -> u64 {
+    static HASH: OnceLock<u64> = OnceLock::new();
+    *HASH.get_or_init(zkaccel_hdl::designs::card_design_hash)
+}
+
+/// Reads MAGIC, VERSION and the design hash, and refuses a device that is not a
+/// zkaccel card, speaks another register-map major version, or runs a design this build
+/// does not know.
+pub fn identify(bus: &mut dyn RegisterBus) -> Result<CardIdentity, DriverError> {
+    let magic = bus.read32(&regmap::MAGIC)?;
+    if magic != regmap::MAGIC_VALUE {
+        return Err(DriverError::NotACard { device: bus.device(), found: magic, expected: regmap::MAGIC_VALUE });
+    }
+    let version = bus.read32(&regmap::VERSION)?;
+    if version >> 16 != regmap::VERSION_VALUE >> 16 {
+        return Err(DriverError::VersionMismatch {
+            device: bus.device(),
+            found_major: (version >> 16) as u16,
+            found_minor: version as u16,
+            want_major: (regmap::VERSION_VALUE >> 16) as u16,
+        });
+    }
+    let lo = bus.read32(&regmap::DESIGN_HASH_LO)? as u64;
+    let hi = bus.read32(&regmap::DESIGN_HASH_HI)? as u64;
+    let design_hash = hi << 32 | lo;
+    let expected = expected_design_hash();
+    if design_hash != expected {
+        return Err(DriverError::UnknownDesign { device: bus.device(), found: design_hash, expected });
+    }
+    let capabilities = bus.read32(&regmap::CAPABILITIES)?;
+    Ok(CardIdentity { version, design_hash, capabilities })
+}
+
+/// Reads the card's 64-bit cycle counter (LO latches HI, so the pair is consistent).
+pub fn read_cycles(bus: &mut dyn RegisterBus) -> Result<u64, DriverError> {
+    let lo = bus.read32(&regmap::CYCLES_LO)? as u64;
+    let hi = bus.read32(&regmap::CYCLES_HI)? as u64;
+    Ok(hi << 32 | lo)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// A register file in memory, for testing the protocol layer alone.
+    struct MockBus(HashMap<u32, u32>);
+
+    impl RegisterBus for MockBus {
+        fn device(&self) -> String {
+            "mock".into()
+        }
+        fn read32(&mut self, reg: &'static regmap::Register) -> Result<u32, DriverError> {
+            self.0.get(&reg.offset).copied().ok_or(DriverError::BusError { name: reg.name, offset: reg.offset, resp: 3 })
+        }
+        fn write32(&mut self, reg: &'static regmap::Register, value: u32) -> Result<(), DriverError> {
+            self.0.insert(reg.offset, value);
+            Ok(())
+        }
+    }
+
+    fn good() -> MockBus {
+        let h = expected_design_hash();
+        MockBus(HashMap::from([
+            (regmap::MAGIC.offset, regmap::MAGIC_VALUE),
+            (regmap::VERSION.offset, regmap::VERSION_VALUE),
+            (regmap::DESIGN_HASH_LO.offset, h as u32),
+            (regmap::DESIGN_HASH_HI.offset, (h >> 32) as u32),
+            (regmap::CAPABILITIES.offset, 1),
+        ]))
+    }
+
+    #[test]
+    fn identifies_a_known_card() {
+        let id = identify(&mut good()).unwrap();
+        assert_eq!(id.design_hash, expected_design_hash());
+    }
+
+    #[test]
+    fn refuses_wrong_magic_version_and_design() {
+        let mut b = good();
+        b.0.insert(regmap::MAGIC.offset, 0xFFFF_FFFF);
+        assert!(matches!(identify(&mut b), Err(DriverError::NotACard { found: 0xFFFF_FFFF, .. })));
+        let mut b = good();
+        b.0.insert(regmap::VERSION.offset, 0x0002_0000);
+        assert!(matches!(identify(&mut b), Err(DriverError::VersionMismatch { found_major: 2, .. })));
+        let mut b = good();
+        b.0.insert(regmap::DESIGN_HASH_HI.offset, 0x1234);
+        let e = identify(&mut b).unwrap_err();
+        assert!(matches!(e, DriverError::UnknownDesign { .. }));
+        assert!(e.to_string().contains("does not know"));
+    }
+}

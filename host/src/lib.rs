@@ -1,0 +1,11 @@
+//! zkaccel host runtime: the `zkaccel` command line's library.
+//!
+//! * [`tools`]: finding external tools (Verilator, yosys) with install hints.
+//! * [`hdl_flow`]: `zkaccel hdl generate | lint | estimate`.
+//! * [`field_check`]: running field-arithmetic blocks on the simulator against ark-ff.
+//! * [`demo`]: the demo job.
+
+pub mod demo;
+pub mod field_check;
+pub mod hdl_flow;
+pub mod tools;
