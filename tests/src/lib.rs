@@ -1,18 +1,10 @@
 //! Shared helpers for the integration tests: field-element strategies with the edge
-//! cases every block must survive, and the arkworks reference for each operation.
+//! cases every block must survive; the arkworks reference is the host's
+//! (`zkaccel_host::field_check::reference`).
 
-use ark_ff::{BigInt, BigInteger, Fp, FpConfig, PrimeField};
-use std::marker::PhantomData;
+use ark_ff::{BigInteger, Fp, FpConfig, PrimeField};
 use num_bigint::BigUint;
 use proptest::prelude::*;
-
-/// The field operations the hardware implements.
-#[derive(Clone, Copy, Debug)]
-pub enum Op {
-    Add,
-    Sub,
-    MontMul,
-}
 
 /// Raw hardware words (ark-ff's internal Montgomery representation) at the edges:
 /// 0, 1, 2, p−1, p−2, (p−1)/2, R mod p (one in Montgomery form), and values next to
@@ -74,14 +66,4 @@ pub fn word<P: FpConfig<N>, const N: usize>() -> impl Strategy<Value = [u64; N]>
     ]
 }
 
-/// ark-ff's result for `op` on raw Montgomery words: the bits the hardware must produce.
-pub fn reference<P: FpConfig<N>, const N: usize>(op: Op, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
-    let x = Fp::<P, N>(BigInt(*a), PhantomData);
-    let y = Fp::<P, N>(BigInt(*b), PhantomData);
-    let r = match op {
-        Op::Add => x + y,
-        Op::Sub => x - y,
-        Op::MontMul => x * y,
-    };
-    r.0 .0
-}
+pub use zkaccel_host::field_check::{reference, FieldOp as Op};

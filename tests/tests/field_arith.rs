@@ -117,3 +117,19 @@ fn edge_set_has_named_values() {
     pm1[0] -= 1;
     assert!(e.contains(&pm1));
 }
+
+/// Long run: a million random pairs through each multiplier (`cargo test -- --ignored`).
+#[test]
+#[ignore]
+fn mont_mul_million_pairs() {
+    let mut runner = TestRunner::new(Config { cases: 1000, ..Config::default() });
+    for (design, fq) in [("fq_mont_mul", true), ("fr_mont_mul", false)] {
+        if fq {
+            let s = proptest::collection::vec((word::<Fq, 6>(), word::<Fq, 6>()), PAIRS_PER_CASE);
+            runner.run(&s, |p| check_batch::<Fq, 6>(design, Op::MontMul, &p)).unwrap();
+        } else {
+            let s = proptest::collection::vec((word::<Fr, 4>(), word::<Fr, 4>()), PAIRS_PER_CASE);
+            runner.run(&s, |p| check_batch::<Fr, 4>(design, Op::MontMul, &p)).unwrap();
+        }
+    }
+}
