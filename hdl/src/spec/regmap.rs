@@ -195,4 +195,28 @@ mod tests {
         }
         assert!(REGISTERS.windows(2).all(|w| w[0].offset < w[1].offset));
     }
+
+    /// docs/architecture.md's register table says what this table says.
+    #[test]
+    fn architecture_doc_matches_the_map() {
+        let doc = include_str!("../../../docs/architecture.md");
+        let rows: Vec<&str> = doc.lines().filter(|l| l.starts_with("| 0x")).collect();
+        assert_eq!(rows.len(), REGISTERS.len(), "one documented row per register");
+        for r in REGISTERS {
+            let access = match r.access {
+                Access::ReadOnly => "RO",
+                Access::ReadWrite => "RW",
+                Access::WriteOnlyPulse => "W1",
+            };
+            let prefix = format!("| {:#05X} | {} | {} |", r.offset, r.name, access).replace("0X", "0x");
+            let row = rows
+                .iter()
+                .find(|l| l.starts_with(&prefix))
+                .unwrap_or_else(|| panic!("docs/architecture.md has no row starting {prefix:?}"));
+            let reset = row.split('|').nth(4).unwrap().trim();
+            if reset != "–" {
+                assert_eq!(reset, format!("{:#010X}", r.reset).replace("0X", "0x"), "{}", r.name);
+            }
+        }
+    }
 }
