@@ -1,12 +1,23 @@
 //! The zkaccel userspace driver.
 //!
-//! This first version has the register layer that every transport shares: the
-//! [`RegisterBus`] trait, card identification against the register map, and the
-//! in-process simulator transport ([`sim::SimCard`]). Kernel VFIO, vfio-user and the
-//! board shells come next (issue 3) behind the same trait.
+//! * [`RegisterBus`]: 32-bit register access, whatever carries it; card
+//!   identification against the register map ([`identify`]).
+//! * [`Device`]: a card with its data path, opened from a [`DeviceSpec`] by [`open`].
+//! * Transports: the in-process simulator ([`sim::SimCard`]) and kernel VFIO
+//!   ([`vfio::VfioCard`], registers only so far). vfio-user and the board shells (F1,
+//!   F2, XDMA) are not written yet.
+//! * [`pci`]: discovery through sysfs and the checks that make VFIO usable.
+//! * [`selftest`]: known-answer tests on a card.
 
+pub mod device_spec;
+pub mod pci;
+pub mod selftest;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod vfio;
+
+pub use device_spec::{Bdf, DeviceSpec};
+use std::path::PathBuf;
 
 use std::sync::OnceLock;
 use zkaccel_hdl::spec::regmap;
@@ -23,6 +34,52 @@ pub enum DriverError {
     UnknownDesign { device: String, found: u64, expected: u64 },
     #[error("device {device} did not answer: {reason}")]
     Unresponsive { device: String, reason: String },
+    #[error("no PCI device at {bdf} ({} does not exist); `zkaccel devices` lists the boards on this machine", sysfs.display())]
+    DeviceNotFound { bdf: String, sysfs: PathBuf },
+    #[error("{bdf} is bound to {}, not vfio-pci. Bind it (as root): echo {bdf} > /sys/bus/pci/devices/{bdf}/driver/unbind; echo vfio-pci > /sys/bus/pci/devices/{bdf}/driver_override; echo {bdf} > /sys/bus/pci/drivers_probe  (see docs/bring-up.md)", driver.as_deref().map(|d| format!("driver {d}")).unwrap_or_else(|| "no driver".into()))]
+    NotBoundToVfio { bdf: String, driver: Option<String> },
+    #[error("{bdf} has no IOMMU group: this machine exposes no IOMMU (enable VT-d/AMD-Vi and boot with intel_iommu=on or amd_iommu=on). VFIO's no-IOMMU mode (modprobe vfio enable_unsafe_noiommu_mode=1) would let the device DMA anywhere in memory and taints the kernel; zkaccel does not support it yet")]
+    NoIommu { bdf: String },
+    #[error("IOMMU group {group} of {bdf} is not viable: every device in it must be bound to vfio-pci (or to no driver), but {}", fmt_blocking(blocking))]
+    GroupNotViable { bdf: String, group: u32, blocking: Vec<(String, String)> },
+    #[error("no permission to open {}: run as root, or give your user the VFIO group device (chown $USER {})", path.display(), path.display())]
+    NoPermission { path: PathBuf },
+    #[error("cannot use {}: {reason}", path.display())]
+    VfioUnavailable { path: PathBuf, reason: String },
+    #[error("the locked-memory limit is {have} bytes but DMA buffers need at least {need}: raise it with `ulimit -l unlimited` (or memlock in /etc/security/limits.conf)")]
+    MemlockTooLow { have: u64, need: u64 },
+    #[error("VFIO failed on {bdf} while {what}: {reason}")]
+    Vfio { bdf: String, what: String, reason: String },
+    #[error("{device}: {what} is not supported yet")]
+    Unsupported { device: String, what: String },
+    #[error("{0}")]
+    BadSpec(String),
+}
+
+fn fmt_blocking(b: &[(String, String)]) -> String {
+    b.iter().map(|(d, drv)| format!("{d} is bound to {drv}")).collect::<Vec<_>>().join(", ")
+}
+
+/// A 512-bit data-port beat as 64-bit little-endian limbs.
+pub type Beat = [u64; zkaccel_hdl::spec::bus::DATA_PORT_BITS / 64];
+
+/// A card: registers plus the bulk data path.
+pub trait Device: RegisterBus {
+    /// Sends `beats` through the card's data port and returns what comes back (the
+    /// loopback of this card build).
+    fn data_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError>;
+}
+
+/// Opens the device a spec names.
+pub fn open(spec: &DeviceSpec) -> Result<Box<dyn Device>, DriverError> {
+    match spec {
+        #[cfg(feature = "sim")]
+        DeviceSpec::Sim => Ok(Box::new(sim::SimCard::new()?)),
+        #[cfg(not(feature = "sim"))]
+        DeviceSpec::Sim => Err(DriverError::Unsupported { device: "sim".into(), what: "the simulator (this build has no `sim` feature)".into() }),
+        DeviceSpec::Vfio(bdf) => Ok(Box::new(vfio::VfioCard::open(*bdf, 0)?)),
+        DeviceSpec::VfioUser(_) => Err(DriverError::Unsupported { device: spec.to_string(), what: "the vfio-user transport".into() }),
+    }
 }
 
 /// 32-bit register access to one card, whatever carries it.

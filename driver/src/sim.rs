@@ -16,6 +16,16 @@ impl SimCard {
     }
 }
 
+impl crate::Device for SimCard {
+    fn data_loopback(&mut self, beats: &[crate::Beat]) -> Result<Vec<crate::Beat>, DriverError> {
+        let out = self
+            .card
+            .stream(beats, |_| true)
+            .map_err(|e| DriverError::Unresponsive { device: self.device(), reason: e.to_string() })?;
+        Ok(out.into_iter().map(|(b, _)| b).collect())
+    }
+}
+
 impl RegisterBus for SimCard {
     fn device(&self) -> String {
         "sim".into()

@@ -27,6 +27,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List candidate boards (address, IDs, IOMMU group, bound driver, usable or why not).
+    Devices {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run known-answer tests on a card. DEVICE: vfio:DDDD:BB:DD.F, vfio-user:/path/to.sock or sim.
+    Selftest {
+        #[arg(long)]
+        device: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Hardware flow: generate, lint and estimate the Verilog.
     Hdl {
         #[command(subcommand)]
@@ -93,6 +107,8 @@ fn run(cli: Cli) -> Result<()> {
                 demo::print(&report)
             }
         }
+        Command::Devices { json } => devices(json),
+        Command::Selftest { device, json } => selftest(&device, json),
         Command::Hdl { command } => match command {
             HdlCommand::Generate { out } => {
                 let designs = hdl_flow::generate(&out)?;
@@ -139,4 +155,79 @@ fn run(cli: Cli) -> Result<()> {
             }
         },
     }
+}
+
+fn devices(json: bool) -> Result<()> {
+    use zkaccel_driver::pci::Host;
+    let host = Host::default();
+    let all = host.functions();
+    let cands = host.candidates();
+    if json {
+        let rows: Vec<_> = cands
+            .iter()
+            .map(|f| {
+                let usable = host.usability(f);
+                serde_json::json!({
+                    "address": f.bdf, "vendor": format!("{:04x}", f.vendor), "device": format!("{:04x}", f.device),
+                    "board": f.board, "iommu_group": f.iommu_group, "driver": f.driver,
+                    "usable": usable.is_ok(), "reason": usable.err(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "pci_functions_seen": all.len(), "iommu": host.has_iommu(), "candidates": rows }))?);
+        return Ok(());
+    }
+    if cands.is_empty() {
+        println!(
+            "no zkaccel boards on this machine (looked at {} PCI functions under {}; none is an AWS F1/F2 or Xilinx card or bound to vfio-pci). `zkaccel selftest --device sim` runs the simulator instead.",
+            all.len(),
+            host.pci_devices_dir().display()
+        );
+        return Ok(());
+    }
+    println!("{:<14} {:<10} {:<6} {:<12} {:<8} {}", "address", "id", "group", "driver", "usable", "board");
+    for f in &cands {
+        let usable = host.usability(f);
+        println!(
+            "{:<14} {:04x}:{:04x}  {:<6} {:<12} {:<8} {}",
+            f.bdf,
+            f.vendor,
+            f.device,
+            f.iommu_group.map(|g| g.to_string()).unwrap_or_else(|| "-".into()),
+            f.driver.as_deref().unwrap_or("-"),
+            if usable.is_ok() { "yes" } else { "no" },
+            f.board.unwrap_or("bound to vfio-pci")
+        );
+        if let Err(why) = usable {
+            println!("    {why}");
+        }
+    }
+    Ok(())
+}
+
+fn selftest(device: &str, json: bool) -> Result<()> {
+    let spec: zkaccel_driver::DeviceSpec = device.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+    let mut dev = zkaccel_driver::open(&spec)?;
+    let checks = zkaccel_driver::selftest::run(dev.as_mut());
+    let failed = checks.iter().filter(|c| c.passed == Some(false)).count();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "device": spec.to_string(), "checks": checks }))?);
+    } else {
+        println!("selftest of {spec}:");
+        for c in &checks {
+            let verdict = match c.passed {
+                Some(true) => "pass",
+                Some(false) => "FAIL",
+                None => "skip",
+            };
+            println!("  {verdict:<4} {:<22} {}", c.name, c.detail);
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} selftest check(s) failed on {spec}");
+    }
+    if !json {
+        println!("{spec}: all checks passed");
+    }
+    Ok(())
 }

@@ -128,3 +128,37 @@ fn demo_agrees_with_arkworks() {
     let out = zkaccel().args(["demo", "--pairs", "0"]).output().unwrap();
     assert!(!out.status.success());
 }
+
+#[test]
+fn devices_on_a_machine_without_boards_says_so_and_succeeds() {
+    let out = stdout_of(zkaccel().arg("devices"));
+    // CI machines have no boards; a developer machine with one prints a table instead.
+    assert!(out.contains("no zkaccel boards on this machine") || out.starts_with("address"), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&stdout_of(zkaccel().args(["devices", "--json"]))).unwrap();
+    assert!(v["candidates"].is_array());
+}
+
+#[test]
+fn selftest_passes_on_the_simulator() {
+    let out = stdout_of(zkaccel().args(["selftest", "--device", "sim"]));
+    assert!(out.contains("pass identify"), "{out}");
+    assert!(out.contains("pass data-port loopback"), "{out}");
+    assert!(out.contains("sim: all checks passed"), "{out}");
+}
+
+#[test]
+fn selftest_of_a_missing_or_unsupported_device_fails_clearly() {
+    let out = zkaccel().args(["selftest", "--device", "vfio:0000:7f:1f.7"]).output().unwrap();
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("no PCI device at 0000:7f:1f.7"), "{e}");
+    assert!(!e.contains("panicked"), "{e}");
+
+    let out = zkaccel().args(["selftest", "--device", "board7"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown device \"board7\""));
+
+    let out = zkaccel().args(["selftest", "--device", "vfio-user:/tmp/none.sock"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not supported yet"));
+}

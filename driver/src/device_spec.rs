@@ -1,0 +1,115 @@
+//! Device specifications as operators write them: `vfio:0000:17:00.0`,
+//! `vfio-user:/path/to.sock`, `sim`.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A PCI address: domain:bus:device.function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Bdf {
+    pub domain: u16,
+    pub bus: u8,
+    pub device: u8,
+    pub function: u8,
+}
+
+impl fmt::Display for Bdf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04x}:{:02x}:{:02x}.{:x}", self.domain, self.bus, self.device, self.function)
+    }
+}
+
+impl std::str::FromStr for Bdf {
+    type Err = String;
+    /// Accepts `0000:17:00.0` and the short form `17:00.0` (domain 0).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("{s:?} is not a PCI address (expected DDDD:BB:DD.F, e.g. 0000:17:00.0)");
+        let (head, func) = s.rsplit_once('.').ok_or_else(bad)?;
+        let parts: Vec<&str> = head.split(':').collect();
+        let (domain, bus, device) = match parts.as_slice() {
+            [d, b, v] => (*d, *b, *v),
+            [b, v] => ("0", *b, *v),
+            _ => return Err(bad()),
+        };
+        let hex = |x: &str, max: u32| u32::from_str_radix(x, 16).ok().filter(|v| *v <= max);
+        Ok(Bdf {
+            domain: hex(domain, 0xFFFF).ok_or_else(bad)? as u16,
+            bus: hex(bus, 0xFF).ok_or_else(bad)? as u8,
+            device: hex(device, 0x1F).ok_or_else(bad)? as u8,
+            function: hex(func, 0x7).ok_or_else(bad)? as u8,
+        })
+    }
+}
+
+/// Which device to talk to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceSpec {
+    /// A board through the kernel's vfio-pci driver.
+    Vfio(Bdf),
+    /// A (simulated) card served over a vfio-user UNIX socket.
+    VfioUser(PathBuf),
+    /// The in-process simulator.
+    Sim,
+}
+
+impl fmt::Display for DeviceSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeviceSpec::Vfio(b) => write!(f, "vfio:{b}"),
+            DeviceSpec::VfioUser(p) => write!(f, "vfio-user:{}", p.display()),
+            DeviceSpec::Sim => write!(f, "sim"),
+        }
+    }
+}
+
+impl std::str::FromStr for DeviceSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "sim" {
+            return Ok(DeviceSpec::Sim);
+        }
+        if let Some(rest) = s.strip_prefix("vfio-user:") {
+            if rest.is_empty() {
+                return Err("vfio-user: needs a socket path, e.g. vfio-user:/tmp/zkaccel.sock".into());
+            }
+            return Ok(DeviceSpec::VfioUser(PathBuf::from(rest)));
+        }
+        if let Some(rest) = s.strip_prefix("vfio:") {
+            return Ok(DeviceSpec::Vfio(rest.parse()?));
+        }
+        Err(format!(
+            "unknown device {s:?}: use vfio:DDDD:BB:DD.F (a board), vfio-user:/path/to.sock (a served simulator) or sim"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_form() {
+        assert_eq!("sim".parse::<DeviceSpec>().unwrap(), DeviceSpec::Sim);
+        assert_eq!(
+            "vfio:0000:17:00.0".parse::<DeviceSpec>().unwrap(),
+            DeviceSpec::Vfio(Bdf { domain: 0, bus: 0x17, device: 0, function: 0 })
+        );
+        assert_eq!(
+            "vfio:17:1f.7".parse::<DeviceSpec>().unwrap().to_string(),
+            "vfio:0000:17:1f.7"
+        );
+        assert_eq!(
+            "vfio-user:/tmp/a.sock".parse::<DeviceSpec>().unwrap(),
+            DeviceSpec::VfioUser("/tmp/a.sock".into())
+        );
+    }
+
+    #[test]
+    fn rejects_bad_specs_with_a_reason() {
+        for bad in ["", "vfio:", "vfio:0000:17:00", "vfio:0000:17:20.0", "vfio:0000:17:00.8", "vfio-user:", "board"] {
+            let e = bad.parse::<DeviceSpec>().unwrap_err();
+            assert!(!e.is_empty(), "{bad}");
+        }
+        assert!("vfio:zz:00.0".parse::<DeviceSpec>().unwrap_err().contains("not a PCI address"));
+    }
+}
