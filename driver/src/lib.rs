@@ -3,18 +3,21 @@
 //! * [`RegisterBus`]: 32-bit register access, whatever carries it; card
 //!   identification against the register map ([`identify`]).
 //! * [`Device`]: a card with its data path, opened from a [`DeviceSpec`] by [`open`].
-//! * Transports: the in-process simulator ([`sim::SimCard`]) and kernel VFIO
-//!   ([`vfio::VfioCard`], registers only so far). vfio-user and the board shells (F1,
-//!   F2, XDMA) are not written yet.
+//! * Transports: the in-process simulator ([`sim::SimCard`]), vfio-user
+//!   ([`vfio_user::VfioUserCard`], an F1-style shell: registers and data port) and kernel
+//!   VFIO ([`vfio::VfioCard`], registers only so far, untested on hardware). DMA
+//!   descriptors, MSI-X and the F2 and XDMA shells are not written yet.
 //! * [`pci`]: discovery through sysfs and the checks that make VFIO usable.
 //! * [`selftest`]: known-answer tests on a card.
 
 pub mod device_spec;
 pub mod pci;
 pub mod selftest;
+pub mod shell;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod vfio;
+pub mod vfio_user;
 
 pub use device_spec::{Bdf, DeviceSpec};
 use std::path::PathBuf;
@@ -52,8 +55,8 @@ pub enum DriverError {
     Vfio { bdf: String, what: String, reason: String },
     #[error("{device}: {what} is not supported yet")]
     Unsupported { device: String, what: String },
-    #[error("{0}")]
-    BadSpec(String),
+    #[error("{device} missed its deadline of {after:?} while {what}; the device is hung or the connection is stuck (reset or restart it)")]
+    Deadline { device: String, what: String, after: std::time::Duration },
 }
 
 fn fmt_blocking(b: &[(String, String)]) -> String {
@@ -78,7 +81,7 @@ pub fn open(spec: &DeviceSpec) -> Result<Box<dyn Device>, DriverError> {
         #[cfg(not(feature = "sim"))]
         DeviceSpec::Sim => Err(DriverError::Unsupported { device: "sim".into(), what: "the simulator (this build has no `sim` feature)".into() }),
         DeviceSpec::Vfio(bdf) => Ok(Box::new(vfio::VfioCard::open(*bdf, 0)?)),
-        DeviceSpec::VfioUser(_) => Err(DriverError::Unsupported { device: spec.to_string(), what: "the vfio-user transport".into() }),
+        DeviceSpec::VfioUser(path) => Ok(Box::new(vfio_user::VfioUserCard::open(path, vfio_user::DEFAULT_DEADLINE)?)),
     }
 }
 

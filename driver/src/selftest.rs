@@ -63,9 +63,10 @@ pub fn run(dev: &mut dyn Device) -> Vec<Check> {
 
     out.push(check("read-only protection", (|| {
         dev.write32(&regmap::CONTROL, control::CLEAR_ERRORS).map_err(e)?;
+        // Over PCIe the write is posted (no error comes back); in process the bus
+        // reports it. Either way the card must refuse it and record it.
         match dev.write32(&regmap::MAGIC, 0) {
-            Err(DriverError::BusError { .. }) => {}
-            Ok(()) => return Err("a write to MAGIC was accepted".into()),
+            Err(DriverError::BusError { .. }) | Ok(()) => {}
             Err(other) => return Err(e(other)),
         }
         let magic = dev.read32(&regmap::MAGIC).map_err(e)?;

@@ -4,8 +4,10 @@
 //! * [`hdl_flow`]: `zkaccel hdl generate | lint | estimate`.
 //! * [`field_check`]: running field-arithmetic blocks on the simulator against ark-ff.
 //! * [`demo`]: the demo job.
+//! * [`sim_serve`]: `zkaccel sim serve`, the card as a vfio-user device.
 
 pub mod demo;
 pub mod field_check;
 pub mod hdl_flow;
+pub mod sim_serve;
 pub mod tools;

@@ -41,10 +41,33 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The simulator as a device.
+    Sim {
+        #[command(subcommand)]
+        command: SimCommand,
+    },
     /// Hardware flow: generate, lint and estimate the Verilog.
     Hdl {
         #[command(subcommand)]
         command: HdlCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SimCommand {
+    /// Serve the Verilator model of the card as a vfio-user PCIe device on a UNIX socket,
+    /// one client after another, until killed.
+    Serve {
+        #[arg(long)]
+        socket: PathBuf,
+        #[arg(long, value_enum, default_value = "f1")]
+        shell: zkaccel_host::sim_serve::ShellKind,
+        /// Write an FST waveform of the card to this file.
+        #[arg(long)]
+        trace: Option<PathBuf>,
+        /// Stop after this many client sessions (default: serve forever).
+        #[arg(long)]
+        sessions: Option<u64>,
     },
 }
 
@@ -108,6 +131,9 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Devices { json } => devices(json),
+        Command::Sim { command: SimCommand::Serve { socket, shell, trace, sessions } } => {
+            zkaccel_host::sim_serve::serve(&socket, shell, trace, sessions)
+        }
         Command::Selftest { device, json } => selftest(&device, json),
         Command::Hdl { command } => match command {
             HdlCommand::Generate { out } => {

@@ -1,0 +1,163 @@
+//! `zkaccel sim serve`: the Verilator model of the card served as a vfio-user PCIe
+//! device, behind an F1-style shell modelled at the AXI boundary
+//! (`zkaccel_driver::shell::f1`). Clients are served one after another; a client that
+//! disconnects or is killed ends its session and the next one is accepted.
+
+use anyhow::{bail, Context, Result};
+use std::collections::VecDeque;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use vfio_bindings::bindings::vfio::{vfio_region_info, VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE};
+use vfio_user::{DmaMapFlags, DmaUnmapFlags, Server, ServerBackend, ServerRegion};
+use zkaccel_driver::shell::f1;
+use zkaccel_hdl::spec::{bus::resp, regmap};
+use zkaccel_sim::card::{Beat, CardSim};
+
+/// Which shell the served card sits behind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShellKind {
+    /// AWS F1 style: BAR0 registers, BAR4 512-bit data window.
+    F1,
+    /// Alveo XDMA style (H2C/C2H descriptor engines): not modelled yet.
+    Xdma,
+}
+
+/// The card behind the shell.
+pub struct CardBackend {
+    card: CardSim,
+    /// Beats the card produced that the host has not read yet.
+    produced: VecDeque<Beat>,
+    pub sessions: u64,
+}
+
+impl CardBackend {
+    pub fn new(trace: Option<&Path>) -> Result<Self> {
+        let mut card = CardSim::new()?;
+        if let Some(t) = trace {
+            card.model.trace_to(t)?;
+        }
+        Ok(Self { card, produced: VecDeque::new(), sessions: 0 })
+    }
+
+    fn io_err(e: impl std::fmt::Display) -> std::io::Error {
+        std::io::Error::other(e.to_string())
+    }
+}
+
+impl ServerBackend for CardBackend {
+    // The vfio_user client does not read error replies to region accesses, so these
+    // always answer with data: a refused register read returns all-ones (as PCIe does
+    // for an unsupported request), and the card records the refusal in STATUS.
+    fn region_read(&mut self, region: u32, offset: u64, data: &mut [u8]) -> std::io::Result<()> {
+        data.fill(0xFF);
+        match region {
+            f1::REG_BAR if data.len() == 4 && offset % 4 == 0 && offset < u32::MAX as u64 => {
+                let (v, r) = self.card.read(offset as u32).map_err(Self::io_err)?;
+                if r == resp::OKAY {
+                    data.copy_from_slice(&v.to_le_bytes());
+                }
+            }
+            f1::DATA_BAR => {
+                for chunk in data.chunks_mut(64) {
+                    if let Some(beat) = self.produced.pop_front() {
+                        for (i, w) in beat.iter().enumerate() {
+                            chunk[8 * i..8 * i + 8].copy_from_slice(&w.to_le_bytes());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn region_write(&mut self, region: u32, offset: u64, data: &[u8]) -> std::io::Result<()> {
+        match region {
+            f1::REG_BAR if data.len() == 4 && offset % 4 == 0 && offset < u32::MAX as u64 => {
+                let v = u32::from_le_bytes(data.try_into().expect("4 bytes"));
+                // Posted write: the response is the card's business (STATUS.BUS_ERROR).
+                self.card.write(offset as u32, v, 0xF).map_err(Self::io_err)?;
+            }
+            f1::DATA_BAR if data.len() % 64 == 0 => {
+                let beats: Vec<Beat> = data
+                    .chunks(64)
+                    .map(|c| {
+                        let mut b = [0u64; 8];
+                        for (i, w) in c.chunks(8).enumerate() {
+                            b[i] = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+                        }
+                        b
+                    })
+                    .collect();
+                let out = self.card.stream(&beats, |_| true).map_err(Self::io_err)?;
+                self.produced.extend(out.into_iter().map(|(b, _)| b));
+            }
+            _ => tracing::warn!(region, offset, len = data.len(), "write outside the shell's windows dropped"),
+        }
+        Ok(())
+    }
+
+    fn dma_map(&mut self, _f: DmaMapFlags, _o: u64, _a: u64, _s: u64, _fd: Option<File>) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn dma_unmap(&mut self, _f: DmaUnmapFlags, _a: u64, _s: u64) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// Function-level reset: the card's reset, and the shell's buffered beats dropped.
+    fn reset(&mut self) -> std::io::Result<()> {
+        self.produced.clear();
+        self.card.reset(4).map_err(Self::io_err)
+    }
+    fn set_irqs(&mut self, _i: u32, _f: u32, _s: u32, _c: u32, _fds: Vec<File>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn region(index: u32, size: u64) -> ServerRegion {
+    let flags = if size > 0 { VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE } else { 0 };
+    ServerRegion {
+        region_info: vfio_region_info {
+            argsz: std::mem::size_of::<vfio_region_info>() as u32,
+            flags,
+            index,
+            cap_offset: 0,
+            size,
+            offset: 0,
+        },
+        sparse_areas: vec![],
+        mmap_fd: None,
+    }
+}
+
+/// Serves until killed (or, with `max_sessions`, after that many clients).
+pub fn serve(socket: &Path, shell: ShellKind, trace: Option<PathBuf>, max_sessions: Option<u64>) -> Result<()> {
+    if shell == ShellKind::Xdma {
+        bail!("the XDMA shell is not modelled yet; use --shell f1");
+    }
+    if socket.exists() {
+        bail!("{} already exists: another server may be using it; remove it or choose another path", socket.display());
+    }
+    // BAR0..BAR5, ROM, config, VGA: the regions of a vfio PCI device.
+    let regions: Vec<ServerRegion> = (0..9)
+        .map(|i| match i {
+            i if i == f1::REG_BAR => region(i, regmap::WINDOW_BYTES as u64),
+            i if i == f1::DATA_BAR => region(i, f1::DATA_WINDOW_BYTES),
+            7 => region(i, 256),
+            _ => region(i, 0),
+        })
+        .collect();
+    let server = Server::new(socket, true, vec![], regions).with_context(|| format!("listening on {}", socket.display()))?;
+    let mut backend = CardBackend::new(trace.as_deref())?;
+    eprintln!("zkaccel sim serve: card (F1-style shell) on vfio-user socket {}", socket.display());
+    loop {
+        let r = server.run(&mut backend);
+        backend.sessions += 1;
+        match r {
+            Ok(()) => eprintln!("client {} disconnected", backend.sessions),
+            Err(e) => eprintln!("client {} session ended: {e}", backend.sessions),
+        }
+        if max_sessions.is_some_and(|m| backend.sessions >= m) {
+            return Ok(());
+        }
+    }
+}
