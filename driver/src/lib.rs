@@ -73,15 +73,21 @@ pub trait Device: RegisterBus {
     fn data_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError>;
 }
 
-/// Opens the device a spec names.
+/// Opens the device a spec names, with the default deadline per request.
 pub fn open(spec: &DeviceSpec) -> Result<Box<dyn Device>, DriverError> {
+    open_with_deadline(spec, vfio_user::DEFAULT_DEADLINE)
+}
+
+/// Opens the device a spec names; a request that takes longer than `deadline` fails
+/// with [`DriverError::Deadline`] (transports that can hang: vfio-user).
+pub fn open_with_deadline(spec: &DeviceSpec, deadline: std::time::Duration) -> Result<Box<dyn Device>, DriverError> {
     match spec {
         #[cfg(feature = "sim")]
         DeviceSpec::Sim => Ok(Box::new(sim::SimCard::new()?)),
         #[cfg(not(feature = "sim"))]
         DeviceSpec::Sim => Err(DriverError::Unsupported { device: "sim".into(), what: "the simulator (this build has no `sim` feature)".into() }),
         DeviceSpec::Vfio(bdf) => Ok(Box::new(vfio::VfioCard::open(*bdf, 0)?)),
-        DeviceSpec::VfioUser(path) => Ok(Box::new(vfio_user::VfioUserCard::open(path, vfio_user::DEFAULT_DEADLINE)?)),
+        DeviceSpec::VfioUser(path) => Ok(Box::new(vfio_user::VfioUserCard::open(path, deadline)?)),
     }
 }
 

@@ -125,6 +125,28 @@ pub fn run(dev: &mut dyn Device) -> Vec<Check> {
     } else {
         out.push(Check { name: "data-port loopback", passed: None, detail: "not in this card build (CAPABILITIES)".into() });
     }
+    out.push(check("register round trip", (|| {
+        let n = 200;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            dev.read32(&regmap::SCRATCH).map_err(e)?;
+        }
+        let us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+        Ok(format!("{us:.1} us per register read ({n} reads)"))
+    })()));
+    if caps & capabilities::DATA_LOOPBACK != 0 {
+        out.push(check("data-port throughput", (|| {
+            let beats: Vec<Beat> = (0..1024u64).map(|i| [i; 8]).collect();
+            let t = std::time::Instant::now();
+            let back = dev.data_loopback(&beats).map_err(e)?;
+            let s = t.elapsed().as_secs_f64();
+            if back != beats {
+                return Err("loopback data differs".into());
+            }
+            let mb = (beats.len() * 64 * 2) as f64 / 1e6;
+            Ok(format!("{:.1} MB/s both ways ({} KiB each way in {:.1} ms)", mb / s, beats.len() * 64 / 1024, s * 1e3))
+        })()));
+    }
     out.push(Check {
         name: "field arithmetic",
         passed: None,
@@ -144,6 +166,6 @@ mod tests {
         for c in &checks {
             assert_ne!(c.passed, Some(false), "{}: {}", c.name, c.detail);
         }
-        assert_eq!(checks.iter().filter(|c| c.passed == Some(true)).count(), 5);
+        assert_eq!(checks.iter().filter(|c| c.passed == Some(true)).count(), 7);
     }
 }

@@ -37,6 +37,12 @@ enum Command {
     Selftest {
         #[arg(long)]
         device: String,
+        /// Deadline per device request, in milliseconds.
+        #[arg(long, default_value_t = 5000)]
+        deadline_ms: u64,
+        /// Run the checks this many times (a soak).
+        #[arg(long, default_value_t = 1)]
+        repeat: u32,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -134,7 +140,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sim { command: SimCommand::Serve { socket, shell, trace, sessions } } => {
             zkaccel_host::sim_serve::serve(&socket, shell, trace, sessions)
         }
-        Command::Selftest { device, json } => selftest(&device, json),
+        Command::Selftest { device, deadline_ms, repeat, json } => selftest(&device, deadline_ms, repeat, json),
         Command::Hdl { command } => match command {
             HdlCommand::Generate { out } => {
                 let designs = hdl_flow::generate(&out)?;
@@ -231,10 +237,16 @@ fn devices(json: bool) -> Result<()> {
     Ok(())
 }
 
-fn selftest(device: &str, json: bool) -> Result<()> {
+fn selftest(device: &str, deadline_ms: u64, repeat: u32, json: bool) -> Result<()> {
     let spec: zkaccel_driver::DeviceSpec = device.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-    let mut dev = zkaccel_driver::open(&spec)?;
-    let checks = zkaccel_driver::selftest::run(dev.as_mut());
+    let mut dev = zkaccel_driver::open_with_deadline(&spec, std::time::Duration::from_millis(deadline_ms))?;
+    let mut checks = zkaccel_driver::selftest::run(dev.as_mut());
+    for _ in 1..repeat {
+        if checks.iter().any(|c| c.passed == Some(false)) {
+            break;
+        }
+        checks = zkaccel_driver::selftest::run(dev.as_mut());
+    }
     let failed = checks.iter().filter(|c| c.passed == Some(false)).count();
     if json {
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "device": spec.to_string(), "checks": checks }))?);

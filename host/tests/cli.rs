@@ -160,5 +160,5 @@ fn selftest_of_a_missing_or_unsupported_device_fails_clearly() {
 
     let out = zkaccel().args(["selftest", "--device", "vfio-user:/tmp/none.sock"]).output().unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not supported yet"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("zkaccel sim serve --socket"));
 }
