@@ -11,6 +11,7 @@
 //! * [`selftest`]: known-answer tests on a card.
 
 pub mod device_spec;
+pub mod dma;
 pub mod pci;
 pub mod selftest;
 pub mod shell;
@@ -55,6 +56,10 @@ pub enum DriverError {
     Vfio { bdf: String, what: String, reason: String },
     #[error("{device}: {what} is not supported yet")]
     Unsupported { device: String, what: String },
+    #[error("{device}: the {channel} DMA channel stopped with an error (status {status:#010x}: {}); a descriptor or buffer address outside every mapped DMA buffer, a bad descriptor, or a bad length", crate::shell::xdma_status_text(*status))]
+    DmaFault { device: String, channel: &'static str, status: u32 },
+    #[error("DMA buffer: {what}")]
+    Dma { what: String },
     #[error("{device} missed its deadline of {after:?} while {what}; the device is hung or the connection is stuck (reset or restart it)")]
     Deadline { device: String, what: String, after: std::time::Duration },
 }

@@ -1,7 +1,9 @@
 //! `zkaccel sim serve`: the Verilator model of the card served as a vfio-user PCIe
-//! device, behind an F1-style shell modelled at the AXI boundary
-//! (`zkaccel_driver::shell::f1`). Clients are served one after another; a client that
-//! disconnects or is killed ends its session and the next one is accepted.
+//! device, behind an F1-style shell (`zkaccel_driver::shell::f1`) or an XDMA-style one
+//! (`zkaccel_driver::shell::xdma`, engine in [`crate::xdma_model`]), both modelled at
+//! the AXI boundary. Clients are served one after another; a client that disconnects or
+//! is killed ends its session (its DMA mappings are dropped) and the next one is
+//! accepted.
 
 use anyhow::{bail, Context, Result};
 use std::collections::VecDeque;
@@ -9,7 +11,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use vfio_bindings::bindings::vfio::{vfio_region_info, VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE};
 use vfio_user::{DmaMapFlags, DmaUnmapFlags, Server, ServerBackend, ServerRegion};
-use zkaccel_driver::shell::f1;
+use crate::xdma_model::XdmaEngine;
+use zkaccel_driver::shell::{f1, xdma};
 use zkaccel_hdl::spec::{bus::resp, regmap};
 use zkaccel_sim::card::{Beat, CardSim};
 
@@ -18,25 +21,27 @@ use zkaccel_sim::card::{Beat, CardSim};
 pub enum ShellKind {
     /// AWS F1 style: BAR0 registers, BAR4 512-bit data window.
     F1,
-    /// Alveo XDMA style (H2C/C2H descriptor engines): not modelled yet.
+    /// Alveo XDMA style: BAR0 registers, BAR1 H2C/C2H descriptor engines doing DMA.
     Xdma,
 }
 
 /// The card behind the shell.
 pub struct CardBackend {
+    shell: ShellKind,
     card: CardSim,
+    xdma: XdmaEngine,
     /// Beats the card produced that the host has not read yet.
     produced: VecDeque<Beat>,
     pub sessions: u64,
 }
 
 impl CardBackend {
-    pub fn new(trace: Option<&Path>) -> Result<Self> {
+    pub fn new(shell: ShellKind, trace: Option<&Path>) -> Result<Self> {
         let mut card = CardSim::new()?;
         if let Some(t) = trace {
             card.model.trace_to(t)?;
         }
-        Ok(Self { card, produced: VecDeque::new(), sessions: 0 })
+        Ok(Self { shell, card, xdma: XdmaEngine::default(), produced: VecDeque::new(), sessions: 0 })
     }
 
     fn io_err(e: impl std::fmt::Display) -> std::io::Error {
@@ -57,7 +62,10 @@ impl ServerBackend for CardBackend {
                     data.copy_from_slice(&v.to_le_bytes());
                 }
             }
-            f1::DATA_BAR => {
+            xdma::DMA_BAR if self.shell == ShellKind::Xdma && data.len() == 4 => {
+                data.copy_from_slice(&self.xdma.read(offset).to_le_bytes());
+            }
+            f1::DATA_BAR if self.shell == ShellKind::F1 => {
                 for chunk in data.chunks_mut(64) {
                     if let Some(beat) = self.produced.pop_front() {
                         for (i, w) in beat.iter().enumerate() {
@@ -78,7 +86,19 @@ impl ServerBackend for CardBackend {
                 // Posted write: the response is the card's business (STATUS.BUS_ERROR).
                 self.card.write(offset as u32, v, 0xF).map_err(Self::io_err)?;
             }
-            f1::DATA_BAR if data.len() % 64 == 0 => {
+            xdma::DMA_BAR if self.shell == ShellKind::Xdma && data.len() == 4 => {
+                let v = u32::from_le_bytes(data.try_into().expect("4 bytes"));
+                let CardBackend { card, xdma, produced, .. } = self;
+                let mut run = |beats: &[Beat]| match card.stream(beats, |_| true) {
+                    Ok(out) => out.into_iter().map(|(b, _)| b).collect(),
+                    Err(e) => {
+                        tracing::error!("card did not take DMA data: {e}");
+                        vec![]
+                    }
+                };
+                xdma.write(offset, v, &mut run, produced);
+            }
+            f1::DATA_BAR if self.shell == ShellKind::F1 && data.len() % 64 == 0 => {
                 let beats: Vec<Beat> = data
                     .chunks(64)
                     .map(|c| {
@@ -97,15 +117,19 @@ impl ServerBackend for CardBackend {
         Ok(())
     }
 
-    fn dma_map(&mut self, _f: DmaMapFlags, _o: u64, _a: u64, _s: u64, _fd: Option<File>) -> std::io::Result<()> {
-        Ok(())
+    /// Host memory for DMA: only fd-backed (memfd) regions, never overlapping.
+    fn dma_map(&mut self, _f: DmaMapFlags, offset: u64, iova: u64, size: u64, fd: Option<File>) -> std::io::Result<()> {
+        let file = fd.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "DMA regions must be fd-backed"))?;
+        self.xdma.dma.map(file, offset, iova, size)
     }
-    fn dma_unmap(&mut self, _f: DmaUnmapFlags, _a: u64, _s: u64) -> std::io::Result<()> {
+    fn dma_unmap(&mut self, _f: DmaUnmapFlags, iova: u64, size: u64) -> std::io::Result<()> {
+        self.xdma.dma.unmap(iova, size);
         Ok(())
     }
     /// Function-level reset: the card's reset, and the shell's buffered beats dropped.
     fn reset(&mut self) -> std::io::Result<()> {
         self.produced.clear();
+        self.xdma.reset();
         self.card.reset(4).map_err(Self::io_err)
     }
     fn set_irqs(&mut self, _i: u32, _f: u32, _s: u32, _c: u32, _fds: Vec<File>) -> std::io::Result<()> {
@@ -131,27 +155,26 @@ fn region(index: u32, size: u64) -> ServerRegion {
 
 /// Serves until killed (or, with `max_sessions`, after that many clients).
 pub fn serve(socket: &Path, shell: ShellKind, trace: Option<PathBuf>, max_sessions: Option<u64>) -> Result<()> {
-    if shell == ShellKind::Xdma {
-        bail!("the XDMA shell is not modelled yet; use --shell f1");
-    }
     if socket.exists() {
         bail!("{} already exists: another server may be using it; remove it or choose another path", socket.display());
     }
     // BAR0..BAR5, ROM, config, VGA: the regions of a vfio PCI device.
     let regions: Vec<ServerRegion> = (0..9)
-        .map(|i| match i {
-            i if i == f1::REG_BAR => region(i, regmap::WINDOW_BYTES as u64),
-            i if i == f1::DATA_BAR => region(i, f1::DATA_WINDOW_BYTES),
-            7 => region(i, 256),
+        .map(|i| match (shell, i) {
+            (_, 0) => region(i, regmap::WINDOW_BYTES as u64),
+            (ShellKind::F1, i) if i == f1::DATA_BAR => region(i, f1::DATA_WINDOW_BYTES),
+            (ShellKind::Xdma, i) if i == xdma::DMA_BAR => region(i, xdma::DMA_BAR_BYTES),
+            (_, 7) => region(i, 256),
             _ => region(i, 0),
         })
         .collect();
     let server = Server::new(socket, true, vec![], regions).with_context(|| format!("listening on {}", socket.display()))?;
-    let mut backend = CardBackend::new(trace.as_deref())?;
-    eprintln!("zkaccel sim serve: card (F1-style shell) on vfio-user socket {}", socket.display());
+    let mut backend = CardBackend::new(shell, trace.as_deref())?;
+    eprintln!("zkaccel sim serve: card ({shell:?} shell) on vfio-user socket {}", socket.display());
     loop {
         let r = server.run(&mut backend);
         backend.sessions += 1;
+        backend.xdma.dma.clear();
         match r {
             Ok(()) => eprintln!("client {} disconnected", backend.sessions),
             Err(e) => eprintln!("client {} session ended: {e}", backend.sessions),
