@@ -76,6 +76,30 @@ pub trait Device: RegisterBus {
     /// Sends `beats` through the card's data port and returns what comes back (the
     /// loopback of this card build).
     fn data_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError>;
+    /// Stops the shell's DMA engines, if it has any.
+    fn stop_engines(&mut self) -> Result<(), DriverError> {
+        Ok(())
+    }
+    /// Function-level reset of the whole device.
+    fn function_reset(&mut self) -> Result<(), DriverError>;
+}
+
+/// Brings a card back to a known state after a fault or a killed job: stops the DMA
+/// engines, soft-resets the card (CONTROL.SOFT_RESET) and identifies it; if it still
+/// does not answer as a zkaccel card, resets the function and identifies it again.
+pub fn recover(dev: &mut dyn Device) -> Result<CardIdentity, DriverError> {
+    let soft = dev
+        .stop_engines()
+        .and_then(|_| dev.write32(&regmap::CONTROL, regmap::control::SOFT_RESET))
+        .and_then(|_| identify(dev));
+    match soft {
+        Ok(id) => Ok(id),
+        Err(DriverError::Deadline { .. }) | Err(DriverError::Unresponsive { .. }) => soft,
+        Err(_) => {
+            dev.function_reset()?;
+            identify(dev)
+        }
+    }
 }
 
 /// Opens the device a spec names, with the default deadline per request.

@@ -24,6 +24,9 @@ impl crate::Device for SimCard {
             .map_err(|e| DriverError::Unresponsive { device: self.device(), reason: e.to_string() })?;
         Ok(out.into_iter().map(|(b, _)| b).collect())
     }
+    fn function_reset(&mut self) -> Result<(), DriverError> {
+        self.card.reset(4).map_err(|e| DriverError::Unresponsive { device: "sim".into(), reason: e.to_string() })
+    }
 }
 
 impl RegisterBus for SimCard {

@@ -110,6 +110,10 @@ impl crate::Device for VfioCard {
     fn data_loopback(&mut self, _beats: &[crate::Beat]) -> Result<Vec<crate::Beat>, DriverError> {
         Err(DriverError::Unsupported { device: self.device(), what: "DMA through VFIO".into() })
     }
+    fn function_reset(&mut self) -> Result<(), DriverError> {
+        self.reset();
+        Ok(())
+    }
 }
 
 impl RegisterBus for VfioCard {

@@ -290,6 +290,17 @@ impl VfioUserCard {
 }
 
 impl Device for VfioUserCard {
+    fn stop_engines(&mut self) -> Result<(), DriverError> {
+        if self.shell == Shell::Xdma {
+            self.dma_reg_write(xdma::H2C_CHANNEL + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
+            self.dma_reg_write(xdma::C2H_CHANNEL + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
+        }
+        Ok(())
+    }
+    fn function_reset(&mut self) -> Result<(), DriverError> {
+        self.call(Req::Reset, "resetting the device")?;
+        Ok(())
+    }
     fn data_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError> {
         if self.shell == Shell::Xdma {
             return self.xdma_loopback(beats);

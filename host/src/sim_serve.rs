@@ -85,6 +85,11 @@ impl ServerBackend for CardBackend {
                 let v = u32::from_le_bytes(data.try_into().expect("4 bytes"));
                 // Posted write: the response is the card's business (STATUS.BUS_ERROR).
                 self.card.write(offset as u32, v, 0xF).map_err(Self::io_err)?;
+                // `produced` stands for beats back-pressured inside the card's output
+                // path, which a soft reset empties.
+                if offset == regmap::CONTROL.offset as u64 && v & regmap::control::SOFT_RESET != 0 {
+                    self.produced.clear();
+                }
             }
             xdma::DMA_BAR if self.shell == ShellKind::Xdma && data.len() == 4 => {
                 let v = u32::from_le_bytes(data.try_into().expect("4 bytes"));

@@ -223,6 +223,9 @@ impl CardSim {
             }
             cycle += 1;
             if cycle > limit {
+                // Leave the ports idle: a beat the card has not taken is withdrawn.
+                self.model.set_bool(self.p.s_tvalid, false)?;
+                self.model.set_bool(self.p.m_tready, false)?;
                 return Err(self.timeout("a data-port transfer"));
             }
         }

@@ -47,6 +47,8 @@ pub struct AxilRegFile {
     pub rready: Signal<In, Bit>,
     /// One pulse per beat accepted on the data port.
     pub data_beat: Signal<In, Bit>,
+    /// High for one cycle after a write of CONTROL.SOFT_RESET: resets the data path.
+    pub soft_reset: Signal<Out, Bit>,
 
     // Offsets, from the regmap.
     at_magic: Constant<Addr>,
@@ -71,6 +73,7 @@ pub struct AxilRegFile {
     status_bus_error: Constant<Word>,
     control_clear_errors: Constant<Word>,
     control_clear_data_beats: Constant<Word>,
+    control_soft_reset: Constant<Word>,
     resp_okay: Constant<Bits<2>>,
     resp_slverr: Constant<Bits<2>>,
     resp_decerr: Constant<Bits<2>>,
@@ -87,6 +90,7 @@ pub struct AxilRegFile {
     r_valid: DFF<Bit>,
     r_data: DFF<Word>,
     r_resp: DFF<Bits<2>>,
+    soft_reset_pulse: DFF<Bit>,
 
     // Combinational.
     write_fire: Signal<Local, Bit>,
@@ -128,6 +132,7 @@ impl AxilRegFile {
             rvalid: Default::default(),
             rready: Default::default(),
             data_beat: Default::default(),
+            soft_reset: Default::default(),
             at_magic: addr(&regmap::MAGIC),
             at_version: addr(&regmap::VERSION),
             at_hash_lo: addr(&regmap::DESIGN_HASH_LO),
@@ -149,6 +154,7 @@ impl AxilRegFile {
             status_bus_error: word(status::BUS_ERROR),
             control_clear_errors: word(control::CLEAR_ERRORS),
             control_clear_data_beats: word(control::CLEAR_DATA_BEATS),
+            control_soft_reset: word(control::SOFT_RESET),
             resp_okay: Constant::new((resp::OKAY as u64).into()),
             resp_slverr: Constant::new((resp::SLVERR as u64).into()),
             resp_decerr: Constant::new((resp::DECERR as u64).into()),
@@ -163,6 +169,7 @@ impl AxilRegFile {
             r_valid: Default::default(),
             r_data: Default::default(),
             r_resp: Default::default(),
+            soft_reset_pulse: Default::default(),
             write_fire: Default::default(),
             read_fire: Default::default(),
             mask0: Default::default(),
@@ -194,6 +201,9 @@ impl Logic for AxilRegFile {
         self.r_valid.clock.next = self.clock.val();
         self.r_data.clock.next = self.clock.val();
         self.r_resp.clock.next = self.clock.val();
+        self.soft_reset_pulse.clock.next = self.clock.val();
+        self.soft_reset_pulse.d.next = false;
+        self.soft_reset.next = self.soft_reset_pulse.q.val();
         // Registers hold by default.
         self.scratch.d.next = self.scratch.q.val();
         self.cycles.d.next = self.cycles.q.val() + bits::<64>(1);
@@ -328,6 +338,13 @@ impl Logic for AxilRegFile {
                 if (self.written.val() & self.control_clear_data_beats.val()).any() {
                     self.data_beats.d.next = bits::<32>(0);
                 }
+                if (self.written.val() & self.control_soft_reset.val()).any() {
+                    self.soft_reset_pulse.d.next = true;
+                    self.scratch.d.next = bits::<32>(0);
+                    self.bus_error.d.next = false;
+                    self.bus_error_addr.d.next = bits::<32>(0);
+                    self.data_beats.d.next = bits::<32>(0);
+                }
             } else if self.write_is_read_only.val() {
                 self.b_resp.d.next = self.resp_slverr.val();
                 self.write_refused.next = true;
@@ -350,6 +367,7 @@ impl Logic for AxilRegFile {
             self.data_beats.d.next = bits::<32>(0);
             self.b_valid.d.next = false;
             self.r_valid.d.next = false;
+            self.soft_reset_pulse.d.next = false;
         }
     }
 }

@@ -101,7 +101,7 @@ impl Logic for Card {
         self.regs.data_beat.next = self.data.beat.val();
 
         self.data.clock.next = self.clock.val();
-        self.data.reset.next = self.reset.val();
+        self.data.reset.next = self.reset.val() | self.regs.soft_reset.val();
         self.data.s_tdata.next = self.s_data_tdata.val();
         self.data.s_tlast.next = self.s_data_tlast.val();
         self.data.s_tvalid.next = self.s_data_tvalid.val();

@@ -53,6 +53,10 @@ pub mod control {
     pub const CLEAR_ERRORS: u32 = 1 << 0;
     /// Reset the data-port beat counter.
     pub const CLEAR_DATA_BEATS: u32 = 1 << 1;
+    /// Soft reset: stops and empties the data path and engines, clears SCRATCH, the
+    /// error state and DATA_BEATS. The cycle counter and the identity registers keep
+    /// running. The bus stays usable: the write that asks for it completes normally.
+    pub const SOFT_RESET: u32 = 1 << 2;
 }
 
 /// `CAPABILITIES` bits: which engines this build of the card contains.
