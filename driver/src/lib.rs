@@ -76,6 +76,10 @@ pub trait Device: RegisterBus {
     /// Sends `beats` through the card's data port and returns what comes back (the
     /// loopback of this card build).
     fn data_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError>;
+    /// How data moves and how completion is signalled.
+    fn completion(&self) -> &'static str {
+        "in-process"
+    }
     /// Stops the shell's DMA engines, if it has any.
     fn stop_engines(&mut self) -> Result<(), DriverError> {
         Ok(())

@@ -120,7 +120,7 @@ pub fn run(dev: &mut dyn Device) -> Vec<Check> {
             if n != beats.len() as u32 {
                 return Err(format!("DATA_BEATS counts {n}, expected {}", beats.len()));
             }
-            Ok(format!("{} beats of 512 bits came back intact", beats.len()))
+            Ok(format!("{} beats of 512 bits came back intact ({})", beats.len(), dev.completion()))
         })()));
     } else {
         out.push(Check { name: "data-port loopback", passed: None, detail: "not in this card build (CAPABILITIES)".into() });

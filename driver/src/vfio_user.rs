@@ -26,7 +26,13 @@ enum Req {
     Write { region: u32, offset: u64, data: Vec<u8> },
     Reset,
     DmaMap { fd: i32, iova: u64, len: u64 },
+    /// Hand eventfds to the device as MSI-X vectors 0..n.
+    SetMsix { fds: Vec<i32> },
 }
+
+/// `VFIO_PCI_MSIX_IRQ_INDEX`, `VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER`.
+const MSIX_INDEX: u32 = 2;
+const SET_EVENTFD_TRIGGER: u32 = (1 << 2) | (1 << 5);
 
 /// The shell a served card sits behind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +52,10 @@ pub struct VfioUserCard {
     iovas: IovaAllocator,
     /// Buffers mapped into the device: (source, destination, descriptors), reused.
     xdma_buffers: Option<(DmaBuffer, DmaBuffer, DmaBuffer)>,
+    /// MSI-X eventfds (H2C, C2H) when the device offers them.
+    msix: Option<[std::os::fd::OwnedFd; 2]>,
+    /// Wait for DMA completion on the interrupt (else poll the status register).
+    use_interrupts: bool,
 }
 
 impl VfioUserCard {
@@ -59,15 +69,15 @@ impl VfioUserCard {
                 reason: "no socket at this path (start one with `zkaccel sim serve --socket PATH`)".into(),
             });
         }
-        let (ready_tx, ready_rx) = channel::<Result<Shell, String>>();
+        let (ready_tx, ready_rx) = channel::<Result<(Shell, u32), String>>();
         let (tx, rx) = channel::<(Req, Sender<Reply>)>();
         let p = path.to_path_buf();
         std::thread::Builder::new()
             .name("zkaccel-vfio-user".into())
             .spawn(move || io_thread(&p, ready_tx, rx))
             .map_err(|e| DriverError::Unresponsive { device: device.clone(), reason: e.to_string() })?;
-        let shell = match ready_rx.recv_timeout(deadline) {
-            Ok(Ok(shell)) => shell,
+        let (shell, msix_vectors) = match ready_rx.recv_timeout(deadline) {
+            Ok(Ok(v)) => v,
             Ok(Err(reason)) => return Err(DriverError::Unresponsive { device, reason }),
             Err(_) => return Err(DriverError::Deadline { device, what: "connecting".into(), after: deadline }),
         };
@@ -79,8 +89,25 @@ impl VfioUserCard {
             shell,
             iovas: IovaAllocator::default(),
             xdma_buffers: None,
+            msix: None,
+            use_interrupts: false,
         };
         card.call(Req::Reset, "resetting the device")?;
+        if shell == Shell::Xdma && msix_vectors >= 2 {
+            let make = || -> Result<std::os::fd::OwnedFd, DriverError> {
+                // SAFETY: plain syscall; checked.
+                let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+                if fd < 0 {
+                    return Err(DriverError::Dma { what: format!("eventfd: {}", std::io::Error::last_os_error()) });
+                }
+                Ok(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) })
+            };
+            let fds = [make()?, make()?];
+            use std::os::fd::AsRawFd;
+            card.call(Req::SetMsix { fds: fds.iter().map(|f| f.as_raw_fd()).collect() }, "enabling MSI-X")?;
+            card.msix = Some(fds);
+            card.use_interrupts = true;
+        }
         Ok(card)
     }
 
@@ -111,7 +138,7 @@ impl VfioUserCard {
     }
 }
 
-fn io_thread(path: &Path, ready: Sender<Result<Shell, String>>, rx: Receiver<(Req, Sender<Reply>)>) {
+fn io_thread(path: &Path, ready: Sender<Result<(Shell, u32), String>>, rx: Receiver<(Req, Sender<Reply>)>) {
     let mut client = match vfio_user::Client::new(path) {
         Ok(c) => c,
         Err(e) => {
@@ -142,7 +169,8 @@ fn io_thread(path: &Path, ready: Sender<Result<Shell, String>>, rx: Receiver<(Re
             return;
         }
     };
-    let _ = ready.send(Ok(shell));
+    let msix = client.get_irq_info(MSIX_INDEX).map(|i| i.count).unwrap_or(0);
+    let _ = ready.send(Ok((shell, msix)));
     while let Ok((req, reply)) = rx.recv() {
         let r = match req {
             Req::Read { region, offset, len } => {
@@ -152,6 +180,7 @@ fn io_thread(path: &Path, ready: Sender<Result<Shell, String>>, rx: Receiver<(Re
             Req::Write { region, offset, data } => client.region_write(region, offset, &data).map(|_| vec![]),
             Req::Reset => client.reset().map(|_| vec![]),
             Req::DmaMap { fd, iova, len } => client.dma_map(0, iova, len, fd).map(|_| vec![]),
+            Req::SetMsix { fds } => client.set_irqs(MSIX_INDEX, SET_EVENTFD_TRIGGER, 0, fds.len() as u32, &fds).map(|_| vec![]),
         };
         let failed = r.is_err();
         let _ = reply.send(r.map_err(|e| e.to_string()));
@@ -183,6 +212,45 @@ impl VfioUserCard {
         self.shell
     }
 
+    /// Waits for DMA completion on MSI-X interrupts (when the device has them) or by
+    /// polling the channel status.
+    pub fn set_use_interrupts(&mut self, on: bool) {
+        self.use_interrupts = on && self.msix.is_some();
+    }
+
+    /// Drains the eventfds so an old interrupt is not taken for a new completion.
+    fn clear_interrupts(&self) {
+        if let Some(fds) = &self.msix {
+            use std::os::fd::AsRawFd;
+            for f in fds {
+                let mut v = 0u64;
+                // SAFETY: reading 8 bytes into a u64 from a non-blocking eventfd.
+                unsafe { libc::read(f.as_raw_fd(), &mut v as *mut u64 as *mut libc::c_void, 8) };
+            }
+        }
+    }
+
+    /// Waits until MSI-X `vector` fires, or the deadline. Returns false on timeout.
+    fn wait_interrupt(&self, vector: usize, started: Instant) -> bool {
+        let Some(fds) = &self.msix else { return false };
+        use std::os::fd::AsRawFd;
+        let fd = fds[vector].as_raw_fd();
+        loop {
+            let left = self.deadline.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return false;
+            }
+            let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            let n = unsafe { libc::poll(&mut p, 1, left.as_millis().clamp(1, i32::MAX as u128) as i32) };
+            if n > 0 {
+                let mut v = 0u64;
+                unsafe { libc::read(fd, &mut v as *mut u64 as *mut libc::c_void, 8) };
+                return true;
+            }
+        }
+    }
+
     /// Allocates a DMA buffer and maps it into the device at a fresh IOVA.
     pub fn dma_buffer(&mut self, len: usize) -> Result<DmaBuffer, DriverError> {
         let iova = self.iovas.alloc(len);
@@ -204,6 +272,7 @@ impl VfioUserCard {
     /// Starts the channel at `channel`/`sgdma` on the descriptor chain at `first`.
     fn start_channel(&mut self, channel: u64, sgdma: u64, first: u64) -> Result<(), DriverError> {
         self.dma_reg_write(channel + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
+        self.clear_interrupts();
         self.dma_reg_write(sgdma + xdma::SG_DESC_LO, first as u32)?;
         self.dma_reg_write(sgdma + xdma::SG_DESC_HI, (first >> 32) as u32)?;
         self.dma_reg_write(sgdma + xdma::SG_DESC_ADJACENT, 0)?;
@@ -213,7 +282,12 @@ impl VfioUserCard {
     /// Polls a channel until it stops, then stops it; an error bit or the deadline is an
     /// error naming the channel.
     fn finish_channel(&mut self, name: &'static str, channel: u64, started: Instant) -> Result<u32, DriverError> {
+        let vector = if channel == xdma::H2C_CHANNEL { 0 } else { 1 };
         loop {
+            if self.use_interrupts && !self.wait_interrupt(vector, started) {
+                self.dma_reg_write(channel + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
+                return Err(DriverError::Deadline { device: self.device(), what: format!("waiting for the {name} DMA interrupt"), after: self.deadline });
+            }
             let status = self.dma_reg_read(channel + xdma::CH_STATUS)?;
             if status & xdma::STATUS_ERRORS != 0 {
                 self.dma_reg_write(channel + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
@@ -228,7 +302,9 @@ impl VfioUserCard {
                 self.dma_reg_write(channel + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
                 return Err(DriverError::Deadline { device: self.device(), what: format!("waiting for the {name} DMA channel"), after: self.deadline });
             }
-            std::thread::sleep(Duration::from_micros(50));
+            if !self.use_interrupts {
+                std::thread::sleep(Duration::from_micros(50));
+            }
         }
     }
 
@@ -290,6 +366,13 @@ impl VfioUserCard {
 }
 
 impl Device for VfioUserCard {
+    fn completion(&self) -> &'static str {
+        match (self.shell, self.use_interrupts) {
+            (Shell::Xdma, true) => "XDMA descriptors, completion by MSI-X interrupt",
+            (Shell::Xdma, false) => "XDMA descriptors, completion by polling",
+            (Shell::F1, _) => "F1 BAR window",
+        }
+    }
     fn stop_engines(&mut self) -> Result<(), DriverError> {
         if self.shell == Shell::Xdma {
             self.dma_reg_write(xdma::H2C_CHANNEL + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;

@@ -10,7 +10,9 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use vfio_bindings::bindings::vfio::{vfio_region_info, VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE};
-use vfio_user::{DmaMapFlags, DmaUnmapFlags, Server, ServerBackend, ServerRegion};
+use std::io::Write as _;
+use vfio_bindings::bindings::vfio::{VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_PCI_MSIX_IRQ_INDEX};
+use vfio_user::{DmaMapFlags, DmaUnmapFlags, IrqInfo, Server, ServerBackend, ServerRegion};
 use crate::xdma_model::XdmaEngine;
 use zkaccel_driver::shell::{f1, xdma};
 use zkaccel_hdl::spec::{bus::resp, regmap};
@@ -32,6 +34,8 @@ pub struct CardBackend {
     xdma: XdmaEngine,
     /// Beats the card produced that the host has not read yet.
     produced: VecDeque<Beat>,
+    /// MSI-X vectors (eventfds): 0 = H2C channel stopped, 1 = C2H channel stopped.
+    msix: Vec<Option<File>>,
     pub sessions: u64,
 }
 
@@ -41,7 +45,7 @@ impl CardBackend {
         if let Some(t) = trace {
             card.model.trace_to(t)?;
         }
-        Ok(Self { shell, card, xdma: XdmaEngine::default(), produced: VecDeque::new(), sessions: 0 })
+        Ok(Self { shell, card, xdma: XdmaEngine::default(), produced: VecDeque::new(), msix: vec![None, None], sessions: 0 })
     }
 
     fn io_err(e: impl std::fmt::Display) -> std::io::Error {
@@ -102,6 +106,13 @@ impl ServerBackend for CardBackend {
                     }
                 };
                 xdma.write(offset, v, &mut run, produced);
+                for (vector, ch) in [&mut self.xdma.h2c, &mut self.xdma.c2h].into_iter().enumerate() {
+                    if std::mem::take(&mut ch.irq_pending) {
+                        if let Some(Some(fd)) = self.msix.get_mut(vector) {
+                            let _ = fd.write_all(&1u64.to_ne_bytes());
+                        }
+                    }
+                }
             }
             f1::DATA_BAR if self.shell == ShellKind::F1 && data.len() % 64 == 0 => {
                 let beats: Vec<Beat> = data
@@ -137,7 +148,22 @@ impl ServerBackend for CardBackend {
         self.xdma.reset();
         self.card.reset(4).map_err(Self::io_err)
     }
-    fn set_irqs(&mut self, _i: u32, _f: u32, _s: u32, _c: u32, _fds: Vec<File>) -> std::io::Result<()> {
+    /// MSI-X: eventfds for the DMA channels' completion; anything else disables them.
+    fn set_irqs(&mut self, index: u32, flags: u32, start: u32, count: u32, fds: Vec<File>) -> std::io::Result<()> {
+        if index != VFIO_PCI_MSIX_IRQ_INDEX {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "only MSI-X is offered"));
+        }
+        if flags & VFIO_IRQ_SET_DATA_EVENTFD != 0 && fds.len() == count as usize {
+            for (i, fd) in fds.into_iter().enumerate() {
+                if let Some(slot) = self.msix.get_mut(start as usize + i) {
+                    *slot = Some(fd);
+                }
+            }
+        } else {
+            for slot in self.msix.iter_mut().skip(start as usize).take(count.max(1) as usize) {
+                *slot = None;
+            }
+        }
         Ok(())
     }
 }
@@ -173,13 +199,21 @@ pub fn serve(socket: &Path, shell: ShellKind, trace: Option<PathBuf>, max_sessio
             _ => region(i, 0),
         })
         .collect();
-    let server = Server::new(socket, true, vec![], regions).with_context(|| format!("listening on {}", socket.display()))?;
+    // INTx and MSI: none; MSI-X: two vectors (XDMA shell only).
+    let msix = if shell == ShellKind::Xdma { 2 } else { 0 };
+    let irqs = vec![
+        IrqInfo { index: 0, flags: 0, count: 0 },
+        IrqInfo { index: 1, flags: 0, count: 0 },
+        IrqInfo { index: VFIO_PCI_MSIX_IRQ_INDEX, flags: VFIO_IRQ_INFO_EVENTFD, count: msix },
+    ];
+    let server = Server::new(socket, true, irqs, regions).with_context(|| format!("listening on {}", socket.display()))?;
     let mut backend = CardBackend::new(shell, trace.as_deref())?;
     eprintln!("zkaccel sim serve: card ({shell:?} shell) on vfio-user socket {}", socket.display());
     loop {
         let r = server.run(&mut backend);
         backend.sessions += 1;
         backend.xdma.dma.clear();
+        backend.msix.iter_mut().for_each(|m| *m = None);
         match r {
             Ok(()) => eprintln!("client {} disconnected", backend.sessions),
             Err(e) => eprintln!("client {} session ended: {e}", backend.sessions),

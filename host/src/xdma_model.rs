@@ -81,6 +81,8 @@ pub struct Channel {
     pub adjacent: u32,
     /// Address of the descriptor to process next while running.
     pos: Option<u64>,
+    /// The channel stopped since its interrupt was last raised.
+    pub irq_pending: bool,
 }
 
 impl Channel {
@@ -98,6 +100,7 @@ impl Channel {
         }
     }
     fn stop(&mut self, bits: u32) {
+        self.irq_pending = true;
         self.pos = None;
         self.status = (self.status & !STATUS_BUSY) | bits;
     }

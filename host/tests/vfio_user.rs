@@ -68,7 +68,24 @@ fn two_clients_in_a_row_pass_selftest_behind_each_shell() {
             let o = selftest(&s.spec(), &[]);
             assert!(passed(&o), "{shell} client {i}: {}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
             assert!(String::from_utf8_lossy(&o.stdout).contains("pass data-port loopback"));
+            if shell == "xdma" {
+                assert!(String::from_utf8_lossy(&o.stdout).contains("completion by MSI-X interrupt"));
+            }
         }
+    }
+}
+
+#[test]
+fn xdma_completion_by_polling_and_by_interrupt_agree() {
+    use zkaccel_driver::vfio_user::VfioUserCard;
+    use zkaccel_driver::Device;
+    let s = Server::start_with("xdma");
+    let mut card = VfioUserCard::open(&s.socket, Duration::from_secs(10)).unwrap();
+    let beats: Vec<zkaccel_driver::Beat> = (0..300u64).map(|i| [i ^ 0x5555; 8]).collect();
+    for interrupts in [true, false, true] {
+        card.set_use_interrupts(interrupts);
+        assert_eq!(card.completion().contains("interrupt"), interrupts);
+        assert_eq!(card.data_loopback(&beats).unwrap(), beats);
     }
 }
 
