@@ -50,6 +50,10 @@ impl DmaBuffer {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+    /// Host address of the buffer, for mapping it through the kernel's IOMMU.
+    pub fn host_ptr(&self) -> *mut u8 {
+        self.ptr
+    }
     pub fn fd(&self) -> i32 {
         self.fd.as_raw_fd()
     }

@@ -3,10 +3,12 @@
 //! * [`RegisterBus`]: 32-bit register access, whatever carries it; card
 //!   identification against the register map ([`identify`]).
 //! * [`Device`]: a card with its data path, opened from a [`DeviceSpec`] by [`open`].
-//! * Transports: the in-process simulator ([`sim::SimCard`]), vfio-user
-//!   ([`vfio_user::VfioUserCard`], an F1-style shell: registers and data port) and kernel
-//!   VFIO ([`vfio::VfioCard`], registers only so far, untested on hardware). DMA
-//!   descriptors, MSI-X and the F2 and XDMA shells are not written yet.
+//! * [`transport::Transport`]: BAR access, DMA buffers, MSI-X, reset. Implemented by
+//!   kernel VFIO ([`vfio::VfioTransport`], untested on hardware: no machine here has a
+//!   board) and vfio-user ([`vfio_user::VfioUserTransport`]).
+//! * [`shell::ShellCard`]: the board shells (F1-style BAR window, XDMA-style descriptor
+//!   DMA with MSI-X or polled completion), written once over any transport.
+//! * The in-process simulator ([`sim::SimCard`]) for fast tests.
 //! * [`pci`]: discovery through sysfs and the checks that make VFIO usable.
 //! * [`selftest`]: known-answer tests on a card.
 
@@ -15,6 +17,7 @@ pub mod dma;
 pub mod pci;
 pub mod selftest;
 pub mod shell;
+pub mod transport;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod vfio;
@@ -119,7 +122,7 @@ pub fn open_with_deadline(spec: &DeviceSpec, deadline: std::time::Duration) -> R
         DeviceSpec::Sim => Ok(Box::new(sim::SimCard::new()?)),
         #[cfg(not(feature = "sim"))]
         DeviceSpec::Sim => Err(DriverError::Unsupported { device: "sim".into(), what: "the simulator (this build has no `sim` feature)".into() }),
-        DeviceSpec::Vfio(bdf) => Ok(Box::new(vfio::VfioCard::open(*bdf, 0)?)),
+        DeviceSpec::Vfio(bdf) => Ok(Box::new(shell::ShellCard::new(vfio::VfioTransport::open(*bdf)?)?)),
         DeviceSpec::VfioUser(path) => Ok(Box::new(vfio_user::VfioUserCard::open(path, deadline)?)),
     }
 }

@@ -134,3 +134,252 @@ pub mod xdma {
         }
     }
 }
+
+use crate::dma::DmaBuffer;
+use crate::transport::{Eventfds, Transport};
+use crate::{Beat, Device, DriverError, RegisterBus};
+use std::time::{Duration, Instant};
+use zkaccel_hdl::spec::regmap;
+
+/// Which shell a card sits behind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shell {
+    F1,
+    Xdma,
+}
+
+/// A card behind a shell, over any transport: the one implementation of register
+/// access, the data path, DMA descriptors, completion and recovery for every device.
+pub struct ShellCard<T: Transport> {
+    t: T,
+    shell: Shell,
+    /// MSI-X eventfds (H2C, C2H) when the device offers them.
+    msix: Option<Eventfds>,
+    use_interrupts: bool,
+    /// DMA buffers (source, destination, descriptors), reused across transfers.
+    xdma_buffers: Option<(DmaBuffer, DmaBuffer, DmaBuffer)>,
+}
+
+impl<T: Transport> ShellCard<T> {
+    /// Tells the shell from the device's BARs, resets the function (so a card left
+    /// mid-job by a killed host starts clean) and enables MSI-X where offered.
+    pub fn new(mut t: T) -> Result<Self, DriverError> {
+        let reg_bytes = t.bar_size(f1::REG_BAR);
+        if reg_bytes < regmap::WINDOW_BYTES as u64 {
+            return Err(DriverError::Unsupported {
+                device: t.name(),
+                what: format!("a device whose BAR{} has {reg_bytes} bytes (a zkaccel card's register window needs {})", f1::REG_BAR, regmap::WINDOW_BYTES),
+            });
+        }
+        let shell = if t.bar_size(xdma::DMA_BAR) >= xdma::DMA_BAR_BYTES {
+            Shell::Xdma
+        } else if t.bar_size(f1::DATA_BAR) >= f1::DATA_WINDOW_BYTES {
+            Shell::F1
+        } else {
+            return Err(DriverError::Unsupported {
+                device: t.name(),
+                what: format!("a device with neither an XDMA engine in BAR{} nor an F1 data window in BAR{}", xdma::DMA_BAR, f1::DATA_BAR),
+            });
+        };
+        t.function_reset()?;
+        let mut card = ShellCard { t, shell, msix: None, use_interrupts: false, xdma_buffers: None };
+        if shell == Shell::Xdma && card.t.msix_vectors() >= 2 {
+            let fds = Eventfds::new(2)?;
+            card.t.enable_msix(&fds)?;
+            card.msix = Some(fds);
+            card.use_interrupts = true;
+        }
+        Ok(card)
+    }
+
+    pub fn shell(&self) -> Shell {
+        self.shell
+    }
+
+    pub fn transport(&mut self) -> &mut T {
+        &mut self.t
+    }
+
+    /// Waits for DMA completion on MSI-X interrupts (when the device has them) or by
+    /// polling the channel status.
+    pub fn set_use_interrupts(&mut self, on: bool) {
+        self.use_interrupts = on && self.msix.is_some();
+    }
+
+    /// Allocates a DMA buffer mapped for the device.
+    pub fn dma_buffer(&mut self, len: usize) -> Result<DmaBuffer, DriverError> {
+        self.t.dma_alloc(len)
+    }
+
+    fn dma_reg_read(&mut self, offset: u64) -> Result<u32, DriverError> {
+        let mut d = [0u8; 4];
+        self.t.bar_read(xdma::DMA_BAR, offset, &mut d, "reading a DMA engine register")?;
+        Ok(u32::from_le_bytes(d))
+    }
+
+    fn dma_reg_write(&mut self, offset: u64, value: u32) -> Result<(), DriverError> {
+        self.t.bar_write(xdma::DMA_BAR, offset, &value.to_le_bytes(), "writing a DMA engine register")
+    }
+
+    /// Starts the channel at `channel`/`sgdma` on the descriptor chain at `first`.
+    fn start_channel(&mut self, channel: u64, sgdma: u64, first: u64) -> Result<(), DriverError> {
+        self.dma_reg_write(channel + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
+        if let Some(m) = &self.msix {
+            m.clear();
+        }
+        self.dma_reg_write(sgdma + xdma::SG_DESC_LO, first as u32)?;
+        self.dma_reg_write(sgdma + xdma::SG_DESC_HI, (first >> 32) as u32)?;
+        self.dma_reg_write(sgdma + xdma::SG_DESC_ADJACENT, 0)?;
+        self.dma_reg_write(channel + xdma::CH_CONTROL_W1S, xdma::CONTROL_RUN)
+    }
+
+    /// Waits until a channel stops (interrupt or polling), then stops it; an error bit
+    /// or the deadline is an error naming the channel.
+    fn finish_channel(&mut self, name: &'static str, channel: u64, started: Instant) -> Result<u32, DriverError> {
+        let vector = if channel == xdma::H2C_CHANNEL { 0 } else { 1 };
+        let deadline = started + self.t.deadline();
+        loop {
+            if self.use_interrupts {
+                let fired = self.msix.as_ref().is_some_and(|m| m.wait(vector, deadline));
+                if !fired {
+                    self.dma_reg_write(channel + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
+                    return Err(DriverError::Deadline { device: self.t.name(), what: format!("waiting for the {name} DMA interrupt"), after: self.t.deadline() });
+                }
+            }
+            let status = self.dma_reg_read(channel + xdma::CH_STATUS)?;
+            if status & xdma::STATUS_ERRORS != 0 {
+                self.dma_reg_write(channel + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
+                return Err(DriverError::DmaFault { device: self.t.name(), channel: name, status });
+            }
+            if status & xdma::STATUS_BUSY == 0 {
+                let done = self.dma_reg_read(channel + xdma::CH_COMPLETED_COUNT)?;
+                self.dma_reg_write(channel + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
+                return Ok(done);
+            }
+            if Instant::now() > deadline {
+                self.dma_reg_write(channel + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
+                return Err(DriverError::Deadline { device: self.t.name(), what: format!("waiting for the {name} DMA channel"), after: self.t.deadline() });
+            }
+            if !self.use_interrupts {
+                std::thread::sleep(Duration::from_micros(50));
+            }
+        }
+    }
+
+    fn require_xdma(&self, what: &str) -> Result<(), DriverError> {
+        if self.shell != Shell::Xdma {
+            return Err(DriverError::Unsupported { device: self.t.name(), what: format!("{what} (needs the XDMA shell)") });
+        }
+        Ok(())
+    }
+
+    /// Runs one H2C descriptor as given (diagnostics and fault tests): the descriptor is
+    /// placed in a mapped buffer, but its addresses are used as they are.
+    pub fn run_h2c_descriptor(&mut self, d: xdma::Descriptor) -> Result<u32, DriverError> {
+        self.require_xdma("running a raw descriptor")?;
+        let mut desc = self.dma_buffer(xdma::DESC_BYTES)?;
+        desc.bytes_mut()[..xdma::DESC_BYTES].copy_from_slice(&d.to_bytes());
+        self.start_channel(xdma::H2C_CHANNEL, xdma::H2C_SGDMA, desc.iova())?;
+        self.finish_channel("H2C", xdma::H2C_CHANNEL, Instant::now())
+    }
+
+    /// Runs the H2C channel on a descriptor chain at an arbitrary IOVA (fault tests).
+    pub fn run_h2c_chain_at(&mut self, first: u64) -> Result<u32, DriverError> {
+        self.require_xdma("running a raw descriptor chain")?;
+        self.start_channel(xdma::H2C_CHANNEL, xdma::H2C_SGDMA, first)?;
+        self.finish_channel("H2C", xdma::H2C_CHANNEL, Instant::now())
+    }
+
+    fn xdma_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError> {
+        let bytes = beats.len() * 64;
+        let fits = self.xdma_buffers.as_ref().is_some_and(|(s, _, _)| s.len() >= bytes);
+        if !fits {
+            let src = self.dma_buffer(bytes)?;
+            let dst = self.dma_buffer(bytes)?;
+            let desc = self.dma_buffer(2 * xdma::DESC_BYTES)?;
+            self.xdma_buffers = Some((src, dst, desc));
+        }
+        let (src, dst, desc) = self.xdma_buffers.as_mut().expect("allocated above");
+        for (i, b) in beats.iter().enumerate() {
+            for (j, w) in b.iter().enumerate() {
+                src.bytes_mut()[64 * i + 8 * j..64 * i + 8 * j + 8].copy_from_slice(&w.to_le_bytes());
+            }
+        }
+        let flags = xdma::DESC_STOP | xdma::DESC_EOP | xdma::DESC_COMPLETED;
+        let h2c = xdma::Descriptor::new(flags, bytes as u32, src.iova(), 0, 0);
+        let c2h = xdma::Descriptor::new(flags, bytes as u32, 0, dst.iova(), 0);
+        desc.bytes_mut()[..32].copy_from_slice(&h2c.to_bytes());
+        desc.bytes_mut()[32..64].copy_from_slice(&c2h.to_bytes());
+        let desc_iova = desc.iova();
+        let started = Instant::now();
+        self.start_channel(xdma::C2H_CHANNEL, xdma::C2H_SGDMA, desc_iova + 32)?;
+        self.start_channel(xdma::H2C_CHANNEL, xdma::H2C_SGDMA, desc_iova)?;
+        self.finish_channel("H2C", xdma::H2C_CHANNEL, started)?;
+        self.finish_channel("C2H", xdma::C2H_CHANNEL, started)?;
+        let (_, dst, _) = self.xdma_buffers.as_ref().expect("kept");
+        Ok(dst.bytes()[..bytes].chunks(64).map(beat_from_bytes).collect())
+    }
+
+    fn f1_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError> {
+        let max_beats = (f1::DATA_WINDOW_BYTES / 64) as usize;
+        let mut out = Vec::with_capacity(beats.len());
+        for chunk in beats.chunks(max_beats) {
+            let data: Vec<u8> = chunk.iter().flat_map(|b| b.iter().flat_map(|w| w.to_le_bytes())).collect();
+            self.t.bar_write(f1::DATA_BAR, 0, &data, "writing the data port")?;
+            let mut back = vec![0u8; chunk.len() * 64];
+            self.t.bar_read(f1::DATA_BAR, 0, &mut back, "reading the data port")?;
+            out.extend(back.chunks(64).map(beat_from_bytes));
+        }
+        Ok(out)
+    }
+}
+
+fn beat_from_bytes(c: &[u8]) -> Beat {
+    let mut beat = [0u64; 8];
+    for (i, w) in c.chunks(8).enumerate() {
+        beat[i] = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+    }
+    beat
+}
+
+impl<T: Transport> RegisterBus for ShellCard<T> {
+    fn device(&self) -> String {
+        self.t.name()
+    }
+    fn read32(&mut self, reg: &'static regmap::Register) -> Result<u32, DriverError> {
+        let mut d = [0u8; 4];
+        self.t.bar_read(f1::REG_BAR, reg.offset as u64, &mut d, "reading a register")?;
+        Ok(u32::from_le_bytes(d))
+    }
+    /// PCIe writes are posted: a refused write is not reported here but recorded by
+    /// the card in STATUS.BUS_ERROR / BUS_ERROR_ADDR.
+    fn write32(&mut self, reg: &'static regmap::Register, value: u32) -> Result<(), DriverError> {
+        self.t.bar_write(f1::REG_BAR, reg.offset as u64, &value.to_le_bytes(), "writing a register")
+    }
+}
+
+impl<T: Transport> Device for ShellCard<T> {
+    fn completion(&self) -> &'static str {
+        match (self.shell, self.use_interrupts) {
+            (Shell::Xdma, true) => "XDMA descriptors, completion by MSI-X interrupt",
+            (Shell::Xdma, false) => "XDMA descriptors, completion by polling",
+            (Shell::F1, _) => "F1 BAR window",
+        }
+    }
+    fn stop_engines(&mut self) -> Result<(), DriverError> {
+        if self.shell == Shell::Xdma {
+            self.dma_reg_write(xdma::H2C_CHANNEL + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
+            self.dma_reg_write(xdma::C2H_CHANNEL + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
+        }
+        Ok(())
+    }
+    fn function_reset(&mut self) -> Result<(), DriverError> {
+        self.t.function_reset()
+    }
+    fn data_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError> {
+        match self.shell {
+            Shell::Xdma => self.xdma_loopback(beats),
+            Shell::F1 => self.f1_loopback(beats),
+        }
+    }
+}

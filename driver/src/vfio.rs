@@ -1,58 +1,73 @@
-//! The kernel VFIO transport (vfio-ioctls, type1 IOMMU container): maps the card's
-//! register BAR and enables memory decoding and bus mastering.
+//! The kernel VFIO transport (vfio-ioctls, type1 IOMMU container): BARs mmapped from
+//! the device, memory decoding and bus mastering enabled, DMA buffers mapped through
+//! the IOMMU at IOVAs the driver manages, MSI-X through eventfds, function-level reset.
 //!
-//! What is here: the preflight checks with operator-facing errors (see
-//! [`crate::pci::Host::check_vfio_usable`]), opening the device, the register BAR
-//! mmap and 32-bit register access with bounds checks. Not yet: DMA buffers and IOVA
-//! management, MSI-X, function-level reset (issue 3). This path has not run against a
-//! board: no machine of this project has one.
+//! The preflight checks ([`crate::pci::Host::check_vfio_usable`], memlock) turn every
+//! setup problem into an error that says what to do. This path has not run against a
+//! board: no machine of this project has one. The shells above it are the same code
+//! the simulator runs in CI.
 
 use crate::device_spec::Bdf;
+use crate::dma::{DmaBuffer, IovaAllocator};
 use crate::pci::{memlock_limit, Host};
-use crate::{DriverError, RegisterBus};
+use crate::transport::{Eventfds, Transport};
+use crate::DriverError;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
+use std::time::Duration;
 use vfio_ioctls::{VfioContainer, VfioDevice, VfioOps};
-use zkaccel_hdl::spec::regmap;
 
 /// VFIO's region index of PCI config space.
 const CONFIG_REGION: u32 = 7;
+/// VFIO's IRQ index of MSI-X.
+const MSIX_INDEX: u32 = 2;
 /// PCI command register offset and its memory-space / bus-master bits.
 const PCI_COMMAND: u64 = 0x04;
 const PCI_COMMAND_MEMORY: u16 = 1 << 1;
 const PCI_COMMAND_MASTER: u16 = 1 << 2;
 /// `VFIO_REGION_INFO_FLAG_MMAP`.
 const REGION_FLAG_MMAP: u32 = 1 << 2;
+/// At most this much of a BAR is mapped (F1's PCIS BAR is 128 GiB; zkaccel uses a
+/// small window of it).
+const MAX_BAR_MAP: u64 = 16 << 20;
 
 /// Minimum locked-memory limit zkaccel asks for (DMA buffers are pinned).
 pub const MIN_MEMLOCK_BYTES: u64 = 64 << 20;
+
+/// How long a board operation may take (MMIO itself cannot hang: the shells time out
+/// accesses, e.g. 8 µs on AWS F1; this bounds DMA completion waits).
+pub const DEADLINE: Duration = Duration::from_secs(5);
 
 /// An mmapped BAR.
 struct MappedBar {
     ptr: *mut u8,
     len: usize,
+    size: u64,
 }
 
 impl Drop for MappedBar {
     fn drop(&mut self) {
-        // SAFETY: ptr/len come from a successful mmap.
-        unsafe { libc::munmap(self.ptr as *mut libc::c_void, self.len) };
+        if self.len > 0 {
+            // SAFETY: ptr/len come from a successful mmap.
+            unsafe { libc::munmap(self.ptr as *mut libc::c_void, self.len) };
+        }
     }
 }
 
 /// A board opened through kernel VFIO.
-pub struct VfioCard {
+pub struct VfioTransport {
     bdf: Bdf,
-    _container: Arc<VfioContainer>,
+    container: Arc<VfioContainer>,
     device: VfioDevice,
-    regs: MappedBar,
+    bars: Vec<MappedBar>,
+    iovas: IovaAllocator,
 }
 
-// The BAR mapping is device memory accessed with volatile operations only.
-unsafe impl Send for VfioCard {}
+// BAR mappings are device memory, accessed with volatile operations only.
+unsafe impl Send for VfioTransport {}
 
-impl VfioCard {
-    /// Opens `bdf`, with the register window in BAR `reg_bar` (0 on AWS F1 and F2).
-    pub fn open(bdf: Bdf, reg_bar: u32) -> Result<Self, DriverError> {
+impl VfioTransport {
+    pub fn open(bdf: Bdf) -> Result<Self, DriverError> {
         let host = Host::default();
         host.check_vfio_usable(&bdf)?;
         if let Some(limit) = memlock_limit() {
@@ -71,64 +86,94 @@ impl VfioCard {
         let value = u16::from_le_bytes(cmd) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
         device.region_write(CONFIG_REGION, &value.to_le_bytes(), PCI_COMMAND);
 
-        let flags = device.get_region_flags(reg_bar);
-        let size = device.get_region_size(reg_bar) as usize;
-        let offset = device.get_region_offset(reg_bar);
-        if size < regmap::WINDOW_BYTES as usize {
-            return Err(vfio("mapping the register BAR", &format!("BAR{reg_bar} has {size} bytes, the register window needs {}", regmap::WINDOW_BYTES)));
+        let mut bars = vec![];
+        for index in 0..6u32 {
+            let size = device.get_region_size(index);
+            let flags = device.get_region_flags(index);
+            let len = size.min(MAX_BAR_MAP) as usize;
+            if size == 0 || flags & REGION_FLAG_MMAP == 0 {
+                bars.push(MappedBar { ptr: std::ptr::null_mut(), len: 0, size: 0 });
+                continue;
+            }
+            let offset = device.get_region_offset(index);
+            // SAFETY: mapping a VFIO region (or its start) at its offset on the device fd.
+            let ptr = unsafe {
+                libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, device.as_raw_fd(), offset as libc::off_t)
+            };
+            if ptr == libc::MAP_FAILED {
+                return Err(vfio(&format!("mapping BAR{index}"), &std::io::Error::last_os_error()));
+            }
+            bars.push(MappedBar { ptr: ptr as *mut u8, len, size });
         }
-        if flags & REGION_FLAG_MMAP == 0 {
-            return Err(vfio("mapping the register BAR", &format!("BAR{reg_bar} cannot be mmapped")));
-        }
-        use std::os::fd::AsRawFd;
-        // SAFETY: mapping a VFIO region of the given size at its offset on the device fd.
-        let ptr = unsafe {
-            libc::mmap(std::ptr::null_mut(), size, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, device.as_raw_fd(), offset as libc::off_t)
-        };
-        if ptr == libc::MAP_FAILED {
-            return Err(vfio("mapping the register BAR", &std::io::Error::last_os_error()));
-        }
-        Ok(VfioCard { bdf, _container: container, device, regs: MappedBar { ptr: ptr as *mut u8, len: size } })
+        Ok(VfioTransport { bdf, container, device, bars, iovas: IovaAllocator::default() })
     }
 
-    fn reg_ptr(&self, reg: &regmap::Register) -> Result<*mut u32, DriverError> {
-        let off = reg.offset as usize;
-        if off % 4 != 0 || off + 4 > self.regs.len {
-            return Err(DriverError::BusError { name: reg.name, offset: reg.offset, resp: 0b11 });
+    fn window(&self, bar: u32, offset: u64, len: usize) -> Result<*mut u8, DriverError> {
+        let b = self.bars.get(bar as usize).filter(|b| b.len > 0).ok_or_else(|| DriverError::Vfio {
+            bdf: self.bdf.to_string(),
+            what: format!("accessing BAR{bar}"),
+            reason: "the BAR is absent or cannot be mmapped".into(),
+        })?;
+        if offset % 4 != 0 || len % 4 != 0 || offset as usize + len > b.len {
+            return Err(DriverError::Vfio {
+                bdf: self.bdf.to_string(),
+                what: format!("accessing BAR{bar} at {offset:#x}+{len}"),
+                reason: format!("outside the mapped {} bytes or not 4-byte aligned", b.len),
+            });
         }
-        // SAFETY: in bounds and aligned, checked above.
-        Ok(unsafe { self.regs.ptr.add(off) as *mut u32 })
-    }
-
-    /// Function-level reset through VFIO.
-    pub fn reset(&self) {
-        self.device.reset();
+        // SAFETY: in bounds, checked above.
+        Ok(unsafe { b.ptr.add(offset as usize) })
     }
 }
 
-impl crate::Device for VfioCard {
-    fn data_loopback(&mut self, _beats: &[crate::Beat]) -> Result<Vec<crate::Beat>, DriverError> {
-        Err(DriverError::Unsupported { device: self.device(), what: "DMA through VFIO".into() })
-    }
-    fn function_reset(&mut self) -> Result<(), DriverError> {
-        self.reset();
-        Ok(())
-    }
-}
-
-impl RegisterBus for VfioCard {
-    fn device(&self) -> String {
+impl Transport for VfioTransport {
+    fn name(&self) -> String {
         format!("vfio:{}", self.bdf)
     }
-    fn read32(&mut self, reg: &'static regmap::Register) -> Result<u32, DriverError> {
-        let p = self.reg_ptr(reg)?;
-        // SAFETY: p points into the mapped BAR.
-        Ok(u32::from_le(unsafe { std::ptr::read_volatile(p) }))
+    fn bar_size(&self, bar: u32) -> u64 {
+        self.bars.get(bar as usize).map(|b| b.size).unwrap_or(0)
     }
-    fn write32(&mut self, reg: &'static regmap::Register, value: u32) -> Result<(), DriverError> {
-        let p = self.reg_ptr(reg)?;
-        // SAFETY: p points into the mapped BAR.
-        unsafe { std::ptr::write_volatile(p, value.to_le()) };
+    fn bar_read(&mut self, bar: u32, offset: u64, data: &mut [u8], _what: &str) -> Result<(), DriverError> {
+        let p = self.window(bar, offset, data.len())? as *const u32;
+        for (i, chunk) in data.chunks_mut(4).enumerate() {
+            // SAFETY: inside the mapped window, aligned.
+            let v = unsafe { std::ptr::read_volatile(p.add(i)) };
+            chunk.copy_from_slice(&v.to_le_bytes());
+        }
         Ok(())
+    }
+    fn bar_write(&mut self, bar: u32, offset: u64, data: &[u8], _what: &str) -> Result<(), DriverError> {
+        let p = self.window(bar, offset, data.len())? as *mut u32;
+        for (i, chunk) in data.chunks(4).enumerate() {
+            let v = u32::from_le_bytes(chunk.try_into().expect("4 bytes"));
+            // SAFETY: inside the mapped window, aligned.
+            unsafe { std::ptr::write_volatile(p.add(i), v) };
+        }
+        Ok(())
+    }
+    fn dma_alloc(&mut self, len: usize) -> Result<DmaBuffer, DriverError> {
+        let iova = self.iovas.alloc(len);
+        let buf = DmaBuffer::new(len, iova)?;
+        // SAFETY: the buffer stays mapped in this process for as long as the caller
+        // holds it; the device may access it concurrently, which is what it is for.
+        unsafe { self.container.vfio_dma_map(iova, buf.len(), buf.host_ptr()) }.map_err(|e| DriverError::Vfio {
+            bdf: self.bdf.to_string(),
+            what: format!("mapping {} bytes for DMA at IOVA {iova:#x}", buf.len()),
+            reason: format!("{e} (is the locked-memory limit high enough?)"),
+        })?;
+        Ok(buf)
+    }
+    fn msix_vectors(&self) -> u32 {
+        self.device.get_irq_info(MSIX_INDEX).map(|i| i.count).unwrap_or(0)
+    }
+    fn enable_msix(&mut self, fds: &Eventfds) -> Result<(), DriverError> {
+        self.device.enable_msix(fds.events()).map_err(|e| DriverError::Vfio { bdf: self.bdf.to_string(), what: "enabling MSI-X".into(), reason: e.to_string() })
+    }
+    fn function_reset(&mut self) -> Result<(), DriverError> {
+        self.device.reset();
+        Ok(())
+    }
+    fn deadline(&self) -> Duration {
+        DEADLINE
     }
 }

@@ -92,7 +92,8 @@ fn xdma_completion_by_polling_and_by_interrupt_agree() {
 #[test]
 fn dma_outside_mapped_buffers_is_refused_and_the_card_stays_usable() {
     use zkaccel_driver::shell::xdma::{self, Descriptor};
-    use zkaccel_driver::vfio_user::{Shell, VfioUserCard};
+    use zkaccel_driver::shell::Shell;
+    use zkaccel_driver::vfio_user::VfioUserCard;
     use zkaccel_driver::DriverError;
     let s = Server::start_with("xdma");
     let mut card = VfioUserCard::open(&s.socket, Duration::from_secs(10)).unwrap();
