@@ -383,3 +383,111 @@ impl<T: Transport> Device for ShellCard<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod mock_tests {
+    use super::*;
+    use crate::dma::IovaAllocator;
+    use std::collections::HashMap;
+
+    /// A device in memory: BAR sizes as given, register BAR answering the identity of a
+    /// known card, an F1 data window that echoes, an XDMA engine that never finishes.
+    struct Mock {
+        bars: [u64; 6],
+        regs: HashMap<u64, u32>,
+        window: Vec<u8>,
+        iovas: IovaAllocator,
+        resets: u32,
+    }
+
+    impl Mock {
+        fn new(bars: [u64; 6]) -> Self {
+            let h = crate::expected_design_hash();
+            let regs = HashMap::from([
+                (regmap::MAGIC.offset as u64, regmap::MAGIC_VALUE),
+                (regmap::VERSION.offset as u64, regmap::VERSION_VALUE),
+                (regmap::DESIGN_HASH_LO.offset as u64, h as u32),
+                (regmap::DESIGN_HASH_HI.offset as u64, (h >> 32) as u32),
+            ]);
+            Mock { bars, regs, window: vec![], iovas: IovaAllocator::default(), resets: 0 }
+        }
+    }
+
+    impl Transport for Mock {
+        fn name(&self) -> String {
+            "mock".into()
+        }
+        fn bar_size(&self, bar: u32) -> u64 {
+            self.bars[bar as usize]
+        }
+        fn bar_read(&mut self, bar: u32, offset: u64, data: &mut [u8], _: &str) -> Result<(), DriverError> {
+            match bar {
+                0 => data.copy_from_slice(&self.regs.get(&offset).copied().unwrap_or(0).to_le_bytes()),
+                4 => data.copy_from_slice(&self.window[..data.len()]),
+                // XDMA engine: always busy.
+                1 => data.copy_from_slice(&xdma::STATUS_BUSY.to_le_bytes()),
+                _ => data.fill(0xFF),
+            }
+            Ok(())
+        }
+        fn bar_write(&mut self, bar: u32, offset: u64, data: &[u8], _: &str) -> Result<(), DriverError> {
+            match bar {
+                0 => {
+                    self.regs.insert(offset, u32::from_le_bytes(data.try_into().unwrap()));
+                }
+                4 => self.window = data.to_vec(),
+                _ => {}
+            }
+            Ok(())
+        }
+        fn dma_alloc(&mut self, len: usize) -> Result<DmaBuffer, DriverError> {
+            DmaBuffer::new(len, self.iovas.alloc(len))
+        }
+        fn msix_vectors(&self) -> u32 {
+            0
+        }
+        fn enable_msix(&mut self, _: &Eventfds) -> Result<(), DriverError> {
+            Ok(())
+        }
+        fn function_reset(&mut self) -> Result<(), DriverError> {
+            self.resets += 1;
+            Ok(())
+        }
+        fn deadline(&self) -> Duration {
+            Duration::from_millis(200)
+        }
+    }
+
+    #[test]
+    fn tells_shells_apart_and_refuses_unknown_layouts() {
+        let f1 = ShellCard::new(Mock::new([4096, 0, 0, 0, f1::DATA_WINDOW_BYTES, 0])).unwrap();
+        assert_eq!(f1.shell(), Shell::F1);
+        let x = ShellCard::new(Mock::new([4096, xdma::DMA_BAR_BYTES, 0, 0, 0, 0])).unwrap();
+        assert_eq!(x.shell(), Shell::Xdma);
+        let e = ShellCard::new(Mock::new([16, 0, 0, 0, f1::DATA_WINDOW_BYTES, 0])).err().unwrap();
+        assert!(e.to_string().contains("register window"), "{e}");
+        let e = ShellCard::new(Mock::new([4096, 0, 0, 0, 0, 0])).err().unwrap();
+        assert!(e.to_string().contains("neither an XDMA engine"), "{e}");
+    }
+
+    #[test]
+    fn opening_resets_the_function_and_identifies() {
+        let mut c = ShellCard::new(Mock::new([4096, 0, 0, 0, f1::DATA_WINDOW_BYTES, 0])).unwrap();
+        assert_eq!(c.transport().resets, 1);
+        crate::identify(&mut c).unwrap();
+        let beats: Vec<Beat> = (0..4u64).map(|i| [i; 8]).collect();
+        assert_eq!(c.data_loopback(&beats).unwrap(), beats);
+    }
+
+    #[test]
+    fn a_dma_engine_that_never_finishes_gives_a_deadline_error() {
+        let mut c = ShellCard::new(Mock::new([4096, xdma::DMA_BAR_BYTES, 0, 0, 0, 0])).unwrap();
+        let t = Instant::now();
+        let e = c.data_loopback(&[[1u64; 8]]).unwrap_err();
+        assert!(matches!(e, DriverError::Deadline { .. }), "{e}");
+        assert!(e.to_string().contains("H2C"), "{e}");
+        assert!(t.elapsed() < Duration::from_secs(5));
+        // Recovery stops the engines and identifies the card again.
+        crate::recover(&mut c).unwrap();
+    }
+}
