@@ -46,6 +46,8 @@ impl std::str::FromStr for Bdf {
 pub enum DeviceSpec {
     /// A board through the kernel's vfio-pci driver.
     Vfio(Bdf),
+    /// The one board with this vendor:device ID, through vfio-pci.
+    VfioId { vendor: u16, device: u16 },
     /// A (simulated) card served over a vfio-user UNIX socket.
     VfioUser(PathBuf),
     /// The in-process simulator.
@@ -56,6 +58,7 @@ impl fmt::Display for DeviceSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DeviceSpec::Vfio(b) => write!(f, "vfio:{b}"),
+            DeviceSpec::VfioId { vendor, device } => write!(f, "vfio:{vendor:04x}:{device:04x}"),
             DeviceSpec::VfioUser(p) => write!(f, "vfio-user:{}", p.display()),
             DeviceSpec::Sim => write!(f, "sim"),
         }
@@ -75,10 +78,18 @@ impl std::str::FromStr for DeviceSpec {
             return Ok(DeviceSpec::VfioUser(PathBuf::from(rest)));
         }
         if let Some(rest) = s.strip_prefix("vfio:") {
+            if let Some((v, d)) = rest.split_once(':') {
+                let id = |x: &str| (x.len() == 4).then(|| u16::from_str_radix(x, 16).ok()).flatten();
+                if !rest.contains('.') {
+                    if let (Some(vendor), Some(device)) = (id(v), id(d)) {
+                        return Ok(DeviceSpec::VfioId { vendor, device });
+                    }
+                }
+            }
             return Ok(DeviceSpec::Vfio(rest.parse()?));
         }
         Err(format!(
-            "unknown device {s:?}: use vfio:DDDD:BB:DD.F (a board), vfio-user:/path/to.sock (a served simulator) or sim"
+            "unknown device {s:?}: use vfio:DDDD:BB:DD.F or vfio:VVVV:DDDD (a board by address or by vendor:device ID), vfio-user:/path/to.sock (a served simulator) or sim"
         ))
     }
 }
@@ -98,6 +109,11 @@ mod tests {
             "vfio:17:1f.7".parse::<DeviceSpec>().unwrap().to_string(),
             "vfio:0000:17:1f.7"
         );
+        assert_eq!(
+            "vfio:1d0f:f000".parse::<DeviceSpec>().unwrap(),
+            DeviceSpec::VfioId { vendor: 0x1d0f, device: 0xf000 }
+        );
+        assert_eq!("vfio:1d0f:f000".parse::<DeviceSpec>().unwrap().to_string(), "vfio:1d0f:f000");
         assert_eq!(
             "vfio-user:/tmp/a.sock".parse::<DeviceSpec>().unwrap(),
             DeviceSpec::VfioUser("/tmp/a.sock".into())

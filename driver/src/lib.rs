@@ -57,6 +57,8 @@ pub enum DriverError {
     MemlockTooLow { have: u64, need: u64 },
     #[error("VFIO failed on {bdf} while {what}: {reason}")]
     Vfio { bdf: String, what: String, reason: String },
+    #[error("{0}")]
+    BadSpec(String),
     #[error("{device}: {what} is not supported yet")]
     Unsupported { device: String, what: String },
     #[error("{device}: the {channel} DMA channel stopped with an error (status {status:#010x}: {}); a descriptor or buffer address outside every mapped DMA buffer, a bad descriptor, or a bad length", crate::shell::xdma_status_text(*status))]
@@ -123,6 +125,10 @@ pub fn open_with_deadline(spec: &DeviceSpec, deadline: std::time::Duration) -> R
         #[cfg(not(feature = "sim"))]
         DeviceSpec::Sim => Err(DriverError::Unsupported { device: "sim".into(), what: "the simulator (this build has no `sim` feature)".into() }),
         DeviceSpec::Vfio(bdf) => Ok(Box::new(shell::ShellCard::new(vfio::VfioTransport::open(*bdf)?)?)),
+        DeviceSpec::VfioId { vendor, device } => {
+            let bdf = pci::Host::default().find_by_id(*vendor, *device)?;
+            Ok(Box::new(shell::ShellCard::new(vfio::VfioTransport::open(bdf)?)?))
+        }
         DeviceSpec::VfioUser(path) => Ok(Box::new(vfio_user::VfioUserCard::open(path, deadline)?)),
     }
 }

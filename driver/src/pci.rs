@@ -94,6 +94,23 @@ impl Host {
         self.functions().into_iter().filter(|f| f.board.is_some() || f.driver.as_deref() == Some("vfio-pci")).collect()
     }
 
+    /// The one function with this vendor:device ID.
+    pub fn find_by_id(&self, vendor: u16, device: u16) -> Result<Bdf, DriverError> {
+        let matches: Vec<PciFunction> = self.functions().into_iter().filter(|f| f.vendor == vendor && f.device == device).collect();
+        match matches.as_slice() {
+            [one] => one.bdf.parse().map_err(DriverError::BadSpec),
+            [] => Err(DriverError::BadSpec(format!(
+                "no PCI function has ID {vendor:04x}:{device:04x} on this machine (`zkaccel devices` lists the boards)"
+            ))),
+            many => Err(DriverError::BadSpec(format!(
+                "{} functions have ID {vendor:04x}:{device:04x} ({}); name one by address, e.g. vfio:{}",
+                many.len(),
+                many.iter().map(|f| f.bdf.as_str()).collect::<Vec<_>>().join(", "),
+                many[0].bdf
+            ))),
+        }
+    }
+
     /// Whether the machine exposes any IOMMU group.
     pub fn has_iommu(&self) -> bool {
         fs::read_dir(self.sys.join("kernel/iommu_groups")).map(|mut d| d.next().is_some()).unwrap_or(false)
@@ -248,6 +265,11 @@ mod tests {
         }
         let e = h.check_vfio_usable(&"0000:99:00.0".parse().unwrap()).unwrap_err();
         assert!(matches!(e, DriverError::DeviceNotFound { .. }));
+
+        assert_eq!(h.find_by_id(0x1d0f, 0xf000).unwrap().to_string(), "0000:17:00.0");
+        let e = h.find_by_id(0x10ee, 0x903f).unwrap_err().to_string();
+        assert!(e.contains("2 functions") && e.contains("0000:19:00.0, 0000:1a:00.0"), "{e}");
+        assert!(h.find_by_id(0x1234, 0x5678).unwrap_err().to_string().contains("no PCI function"));
     }
 
     #[test]

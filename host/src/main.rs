@@ -33,7 +33,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run known-answer tests on a card. DEVICE: vfio:DDDD:BB:DD.F, vfio-user:/path/to.sock or sim.
+    /// Run known-answer tests on a card. DEVICE: vfio:DDDD:BB:DD.F, vfio:VVVV:DDDD, vfio-user:/path/to.sock or sim.
     Selftest {
         #[arg(long)]
         device: String,

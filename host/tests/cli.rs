@@ -154,6 +154,10 @@ fn selftest_of_a_missing_or_unsupported_device_fails_clearly() {
     assert!(e.contains("no PCI device at 0000:7f:1f.7"), "{e}");
     assert!(!e.contains("panicked"), "{e}");
 
+    let out = zkaccel().args(["selftest", "--device", "vfio:1234:5678"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no PCI function has ID 1234:5678"));
+
     let out = zkaccel().args(["selftest", "--device", "board7"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown device \"board7\""));
