@@ -167,8 +167,6 @@ struct Port {
     name: String,
     width: usize,
     output: bool,
-    /// C++ storage: 8, 16, 32, 64 bits, or 0 for VlWide.
-    storage: usize,
 }
 
 /// Reads `VL_IN8(&clock,0,0);`-style port declarations from the Verilated header.
@@ -185,19 +183,15 @@ fn parse_ports(header: &str) -> Vec<Port> {
         } else {
             continue;
         };
-        let storage = match kind {
-            "8" => 8,
-            "16" => 16,
-            "" => 32,
-            "64" => 64,
-            "W" => 0,
-            _ => continue,
-        };
+        // VL_IN8/16/IN/64/W: the C++ storage follows from the width, as the runtime knows.
+        if !matches!(kind, "8" | "16" | "" | "64" | "W") {
+            continue;
+        }
         let args: Vec<&str> = line[open + 1..line.rfind(')').unwrap()].split(',').collect();
         let name = args[0].trim().trim_start_matches('&').to_string();
         let msb: usize = args[1].trim().parse().unwrap();
         let lsb: usize = args[2].trim().parse().unwrap();
-        ports.push(Port { name, width: msb - lsb + 1, output, storage });
+        ports.push(Port { name, width: msb - lsb + 1, output });
     }
     ports
 }
@@ -205,7 +199,6 @@ fn parse_ports(header: &str) -> Vec<Port> {
 fn shim_source(name: &str, prefix: &str, ports: &[Port]) -> String {
     let mut cases = String::new();
     for (i, p) in ports.iter().enumerate() {
-        let _ = p.storage;
         writeln!(cases, "        case {i}: return (void*)&m->top->{};", p.name).unwrap();
     }
     format!(
