@@ -76,6 +76,20 @@ fn fmt_blocking(b: &[(String, String)]) -> String {
 /// A 512-bit data-port beat as 64-bit little-endian limbs.
 pub type Beat = [u64; zkaccel_hdl::spec::bus::DATA_PORT_BITS / 64];
 
+/// A beat from its 64 bytes as they sit in host memory or a BAR (little-endian).
+pub fn beat_from_bytes(bytes: &[u8]) -> Beat {
+    let mut beat = [0u64; 8];
+    for (w, b) in beat.iter_mut().zip(bytes.chunks_exact(8)) {
+        *w = u64::from_le_bytes(b.try_into().expect("8 bytes"));
+    }
+    beat
+}
+
+/// Beats as the bytes that carry them (64 per beat, little-endian).
+pub fn beats_to_bytes<'a>(beats: impl IntoIterator<Item = &'a Beat>) -> Vec<u8> {
+    beats.into_iter().flat_map(|b| b.iter().flat_map(|w| w.to_le_bytes())).collect()
+}
+
 /// A card: registers plus the bulk data path.
 pub trait Device: RegisterBus {
     /// Sends `beats` through the card's data port and returns what comes back (the

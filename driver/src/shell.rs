@@ -137,7 +137,7 @@ pub mod xdma {
 
 use crate::dma::DmaBuffer;
 use crate::transport::{Eventfds, Transport};
-use crate::{Beat, Device, DriverError, RegisterBus};
+use crate::{beat_from_bytes, beats_to_bytes, Beat, Device, DriverError, RegisterBus};
 use std::time::{Duration, Instant};
 use zkaccel_hdl::spec::regmap;
 
@@ -300,11 +300,7 @@ impl<T: Transport> ShellCard<T> {
             self.xdma_buffers = Some((src, dst, desc));
         }
         let (src, dst, desc) = self.xdma_buffers.as_mut().expect("allocated above");
-        for (i, b) in beats.iter().enumerate() {
-            for (j, w) in b.iter().enumerate() {
-                src.bytes_mut()[64 * i + 8 * j..64 * i + 8 * j + 8].copy_from_slice(&w.to_le_bytes());
-            }
-        }
+        src.bytes_mut()[..bytes].copy_from_slice(&beats_to_bytes(beats));
         let flags = xdma::DESC_STOP | xdma::DESC_EOP | xdma::DESC_COMPLETED;
         let h2c = xdma::Descriptor::new(flags, bytes as u32, src.iova(), 0, 0);
         let c2h = xdma::Descriptor::new(flags, bytes as u32, 0, dst.iova(), 0);
@@ -324,22 +320,13 @@ impl<T: Transport> ShellCard<T> {
         let max_beats = (f1::DATA_WINDOW_BYTES / 64) as usize;
         let mut out = Vec::with_capacity(beats.len());
         for chunk in beats.chunks(max_beats) {
-            let data: Vec<u8> = chunk.iter().flat_map(|b| b.iter().flat_map(|w| w.to_le_bytes())).collect();
-            self.t.bar_write(f1::DATA_BAR, 0, &data, "writing the data port")?;
+            self.t.bar_write(f1::DATA_BAR, 0, &beats_to_bytes(chunk), "writing the data port")?;
             let mut back = vec![0u8; chunk.len() * 64];
             self.t.bar_read(f1::DATA_BAR, 0, &mut back, "reading the data port")?;
             out.extend(back.chunks(64).map(beat_from_bytes));
         }
         Ok(out)
     }
-}
-
-fn beat_from_bytes(c: &[u8]) -> Beat {
-    let mut beat = [0u64; 8];
-    for (i, w) in c.chunks(8).enumerate() {
-        beat[i] = u64::from_le_bytes(w.try_into().expect("8 bytes"));
-    }
-    beat
 }
 
 impl<T: Transport> RegisterBus for ShellCard<T> {

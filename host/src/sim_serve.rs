@@ -15,6 +15,7 @@ use vfio_bindings::bindings::vfio::{VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_SET_DATA_EVE
 use vfio_user::{DmaMapFlags, DmaUnmapFlags, IrqInfo, Server, ServerBackend, ServerRegion};
 use crate::xdma_model::XdmaEngine;
 use zkaccel_driver::shell::{f1, xdma};
+use zkaccel_driver::{beat_from_bytes, beats_to_bytes};
 use zkaccel_hdl::spec::{bus::resp, regmap};
 use zkaccel_sim::card::{Beat, CardSim};
 
@@ -72,9 +73,7 @@ impl ServerBackend for CardBackend {
             f1::DATA_BAR if self.shell == ShellKind::F1 => {
                 for chunk in data.chunks_mut(64) {
                     if let Some(beat) = self.produced.pop_front() {
-                        for (i, w) in beat.iter().enumerate() {
-                            chunk[8 * i..8 * i + 8].copy_from_slice(&w.to_le_bytes());
-                        }
+                        chunk.copy_from_slice(&beats_to_bytes([&beat]));
                     }
                 }
             }
@@ -115,16 +114,7 @@ impl ServerBackend for CardBackend {
                 }
             }
             f1::DATA_BAR if self.shell == ShellKind::F1 && data.len() % 64 == 0 => {
-                let beats: Vec<Beat> = data
-                    .chunks(64)
-                    .map(|c| {
-                        let mut b = [0u64; 8];
-                        for (i, w) in c.chunks(8).enumerate() {
-                            b[i] = u64::from_le_bytes(w.try_into().expect("8 bytes"));
-                        }
-                        b
-                    })
-                    .collect();
+                let beats: Vec<Beat> = data.chunks(64).map(beat_from_bytes).collect();
                 let out = self.card.stream(&beats, |_| true).map_err(Self::io_err)?;
                 self.produced.extend(out.into_iter().map(|(b, _)| b));
             }

@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use zkaccel_driver::shell::xdma::*;
+use zkaccel_driver::{beat_from_bytes, beats_to_bytes};
 use zkaccel_sim::card::Beat;
 
 /// Host memory the client mapped for DMA.
@@ -196,7 +197,7 @@ impl XdmaEngine {
                 self.h2c.stop(STATUS_READ_ERROR);
                 break;
             };
-            let beats: Vec<Beat> = bytes.chunks(64).map(to_beat).collect();
+            let beats: Vec<Beat> = bytes.chunks(64).map(beat_from_bytes).collect();
             produced.extend(card(&beats));
             self.h2c.advance(&d);
         }
@@ -206,7 +207,7 @@ impl XdmaEngine {
             if produced.len() < n {
                 break; // waits for the card, stays busy
             }
-            let bytes: Vec<u8> = produced.iter().take(n).flat_map(|b| b.iter().flat_map(|w| w.to_le_bytes())).collect();
+            let bytes = beats_to_bytes(produced.iter().take(n));
             if !self.dma.write(d.dst, &bytes) {
                 self.c2h.stop(STATUS_WRITE_ERROR);
                 break;
@@ -221,12 +222,4 @@ impl XdmaEngine {
         self.h2c = Channel::default();
         self.c2h = Channel::default();
     }
-}
-
-fn to_beat(c: &[u8]) -> Beat {
-    let mut b = [0u64; 8];
-    for (i, w) in c.chunks(8).enumerate() {
-        b[i] = u64::from_le_bytes(w.try_into().expect("8 bytes"));
-    }
-    b
 }
