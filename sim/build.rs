@@ -29,12 +29,32 @@ fn main() {
     let opt = std::env::var("ZKACCEL_SIM_OPT").unwrap_or_else(|_| "2".into());
     let waivers = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hdl/lint/waivers.vlt");
 
+    // Everything a compiled model depends on besides its own Verilog: a model whose
+    // stamp matches is reused from the previous build in this OUT_DIR (a change in one
+    // block then rebuilds only the designs it is part of).
+    let build_script =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("build.rs"))
+            .unwrap_or_default();
+    let waiver_text = std::fs::read_to_string(&waivers).unwrap_or_default();
+    let common = format!("{build_script}\n{waiver_text}\n{opt}\n{}\n", root.display());
+    println!("cargo:rustc-link-search=native={}", out.display());
+
     // The runtime, once.
-    let mut rt = base_build(&include, &opt);
-    for f in ["verilated.cpp", "verilated_threads.cpp", "verilated_fst_c.cpp"] {
-        rt.file(include.join(f));
+    let rt_stamp = out.join("zkaccel_verilated_rt.stamp");
+    if !stamp_matches(&rt_stamp, &common, &out.join("libzkaccel_verilated_rt.a")) {
+        let mut rt = base_build(&include, &opt);
+        for f in [
+            "verilated.cpp",
+            "verilated_threads.cpp",
+            "verilated_fst_c.cpp",
+        ] {
+            rt.file(include.join(f));
+        }
+        rt.compile("zkaccel_verilated_rt");
+        std::fs::write(&rt_stamp, stamp_of(&common)).unwrap();
+    } else {
+        println!("cargo:rustc-link-lib=static=zkaccel_verilated_rt");
     }
-    rt.compile("zkaccel_verilated_rt");
 
     let mut table = String::new();
     let mut externs = String::new();
@@ -42,14 +62,32 @@ fn main() {
     let designs = zkaccel_hdl::designs::catalogue();
     for d in &designs {
         let dir = out.join("models").join(d.name);
+        let prefix = format!("Vzk_{}", d.name);
+        let lib_name = format!("zkaccel_model_{}", d.name);
+        let stamp_text = format!("{common}{}", d.verilog);
+        let stamp = out.join(format!("{lib_name}.stamp"));
+        if stamp_matches(&stamp, &stamp_text, &out.join(format!("lib{lib_name}.a"))) {
+            println!("cargo:rustc-link-lib=static={lib_name}");
+            let header = std::fs::read_to_string(dir.join(format!("{prefix}.h"))).unwrap();
+            let ports = parse_ports(&header);
+            emit_tables(&mut externs, &mut table, d, &ports);
+            continue;
+        }
+        let _ = std::fs::remove_file(&stamp);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let vfile = dir.join(format!("{}.v", d.name));
         std::fs::write(&vfile, &d.verilog).unwrap();
-        let prefix = format!("Vzk_{}", d.name);
         let status = Command::new(&verilator)
             .args(["--cc", "--prefix", &prefix, "--top-module", "top"])
-            .args(["-O3", "--x-assign", "fast", "--x-initial", "fast", "--trace-fst"])
+            .args([
+                "-O3",
+                "--x-assign",
+                "fast",
+                "--x-initial",
+                "fast",
+                "--trace-fst",
+            ])
             .args(["-Wall", "-Wno-fatal"])
             .arg(&waivers)
             .arg("-Mdir")
@@ -57,7 +95,12 @@ fn main() {
             .arg(&vfile)
             .status()
             .unwrap_or_else(|e| missing_verilator(&verilator, e));
-        assert!(status.success(), "verilator failed on design {} ({})", d.name, vfile.display());
+        assert!(
+            status.success(),
+            "verilator failed on design {} ({})",
+            d.name,
+            vfile.display()
+        );
 
         let header = std::fs::read_to_string(dir.join(format!("{prefix}.h"))).unwrap();
         let ports = parse_ports(&header);
@@ -75,12 +118,38 @@ fn main() {
         for c in cpps {
             b.file(c);
         }
-        b.compile(&format!("zkaccel_model_{}", d.name));
+        b.compile(&lib_name);
+        std::fs::write(&stamp, stamp_of(&stamp_text)).unwrap();
+        emit_tables(&mut externs, &mut table, d, &ports);
+    }
+    writeln!(table, "];").unwrap();
+    std::fs::write(out.join("designs.rs"), format!("{externs}\n{table}")).unwrap();
+    println!("cargo:rustc-link-lib=z");
+    println!("cargo:rustc-link-lib=pthread");
+}
 
-        let n = d.name;
-        writeln!(
-            externs,
-            "extern \"C\" {{
+/// A content stamp (not cryptographic; it only has to notice a change).
+fn stamp_of(text: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    format!("{:016x} {}", h.finish(), text.len())
+}
+
+fn stamp_matches(stamp: &Path, text: &str, lib: &Path) -> bool {
+    lib.exists() && std::fs::read_to_string(stamp).is_ok_and(|s| s == stamp_of(text))
+}
+
+fn emit_tables(
+    externs: &mut String,
+    table: &mut String,
+    d: &zkaccel_hdl::designs::Design,
+    ports: &[Port],
+) {
+    let n = d.name;
+    writeln!(
+        externs,
+        "extern \"C\" {{
     fn zk_{n}_new() -> *mut c_void;
     fn zk_{n}_free(m: *mut c_void);
     fn zk_{n}_eval(m: *mut c_void);
@@ -88,18 +157,18 @@ fn main() {
     fn zk_{n}_trace_open(m: *mut c_void, path: *const c_char) -> i32;
     fn zk_{n}_trace_dump(m: *mut c_void, time: u64);
 }}"
-        )
-        .unwrap();
-        let port_list: Vec<String> = ports
-            .iter()
-            .map(|p| {
-                format!(
-                    "PortInfo {{ name: {:?}, width: {}, output: {} }}",
-                    p.name, p.width, p.output
-                )
-            })
-            .collect();
-        writeln!(
+    )
+    .unwrap();
+    let port_list: Vec<String> = ports
+        .iter()
+        .map(|p| {
+            format!(
+                "PortInfo {{ name: {:?}, width: {}, output: {} }}",
+                p.name, p.width, p.output
+            )
+        })
+        .collect();
+    writeln!(
             table,
             "    DesignInfo {{ name: {n:?}, latency: {:?}, hash: {:?}, ports: &[{}],
         vtable: VTable {{ new: zk_{n}_new, free: zk_{n}_free, eval: zk_{n}_eval, port: zk_{n}_port, trace_open: zk_{n}_trace_open, trace_dump: zk_{n}_trace_dump }} }},",
@@ -108,11 +177,6 @@ fn main() {
             port_list.join(", ")
         )
         .unwrap();
-    }
-    writeln!(table, "];").unwrap();
-    std::fs::write(out.join("designs.rs"), format!("{externs}\n{table}")).unwrap();
-    println!("cargo:rustc-link-lib=z");
-    println!("cargo:rustc-link-lib=pthread");
 }
 
 fn base_build(include: &Path, opt: &str) -> cc::Build {
@@ -187,11 +251,17 @@ fn parse_ports(header: &str) -> Vec<Port> {
         if !matches!(kind, "8" | "16" | "" | "64" | "W") {
             continue;
         }
-        let args: Vec<&str> = line[open + 1..line.rfind(')').unwrap()].split(',').collect();
+        let args: Vec<&str> = line[open + 1..line.rfind(')').unwrap()]
+            .split(',')
+            .collect();
         let name = args[0].trim().trim_start_matches('&').to_string();
         let msb: usize = args[1].trim().parse().unwrap();
         let lsb: usize = args[2].trim().parse().unwrap();
-        ports.push(Port { name, width: msb - lsb + 1, output });
+        ports.push(Port {
+            name,
+            width: msb - lsb + 1,
+            output,
+        });
     }
     ports
 }
@@ -199,7 +269,12 @@ fn parse_ports(header: &str) -> Vec<Port> {
 fn shim_source(name: &str, prefix: &str, ports: &[Port]) -> String {
     let mut cases = String::new();
     for (i, p) in ports.iter().enumerate() {
-        writeln!(cases, "        case {i}: return (void*)&m->top->{};", p.name).unwrap();
+        writeln!(
+            cases,
+            "        case {i}: return (void*)&m->top->{};",
+            p.name
+        )
+        .unwrap();
     }
     format!(
         r#"// Generated by zkaccel-sim's build script: C ABI for design {name}.

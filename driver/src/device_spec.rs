@@ -15,7 +15,11 @@ pub struct Bdf {
 
 impl fmt::Display for Bdf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04x}:{:02x}:{:02x}.{:x}", self.domain, self.bus, self.device, self.function)
+        write!(
+            f,
+            "{:04x}:{:02x}:{:02x}.{:x}",
+            self.domain, self.bus, self.device, self.function
+        )
     }
 }
 
@@ -23,7 +27,8 @@ impl std::str::FromStr for Bdf {
     type Err = String;
     /// Accepts `0000:17:00.0` and the short form `17:00.0` (domain 0).
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("{s:?} is not a PCI address (expected DDDD:BB:DD.F, e.g. 0000:17:00.0)");
+        let bad =
+            || format!("{s:?} is not a PCI address (expected DDDD:BB:DD.F, e.g. 0000:17:00.0)");
         let (head, func) = s.rsplit_once('.').ok_or_else(bad)?;
         let parts: Vec<&str> = head.split(':').collect();
         let (domain, bus, device) = match parts.as_slice() {
@@ -73,13 +78,19 @@ impl std::str::FromStr for DeviceSpec {
         }
         if let Some(rest) = s.strip_prefix("vfio-user:") {
             if rest.is_empty() {
-                return Err("vfio-user: needs a socket path, e.g. vfio-user:/tmp/zkaccel.sock".into());
+                return Err(
+                    "vfio-user: needs a socket path, e.g. vfio-user:/tmp/zkaccel.sock".into(),
+                );
             }
             return Ok(DeviceSpec::VfioUser(PathBuf::from(rest)));
         }
         if let Some(rest) = s.strip_prefix("vfio:") {
             if let Some((v, d)) = rest.split_once(':') {
-                let id = |x: &str| (x.len() == 4).then(|| u16::from_str_radix(x, 16).ok()).flatten();
+                let id = |x: &str| {
+                    (x.len() == 4)
+                        .then(|| u16::from_str_radix(x, 16).ok())
+                        .flatten()
+                };
                 if !rest.contains('.') {
                     if let (Some(vendor), Some(device)) = (id(v), id(d)) {
                         return Ok(DeviceSpec::VfioId { vendor, device });
@@ -103,7 +114,12 @@ mod tests {
         assert_eq!("sim".parse::<DeviceSpec>().unwrap(), DeviceSpec::Sim);
         assert_eq!(
             "vfio:0000:17:00.0".parse::<DeviceSpec>().unwrap(),
-            DeviceSpec::Vfio(Bdf { domain: 0, bus: 0x17, device: 0, function: 0 })
+            DeviceSpec::Vfio(Bdf {
+                domain: 0,
+                bus: 0x17,
+                device: 0,
+                function: 0
+            })
         );
         assert_eq!(
             "vfio:17:1f.7".parse::<DeviceSpec>().unwrap().to_string(),
@@ -111,9 +127,15 @@ mod tests {
         );
         assert_eq!(
             "vfio:1d0f:f000".parse::<DeviceSpec>().unwrap(),
-            DeviceSpec::VfioId { vendor: 0x1d0f, device: 0xf000 }
+            DeviceSpec::VfioId {
+                vendor: 0x1d0f,
+                device: 0xf000
+            }
         );
-        assert_eq!("vfio:1d0f:f000".parse::<DeviceSpec>().unwrap().to_string(), "vfio:1d0f:f000");
+        assert_eq!(
+            "vfio:1d0f:f000".parse::<DeviceSpec>().unwrap().to_string(),
+            "vfio:1d0f:f000"
+        );
         assert_eq!(
             "vfio-user:/tmp/a.sock".parse::<DeviceSpec>().unwrap(),
             DeviceSpec::VfioUser("/tmp/a.sock".into())
@@ -122,10 +144,21 @@ mod tests {
 
     #[test]
     fn rejects_bad_specs_with_a_reason() {
-        for bad in ["", "vfio:", "vfio:0000:17:00", "vfio:0000:17:20.0", "vfio:0000:17:00.8", "vfio-user:", "board"] {
+        for bad in [
+            "",
+            "vfio:",
+            "vfio:0000:17:00",
+            "vfio:0000:17:20.0",
+            "vfio:0000:17:00.8",
+            "vfio-user:",
+            "board",
+        ] {
             let e = bad.parse::<DeviceSpec>().unwrap_err();
             assert!(!e.is_empty(), "{bad}");
         }
-        assert!("vfio:zz:00.0".parse::<DeviceSpec>().unwrap_err().contains("not a PCI address"));
+        assert!("vfio:zz:00.0"
+            .parse::<DeviceSpec>()
+            .unwrap_err()
+            .contains("not a PCI address"));
     }
 }

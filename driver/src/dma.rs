@@ -22,7 +22,9 @@ impl DmaBuffer {
     /// Allocates `len` bytes (rounded up to pages), zeroed, for the device to see at `iova`.
     pub fn new(len: usize, iova: u64) -> Result<Self, DriverError> {
         let len = (len.max(1) as u64).div_ceil(PAGE) * PAGE;
-        let fail = |what: &str| DriverError::Dma { what: format!("{what}: {}", std::io::Error::last_os_error()) };
+        let fail = |what: &str| DriverError::Dma {
+            what: format!("{what}: {}", std::io::Error::last_os_error()),
+        };
         let name = CString::new("zkaccel-dma").expect("no NUL");
         // SAFETY: plain syscalls; results checked.
         let fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) };
@@ -34,12 +36,24 @@ impl DmaBuffer {
             return Err(fail("sizing the DMA buffer"));
         }
         let ptr = unsafe {
-            libc::mmap(std::ptr::null_mut(), len as usize, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd.as_raw_fd(), 0)
+            libc::mmap(
+                std::ptr::null_mut(),
+                len as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            )
         };
         if ptr == libc::MAP_FAILED {
             return Err(fail("mapping the DMA buffer"));
         }
-        Ok(DmaBuffer { fd, ptr: ptr as *mut u8, len: len as usize, iova })
+        Ok(DmaBuffer {
+            fd,
+            ptr: ptr as *mut u8,
+            len: len as usize,
+            iova,
+        })
     }
     pub fn iova(&self) -> u64 {
         self.iova

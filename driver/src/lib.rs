@@ -17,9 +17,9 @@ pub mod dma;
 pub mod pci;
 pub mod selftest;
 pub mod shell;
-pub mod transport;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod transport;
 pub mod vfio;
 pub mod vfio_user;
 
@@ -32,13 +32,30 @@ use zkaccel_hdl::spec::regmap;
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
     #[error("register access to {name} (offset {offset:#x}) was refused by the card (AXI response {resp:#04b})")]
-    BusError { name: &'static str, offset: u32, resp: u8 },
+    BusError {
+        name: &'static str,
+        offset: u32,
+        resp: u8,
+    },
     #[error("the device at {device} is not a zkaccel card: MAGIC reads {found:#010x}, expected {expected:#010x}")]
-    NotACard { device: String, found: u32, expected: u32 },
+    NotACard {
+        device: String,
+        found: u32,
+        expected: u32,
+    },
     #[error("the card at {device} speaks register-map version {found_major}.{found_minor}; this build speaks {want_major}.x")]
-    VersionMismatch { device: String, found_major: u16, found_minor: u16, want_major: u16 },
+    VersionMismatch {
+        device: String,
+        found_major: u16,
+        found_minor: u16,
+        want_major: u16,
+    },
     #[error("the card at {device} runs design {found:016x}, which this build of zkaccel does not know (it was built for {expected:016x}); load the matching bitstream or use the zkaccel build that generated it")]
-    UnknownDesign { device: String, found: u64, expected: u64 },
+    UnknownDesign {
+        device: String,
+        found: u64,
+        expected: u64,
+    },
     #[error("device {device} did not answer: {reason}")]
     Unresponsive { device: String, reason: String },
     #[error("no PCI device at {bdf} ({} does not exist); `zkaccel devices` lists the boards on this machine", sysfs.display())]
@@ -48,7 +65,11 @@ pub enum DriverError {
     #[error("{bdf} has no IOMMU group: this machine exposes no IOMMU (enable VT-d/AMD-Vi and boot with intel_iommu=on or amd_iommu=on). VFIO's no-IOMMU mode (modprobe vfio enable_unsafe_noiommu_mode=1) would let the device DMA anywhere in memory and taints the kernel; zkaccel does not support it yet")]
     NoIommu { bdf: String },
     #[error("IOMMU group {group} of {bdf} is not viable: every device in it must be bound to vfio-pci (or to no driver), but {}", fmt_blocking(blocking))]
-    GroupNotViable { bdf: String, group: u32, blocking: Vec<(String, String)> },
+    GroupNotViable {
+        bdf: String,
+        group: u32,
+        blocking: Vec<(String, String)>,
+    },
     #[error("no permission to open {}: run as root, or give your user the VFIO group device (chown $USER {})", path.display(), path.display())]
     NoPermission { path: PathBuf },
     #[error("cannot use {}: {reason}", path.display())]
@@ -56,21 +77,36 @@ pub enum DriverError {
     #[error("the locked-memory limit is {have} bytes but DMA buffers need at least {need}: raise it with `ulimit -l unlimited` (or memlock in /etc/security/limits.conf)")]
     MemlockTooLow { have: u64, need: u64 },
     #[error("VFIO failed on {bdf} while {what}: {reason}")]
-    Vfio { bdf: String, what: String, reason: String },
+    Vfio {
+        bdf: String,
+        what: String,
+        reason: String,
+    },
     #[error("{0}")]
     BadSpec(String),
     #[error("{device}: {what} is not supported yet")]
     Unsupported { device: String, what: String },
     #[error("{device}: the {channel} DMA channel stopped with an error (status {status:#010x}: {}); a descriptor or buffer address outside every mapped DMA buffer, a bad descriptor, or a bad length", crate::shell::xdma_status_text(*status))]
-    DmaFault { device: String, channel: &'static str, status: u32 },
+    DmaFault {
+        device: String,
+        channel: &'static str,
+        status: u32,
+    },
     #[error("DMA buffer: {what}")]
     Dma { what: String },
     #[error("{device} missed its deadline of {after:?} while {what}; the device is hung or the connection is stuck (reset or restart it)")]
-    Deadline { device: String, what: String, after: std::time::Duration },
+    Deadline {
+        device: String,
+        what: String,
+        after: std::time::Duration,
+    },
 }
 
 fn fmt_blocking(b: &[(String, String)]) -> String {
-    b.iter().map(|(d, drv)| format!("{d} is bound to {drv}")).collect::<Vec<_>>().join(", ")
+    b.iter()
+        .map(|(d, drv)| format!("{d} is bound to {drv}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A 512-bit data-port beat as 64-bit little-endian limbs.
@@ -87,7 +123,10 @@ pub fn beat_from_bytes(bytes: &[u8]) -> Beat {
 
 /// Beats as the bytes that carry them (64 per beat, little-endian).
 pub fn beats_to_bytes<'a>(beats: impl IntoIterator<Item = &'a Beat>) -> Vec<u8> {
-    beats.into_iter().flat_map(|b| b.iter().flat_map(|w| w.to_le_bytes())).collect()
+    beats
+        .into_iter()
+        .flat_map(|b| b.iter().flat_map(|w| w.to_le_bytes()))
+        .collect()
 }
 
 /// A card: registers plus the bulk data path.
@@ -132,16 +171,26 @@ pub fn open(spec: &DeviceSpec) -> Result<Box<dyn Device>, DriverError> {
 
 /// Opens the device a spec names; a request that takes longer than `deadline` fails
 /// with [`DriverError::Deadline`] (transports that can hang: vfio-user).
-pub fn open_with_deadline(spec: &DeviceSpec, deadline: std::time::Duration) -> Result<Box<dyn Device>, DriverError> {
+pub fn open_with_deadline(
+    spec: &DeviceSpec,
+    deadline: std::time::Duration,
+) -> Result<Box<dyn Device>, DriverError> {
     match spec {
         #[cfg(feature = "sim")]
         DeviceSpec::Sim => Ok(Box::new(sim::SimCard::new()?)),
         #[cfg(not(feature = "sim"))]
-        DeviceSpec::Sim => Err(DriverError::Unsupported { device: "sim".into(), what: "the simulator (this build has no `sim` feature)".into() }),
-        DeviceSpec::Vfio(bdf) => Ok(Box::new(shell::ShellCard::new(vfio::VfioTransport::open(*bdf)?)?)),
+        DeviceSpec::Sim => Err(DriverError::Unsupported {
+            device: "sim".into(),
+            what: "the simulator (this build has no `sim` feature)".into(),
+        }),
+        DeviceSpec::Vfio(bdf) => Ok(Box::new(shell::ShellCard::new(vfio::VfioTransport::open(
+            *bdf,
+        )?)?)),
         DeviceSpec::VfioId { vendor, device } => {
             let bdf = pci::Host::default().find_by_id(*vendor, *device)?;
-            Ok(Box::new(shell::ShellCard::new(vfio::VfioTransport::open(bdf)?)?))
+            Ok(Box::new(shell::ShellCard::new(vfio::VfioTransport::open(
+                bdf,
+            )?)?))
         }
         DeviceSpec::VfioUser(path) => Ok(Box::new(vfio_user::VfioUserCard::open(path, deadline)?)),
     }
@@ -175,7 +224,11 @@ pub fn expected_design_hash() -> u64 {
 pub fn identify(bus: &mut dyn RegisterBus) -> Result<CardIdentity, DriverError> {
     let magic = bus.read32(&regmap::MAGIC)?;
     if magic != regmap::MAGIC_VALUE {
-        return Err(DriverError::NotACard { device: bus.device(), found: magic, expected: regmap::MAGIC_VALUE });
+        return Err(DriverError::NotACard {
+            device: bus.device(),
+            found: magic,
+            expected: regmap::MAGIC_VALUE,
+        });
     }
     let version = bus.read32(&regmap::VERSION)?;
     if version >> 16 != regmap::VERSION_VALUE >> 16 {
@@ -191,10 +244,18 @@ pub fn identify(bus: &mut dyn RegisterBus) -> Result<CardIdentity, DriverError> 
     let design_hash = hi << 32 | lo;
     let expected = expected_design_hash();
     if design_hash != expected {
-        return Err(DriverError::UnknownDesign { device: bus.device(), found: design_hash, expected });
+        return Err(DriverError::UnknownDesign {
+            device: bus.device(),
+            found: design_hash,
+            expected,
+        });
     }
     let capabilities = bus.read32(&regmap::CAPABILITIES)?;
-    Ok(CardIdentity { version, design_hash, capabilities })
+    Ok(CardIdentity {
+        version,
+        design_hash,
+        capabilities,
+    })
 }
 
 /// Reads the card's 64-bit cycle counter (LO latches HI, so the pair is consistent).
@@ -217,9 +278,20 @@ mod tests {
             "mock".into()
         }
         fn read32(&mut self, reg: &'static regmap::Register) -> Result<u32, DriverError> {
-            self.0.get(&reg.offset).copied().ok_or(DriverError::BusError { name: reg.name, offset: reg.offset, resp: 3 })
+            self.0
+                .get(&reg.offset)
+                .copied()
+                .ok_or(DriverError::BusError {
+                    name: reg.name,
+                    offset: reg.offset,
+                    resp: 3,
+                })
         }
-        fn write32(&mut self, reg: &'static regmap::Register, value: u32) -> Result<(), DriverError> {
+        fn write32(
+            &mut self,
+            reg: &'static regmap::Register,
+            value: u32,
+        ) -> Result<(), DriverError> {
             self.0.insert(reg.offset, value);
             Ok(())
         }
@@ -246,10 +318,19 @@ mod tests {
     fn refuses_wrong_magic_version_and_design() {
         let mut b = good();
         b.0.insert(regmap::MAGIC.offset, 0xFFFF_FFFF);
-        assert!(matches!(identify(&mut b), Err(DriverError::NotACard { found: 0xFFFF_FFFF, .. })));
+        assert!(matches!(
+            identify(&mut b),
+            Err(DriverError::NotACard {
+                found: 0xFFFF_FFFF,
+                ..
+            })
+        ));
         let mut b = good();
         b.0.insert(regmap::VERSION.offset, 0x0002_0000);
-        assert!(matches!(identify(&mut b), Err(DriverError::VersionMismatch { found_major: 2, .. })));
+        assert!(matches!(
+            identify(&mut b),
+            Err(DriverError::VersionMismatch { found_major: 2, .. })
+        ));
         let mut b = good();
         b.0.insert(regmap::DESIGN_HASH_HI.offset, 0x1234);
         let e = identify(&mut b).unwrap_err();

@@ -11,7 +11,11 @@ use std::path::{Path, PathBuf};
 /// Known board functions.
 pub const KNOWN_BOARDS: &[(u16, Option<u16>, &str)] = &[
     (0x1d0f, Some(0xf000), "AWS F1 FPGA application (PF0)"),
-    (0x1d0f, Some(0x1042), "AWS F1 FPGA slot, cleared (no image loaded)"),
+    (
+        0x1d0f,
+        Some(0x1042),
+        "AWS F1 FPGA slot, cleared (no image loaded)",
+    ),
     (0x10ee, None, "Xilinx device (Alveo/XDMA)"),
 ];
 
@@ -38,7 +42,10 @@ pub struct Host {
 
 impl Default for Host {
     fn default() -> Self {
-        Host { sys: "/sys".into(), dev: "/dev".into() }
+        Host {
+            sys: "/sys".into(),
+            dev: "/dev".into(),
+        }
     }
 }
 
@@ -48,7 +55,10 @@ fn read_hex(path: &Path) -> Option<u32> {
 }
 
 fn link_name(path: &Path) -> Option<String> {
-    fs::read_link(path).ok()?.file_name().map(|n| n.to_string_lossy().into_owned())
+    fs::read_link(path)
+        .ok()?
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
 }
 
 impl Host {
@@ -83,7 +93,11 @@ impl Host {
     /// Every PCI function, sorted by address. An absent sysfs gives an empty list.
     pub fn functions(&self) -> Vec<PciFunction> {
         let mut v: Vec<_> = fs::read_dir(self.pci_devices_dir())
-            .map(|rd| rd.filter_map(|e| e.ok()).filter_map(|e| self.function(&e.file_name().to_string_lossy())).collect())
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter_map(|e| self.function(&e.file_name().to_string_lossy()))
+                    .collect()
+            })
             .unwrap_or_default();
         v.sort_by(|a: &PciFunction, b| a.bdf.cmp(&b.bdf));
         v
@@ -91,12 +105,19 @@ impl Host {
 
     /// Functions zkaccel would consider: known boards and anything bound to vfio-pci.
     pub fn candidates(&self) -> Vec<PciFunction> {
-        self.functions().into_iter().filter(|f| f.board.is_some() || f.driver.as_deref() == Some("vfio-pci")).collect()
+        self.functions()
+            .into_iter()
+            .filter(|f| f.board.is_some() || f.driver.as_deref() == Some("vfio-pci"))
+            .collect()
     }
 
     /// The one function with this vendor:device ID.
     pub fn find_by_id(&self, vendor: u16, device: u16) -> Result<Bdf, DriverError> {
-        let matches: Vec<PciFunction> = self.functions().into_iter().filter(|f| f.vendor == vendor && f.device == device).collect();
+        let matches: Vec<PciFunction> = self
+            .functions()
+            .into_iter()
+            .filter(|f| f.vendor == vendor && f.device == device)
+            .collect();
         match matches.as_slice() {
             [one] => one.bdf.parse().map_err(DriverError::BadSpec),
             [] => Err(DriverError::BadSpec(format!(
@@ -113,14 +134,22 @@ impl Host {
 
     /// Whether the machine exposes any IOMMU group.
     pub fn has_iommu(&self) -> bool {
-        fs::read_dir(self.sys.join("kernel/iommu_groups")).map(|mut d| d.next().is_some()).unwrap_or(false)
+        fs::read_dir(self.sys.join("kernel/iommu_groups"))
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false)
     }
 
     /// Functions in an IOMMU group.
     pub fn group_members(&self, group: u32) -> Vec<String> {
-        let dir = self.sys.join(format!("kernel/iommu_groups/{group}/devices"));
+        let dir = self
+            .sys
+            .join(format!("kernel/iommu_groups/{group}/devices"));
         let mut v: Vec<String> = fs::read_dir(dir)
-            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default();
         v.sort();
         v
@@ -130,12 +159,17 @@ impl Host {
     /// operator fixes them. Returns the IOMMU group.
     pub fn check_vfio_usable(&self, bdf: &Bdf) -> Result<u32, DriverError> {
         let name = bdf.to_string();
-        let f = self.function(&name).ok_or_else(|| DriverError::DeviceNotFound {
-            bdf: name.clone(),
-            sysfs: self.device_dir(bdf),
-        })?;
+        let f = self
+            .function(&name)
+            .ok_or_else(|| DriverError::DeviceNotFound {
+                bdf: name.clone(),
+                sysfs: self.device_dir(bdf),
+            })?;
         if f.driver.as_deref() != Some("vfio-pci") {
-            return Err(DriverError::NotBoundToVfio { bdf: name, driver: f.driver });
+            return Err(DriverError::NotBoundToVfio {
+                bdf: name,
+                driver: f.driver,
+            });
         }
         let Some(group) = f.iommu_group else {
             return Err(DriverError::NoIommu { bdf: name });
@@ -153,18 +187,34 @@ impl Host {
             })
             .collect();
         if !blocking.is_empty() {
-            return Err(DriverError::GroupNotViable { bdf: name, group, blocking });
+            return Err(DriverError::GroupNotViable {
+                bdf: name,
+                group,
+                blocking,
+            });
         }
-        for path in [self.dev.join("vfio/vfio"), self.dev.join(format!("vfio/{group}"))] {
+        for path in [
+            self.dev.join("vfio/vfio"),
+            self.dev.join(format!("vfio/{group}")),
+        ] {
             match fs::OpenOptions::new().read(true).write(true).open(&path) {
                 Ok(_) => {}
                 Err(e) if e.kind() == ErrorKind::PermissionDenied => {
                     return Err(DriverError::NoPermission { path });
                 }
                 Err(e) if e.kind() == ErrorKind::NotFound => {
-                    return Err(DriverError::VfioUnavailable { path, reason: "does not exist (is the vfio-pci module loaded? modprobe vfio-pci)".into() });
+                    return Err(DriverError::VfioUnavailable {
+                        path,
+                        reason: "does not exist (is the vfio-pci module loaded? modprobe vfio-pci)"
+                            .into(),
+                    });
                 }
-                Err(e) => return Err(DriverError::VfioUnavailable { path, reason: e.to_string() }),
+                Err(e) => {
+                    return Err(DriverError::VfioUnavailable {
+                        path,
+                        reason: e.to_string(),
+                    })
+                }
             }
         }
         Ok(group)
@@ -173,13 +223,18 @@ impl Host {
     /// Whether zkaccel can use the function now, with the reason when not.
     pub fn usability(&self, f: &PciFunction) -> Result<(), String> {
         let bdf: Bdf = f.bdf.parse()?;
-        self.check_vfio_usable(&bdf).map(|_| ()).map_err(|e| e.to_string())
+        self.check_vfio_usable(&bdf)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }
 
 /// The locked-memory limit (soft), in bytes; `None` = unlimited.
 pub fn memlock_limit() -> Option<u64> {
-    let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: getrlimit writes into the struct we pass.
     let rc = unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut r) };
     if rc != 0 || r.rlim_cur == libc::RLIM_INFINITY {
@@ -201,7 +256,10 @@ mod tests {
 
     fn fake() -> FakeHost {
         let t = tempfile::tempdir().unwrap();
-        let host = Host { sys: t.path().join("sys"), dev: t.path().join("dev") };
+        let host = Host {
+            sys: t.path().join("sys"),
+            dev: t.path().join("dev"),
+        };
         fs::create_dir_all(host.pci_devices_dir()).unwrap();
         fs::create_dir_all(host.sys.join("bus/pci/drivers/vfio-pci")).unwrap();
         fs::create_dir_all(host.sys.join("bus/pci/drivers/ixgbe")).unwrap();
@@ -210,7 +268,14 @@ mod tests {
         FakeHost { _t: t, host }
     }
 
-    fn add(h: &Host, bdf: &str, vendor: u16, device: u16, driver: Option<&str>, group: Option<u32>) {
+    fn add(
+        h: &Host,
+        bdf: &str,
+        vendor: u16,
+        device: u16,
+        driver: Option<&str>,
+        group: Option<u32>,
+    ) {
         let dir = h.pci_devices_dir().join(bdf);
         fs::create_dir_all(&dir).unwrap();
         fs::write(dir.join("vendor"), format!("0x{vendor:04x}\n")).unwrap();
@@ -223,7 +288,11 @@ mod tests {
             let gdir = h.sys.join(format!("kernel/iommu_groups/{g}/devices"));
             fs::create_dir_all(&gdir).unwrap();
             symlink(&dir, gdir.join(bdf)).unwrap();
-            symlink(h.sys.join(format!("kernel/iommu_groups/{g}")), dir.join("iommu_group")).unwrap();
+            symlink(
+                h.sys.join(format!("kernel/iommu_groups/{g}")),
+                dir.join("iommu_group"),
+            )
+            .unwrap();
             fs::write(h.dev.join(format!("vfio/{g}")), "").unwrap();
         }
     }
@@ -233,7 +302,10 @@ mod tests {
         let f = fake();
         assert!(f.host.candidates().is_empty());
         assert!(!f.host.has_iommu());
-        let none = Host { sys: "/nonexistent".into(), dev: "/nonexistent".into() };
+        let none = Host {
+            sys: "/nonexistent".into(),
+            dev: "/nonexistent".into(),
+        };
         assert!(none.functions().is_empty());
     }
 
@@ -247,37 +319,85 @@ mod tests {
         add(h, "0000:19:00.0", 0x10ee, 0x903f, Some("vfio-pci"), None);
         add(h, "0000:1a:00.0", 0x10ee, 0x903f, Some("vfio-pci"), Some(1));
         let c = h.candidates();
-        assert_eq!(c.iter().map(|f| f.bdf.as_str()).collect::<Vec<_>>(), ["0000:17:00.0", "0000:18:00.0", "0000:19:00.0", "0000:1a:00.0"]);
+        assert_eq!(
+            c.iter().map(|f| f.bdf.as_str()).collect::<Vec<_>>(),
+            [
+                "0000:17:00.0",
+                "0000:18:00.0",
+                "0000:19:00.0",
+                "0000:1a:00.0"
+            ]
+        );
         assert_eq!(c[0].board, Some("AWS F1 FPGA application (PF0)"));
         assert_eq!(c[0].iommu_group, Some(7));
 
-        assert_eq!(h.check_vfio_usable(&"0000:17:00.0".parse().unwrap()).unwrap(), 7);
-        let e = h.check_vfio_usable(&"0000:18:00.0".parse().unwrap()).unwrap_err();
-        assert!(matches!(e, DriverError::NotBoundToVfio { driver: None, .. }), "{e}");
+        assert_eq!(
+            h.check_vfio_usable(&"0000:17:00.0".parse().unwrap())
+                .unwrap(),
+            7
+        );
+        let e = h
+            .check_vfio_usable(&"0000:18:00.0".parse().unwrap())
+            .unwrap_err();
+        assert!(
+            matches!(e, DriverError::NotBoundToVfio { driver: None, .. }),
+            "{e}"
+        );
         assert!(e.to_string().contains("driver_override"), "{e}");
-        let e = h.check_vfio_usable(&"0000:19:00.0".parse().unwrap()).unwrap_err();
+        let e = h
+            .check_vfio_usable(&"0000:19:00.0".parse().unwrap())
+            .unwrap_err();
         assert!(matches!(e, DriverError::NoIommu { .. }));
         assert!(e.to_string().contains("enable_unsafe_noiommu_mode"), "{e}");
-        let e = h.check_vfio_usable(&"0000:1a:00.0".parse().unwrap()).unwrap_err();
+        let e = h
+            .check_vfio_usable(&"0000:1a:00.0".parse().unwrap())
+            .unwrap_err();
         match &e {
-            DriverError::GroupNotViable { group: 1, blocking, .. } => assert_eq!(blocking, &[("0000:00:1f.0".to_string(), "ixgbe".to_string())]),
+            DriverError::GroupNotViable {
+                group: 1, blocking, ..
+            } => assert_eq!(
+                blocking,
+                &[("0000:00:1f.0".to_string(), "ixgbe".to_string())]
+            ),
             other => panic!("{other}"),
         }
-        let e = h.check_vfio_usable(&"0000:99:00.0".parse().unwrap()).unwrap_err();
+        let e = h
+            .check_vfio_usable(&"0000:99:00.0".parse().unwrap())
+            .unwrap_err();
         assert!(matches!(e, DriverError::DeviceNotFound { .. }));
 
-        assert_eq!(h.find_by_id(0x1d0f, 0xf000).unwrap().to_string(), "0000:17:00.0");
+        assert_eq!(
+            h.find_by_id(0x1d0f, 0xf000).unwrap().to_string(),
+            "0000:17:00.0"
+        );
         let e = h.find_by_id(0x10ee, 0x903f).unwrap_err().to_string();
-        assert!(e.contains("2 functions") && e.contains("0000:19:00.0, 0000:1a:00.0"), "{e}");
-        assert!(h.find_by_id(0x1234, 0x5678).unwrap_err().to_string().contains("no PCI function"));
+        assert!(
+            e.contains("2 functions") && e.contains("0000:19:00.0, 0000:1a:00.0"),
+            "{e}"
+        );
+        assert!(h
+            .find_by_id(0x1234, 0x5678)
+            .unwrap_err()
+            .to_string()
+            .contains("no PCI function"));
     }
 
     #[test]
     fn missing_group_device_is_reported() {
         let f = fake();
-        add(&f.host, "0000:17:00.0", 0x1d0f, 0xf000, Some("vfio-pci"), Some(7));
+        add(
+            &f.host,
+            "0000:17:00.0",
+            0x1d0f,
+            0xf000,
+            Some("vfio-pci"),
+            Some(7),
+        );
         fs::remove_file(f.host.dev.join("vfio/7")).unwrap();
-        let e = f.host.check_vfio_usable(&"0000:17:00.0".parse().unwrap()).unwrap_err();
+        let e = f
+            .host
+            .check_vfio_usable(&"0000:17:00.0".parse().unwrap())
+            .unwrap_err();
         assert!(matches!(e, DriverError::VfioUnavailable { .. }), "{e}");
     }
 }

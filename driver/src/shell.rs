@@ -21,12 +21,29 @@ pub fn xdma_status_text(status: u32) -> String {
     let names = [
         (STATUS_MAGIC_STOPPED, "bad descriptor magic"),
         (STATUS_INVALID_LENGTH, "invalid length"),
-        (STATUS_READ_ERROR, "host memory read outside the mapped buffers"),
-        (STATUS_WRITE_ERROR, "host memory write outside the mapped buffers"),
-        (STATUS_DESC_ERROR, "descriptor fetch outside the mapped buffers"),
+        (
+            STATUS_READ_ERROR,
+            "host memory read outside the mapped buffers",
+        ),
+        (
+            STATUS_WRITE_ERROR,
+            "host memory write outside the mapped buffers",
+        ),
+        (
+            STATUS_DESC_ERROR,
+            "descriptor fetch outside the mapped buffers",
+        ),
     ];
-    let v: Vec<&str> = names.iter().filter(|(b, _)| status & b != 0).map(|(_, n)| *n).collect();
-    if v.is_empty() { "no error bit".into() } else { v.join(", ") }
+    let v: Vec<&str> = names
+        .iter()
+        .filter(|(b, _)| status & b != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    if v.is_empty() {
+        "no error bit".into()
+    } else {
+        v.join(", ")
+    }
 }
 
 /// Alveo XDMA-style shell (Xilinx PG195, the subset zkaccel uses): BAR0 carries the
@@ -78,8 +95,11 @@ pub mod xdma {
     pub const STATUS_WRITE_ERROR: u32 = 1 << 14;
     /// Descriptor fetch outside every mapped DMA buffer.
     pub const STATUS_DESC_ERROR: u32 = 1 << 19;
-    pub const STATUS_ERRORS: u32 =
-        STATUS_MAGIC_STOPPED | STATUS_INVALID_LENGTH | STATUS_READ_ERROR | STATUS_WRITE_ERROR | STATUS_DESC_ERROR;
+    pub const STATUS_ERRORS: u32 = STATUS_MAGIC_STOPPED
+        | STATUS_INVALID_LENGTH
+        | STATUS_READ_ERROR
+        | STATUS_WRITE_ERROR
+        | STATUS_DESC_ERROR;
 
     /// Descriptor: 32 bytes, little-endian.
     pub const DESC_BYTES: usize = 32;
@@ -101,7 +121,13 @@ pub mod xdma {
     impl Descriptor {
         /// A descriptor with the magic and the given flags.
         pub fn new(flags: u32, len: u32, src: u64, dst: u64, next: u64) -> Self {
-            Descriptor { control: DESC_MAGIC << 16 | flags, len, src, dst, next }
+            Descriptor {
+                control: DESC_MAGIC << 16 | flags,
+                len,
+                src,
+                dst,
+                next,
+            }
         }
         pub fn to_bytes(&self) -> [u8; DESC_BYTES] {
             let mut b = [0u8; DESC_BYTES];
@@ -115,7 +141,13 @@ pub mod xdma {
         pub fn from_bytes(b: &[u8; DESC_BYTES]) -> Self {
             let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
             let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap());
-            Descriptor { control: u32_at(0), len: u32_at(4), src: u64_at(8), dst: u64_at(16), next: u64_at(24) }
+            Descriptor {
+                control: u32_at(0),
+                len: u32_at(4),
+                src: u64_at(8),
+                dst: u64_at(16),
+                next: u64_at(24),
+            }
         }
         pub fn magic_ok(&self) -> bool {
             self.control >> 16 == DESC_MAGIC
@@ -178,11 +210,21 @@ impl<T: Transport> ShellCard<T> {
         } else {
             return Err(DriverError::Unsupported {
                 device: t.name(),
-                what: format!("a device with neither an XDMA engine in BAR{} nor an F1 data window in BAR{}", xdma::DMA_BAR, f1::DATA_BAR),
+                what: format!(
+                    "a device with neither an XDMA engine in BAR{} nor an F1 data window in BAR{}",
+                    xdma::DMA_BAR,
+                    f1::DATA_BAR
+                ),
             });
         };
         t.function_reset()?;
-        let mut card = ShellCard { t, shell, msix: None, use_interrupts: false, xdma_buffers: None };
+        let mut card = ShellCard {
+            t,
+            shell,
+            msix: None,
+            use_interrupts: false,
+            xdma_buffers: None,
+        };
         if shell == Shell::Xdma && card.t.msix_vectors() >= 2 {
             let fds = Eventfds::new(2)?;
             card.t.enable_msix(&fds)?;
@@ -213,12 +255,22 @@ impl<T: Transport> ShellCard<T> {
 
     fn dma_reg_read(&mut self, offset: u64) -> Result<u32, DriverError> {
         let mut d = [0u8; 4];
-        self.t.bar_read(xdma::DMA_BAR, offset, &mut d, "reading a DMA engine register")?;
+        self.t.bar_read(
+            xdma::DMA_BAR,
+            offset,
+            &mut d,
+            "reading a DMA engine register",
+        )?;
         Ok(u32::from_le_bytes(d))
     }
 
     fn dma_reg_write(&mut self, offset: u64, value: u32) -> Result<(), DriverError> {
-        self.t.bar_write(xdma::DMA_BAR, offset, &value.to_le_bytes(), "writing a DMA engine register")
+        self.t.bar_write(
+            xdma::DMA_BAR,
+            offset,
+            &value.to_le_bytes(),
+            "writing a DMA engine register",
+        )
     }
 
     /// Starts the channel at `channel`/`sgdma` on the descriptor chain at `first`.
@@ -235,7 +287,12 @@ impl<T: Transport> ShellCard<T> {
 
     /// Waits until a channel stops (interrupt or polling), then stops it; an error bit
     /// or the deadline is an error naming the channel.
-    fn finish_channel(&mut self, name: &'static str, channel: u64, started: Instant) -> Result<u32, DriverError> {
+    fn finish_channel(
+        &mut self,
+        name: &'static str,
+        channel: u64,
+        started: Instant,
+    ) -> Result<u32, DriverError> {
         let vector = if channel == xdma::H2C_CHANNEL { 0 } else { 1 };
         let deadline = started + self.t.deadline();
         loop {
@@ -243,13 +300,21 @@ impl<T: Transport> ShellCard<T> {
                 let fired = self.msix.as_ref().is_some_and(|m| m.wait(vector, deadline));
                 if !fired {
                     self.dma_reg_write(channel + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
-                    return Err(DriverError::Deadline { device: self.t.name(), what: format!("waiting for the {name} DMA interrupt"), after: self.t.deadline() });
+                    return Err(DriverError::Deadline {
+                        device: self.t.name(),
+                        what: format!("waiting for the {name} DMA interrupt"),
+                        after: self.t.deadline(),
+                    });
                 }
             }
             let status = self.dma_reg_read(channel + xdma::CH_STATUS)?;
             if status & xdma::STATUS_ERRORS != 0 {
                 self.dma_reg_write(channel + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
-                return Err(DriverError::DmaFault { device: self.t.name(), channel: name, status });
+                return Err(DriverError::DmaFault {
+                    device: self.t.name(),
+                    channel: name,
+                    status,
+                });
             }
             if status & xdma::STATUS_BUSY == 0 {
                 let done = self.dma_reg_read(channel + xdma::CH_COMPLETED_COUNT)?;
@@ -258,7 +323,11 @@ impl<T: Transport> ShellCard<T> {
             }
             if Instant::now() > deadline {
                 self.dma_reg_write(channel + xdma::CH_CONTROL_W1C, xdma::CONTROL_RUN)?;
-                return Err(DriverError::Deadline { device: self.t.name(), what: format!("waiting for the {name} DMA channel"), after: self.t.deadline() });
+                return Err(DriverError::Deadline {
+                    device: self.t.name(),
+                    what: format!("waiting for the {name} DMA channel"),
+                    after: self.t.deadline(),
+                });
             }
             if !self.use_interrupts {
                 std::thread::sleep(Duration::from_micros(50));
@@ -268,7 +337,10 @@ impl<T: Transport> ShellCard<T> {
 
     fn require_xdma(&self, what: &str) -> Result<(), DriverError> {
         if self.shell != Shell::Xdma {
-            return Err(DriverError::Unsupported { device: self.t.name(), what: format!("{what} (needs the XDMA shell)") });
+            return Err(DriverError::Unsupported {
+                device: self.t.name(),
+                what: format!("{what} (needs the XDMA shell)"),
+            });
         }
         Ok(())
     }
@@ -292,7 +364,10 @@ impl<T: Transport> ShellCard<T> {
 
     fn xdma_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError> {
         let bytes = beats.len() * 64;
-        let fits = self.xdma_buffers.as_ref().is_some_and(|(s, _, _)| s.len() >= bytes);
+        let fits = self
+            .xdma_buffers
+            .as_ref()
+            .is_some_and(|(s, _, _)| s.len() >= bytes);
         if !fits {
             let src = self.dma_buffer(bytes)?;
             let dst = self.dma_buffer(bytes)?;
@@ -313,16 +388,25 @@ impl<T: Transport> ShellCard<T> {
         self.finish_channel("H2C", xdma::H2C_CHANNEL, started)?;
         self.finish_channel("C2H", xdma::C2H_CHANNEL, started)?;
         let (_, dst, _) = self.xdma_buffers.as_ref().expect("kept");
-        Ok(dst.bytes()[..bytes].chunks(64).map(beat_from_bytes).collect())
+        Ok(dst.bytes()[..bytes]
+            .chunks(64)
+            .map(beat_from_bytes)
+            .collect())
     }
 
     fn f1_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError> {
         let max_beats = (f1::DATA_WINDOW_BYTES / 64) as usize;
         let mut out = Vec::with_capacity(beats.len());
         for chunk in beats.chunks(max_beats) {
-            self.t.bar_write(f1::DATA_BAR, 0, &beats_to_bytes(chunk), "writing the data port")?;
+            self.t.bar_write(
+                f1::DATA_BAR,
+                0,
+                &beats_to_bytes(chunk),
+                "writing the data port",
+            )?;
             let mut back = vec![0u8; chunk.len() * 64];
-            self.t.bar_read(f1::DATA_BAR, 0, &mut back, "reading the data port")?;
+            self.t
+                .bar_read(f1::DATA_BAR, 0, &mut back, "reading the data port")?;
             out.extend(back.chunks(64).map(beat_from_bytes));
         }
         Ok(out)
@@ -335,13 +419,19 @@ impl<T: Transport> RegisterBus for ShellCard<T> {
     }
     fn read32(&mut self, reg: &'static regmap::Register) -> Result<u32, DriverError> {
         let mut d = [0u8; 4];
-        self.t.bar_read(f1::REG_BAR, reg.offset as u64, &mut d, "reading a register")?;
+        self.t
+            .bar_read(f1::REG_BAR, reg.offset as u64, &mut d, "reading a register")?;
         Ok(u32::from_le_bytes(d))
     }
     /// PCIe writes are posted: a refused write is not reported here but recorded by
     /// the card in STATUS.BUS_ERROR / BUS_ERROR_ADDR.
     fn write32(&mut self, reg: &'static regmap::Register, value: u32) -> Result<(), DriverError> {
-        self.t.bar_write(f1::REG_BAR, reg.offset as u64, &value.to_le_bytes(), "writing a register")
+        self.t.bar_write(
+            f1::REG_BAR,
+            reg.offset as u64,
+            &value.to_le_bytes(),
+            "writing a register",
+        )
     }
 }
 
@@ -396,7 +486,13 @@ mod mock_tests {
                 (regmap::DESIGN_HASH_LO.offset as u64, h as u32),
                 (regmap::DESIGN_HASH_HI.offset as u64, (h >> 32) as u32),
             ]);
-            Mock { bars, regs, window: vec![], iovas: IovaAllocator::default(), resets: 0 }
+            Mock {
+                bars,
+                regs,
+                window: vec![],
+                iovas: IovaAllocator::default(),
+                resets: 0,
+            }
         }
     }
 
@@ -407,9 +503,16 @@ mod mock_tests {
         fn bar_size(&self, bar: u32) -> u64 {
             self.bars[bar as usize]
         }
-        fn bar_read(&mut self, bar: u32, offset: u64, data: &mut [u8], _: &str) -> Result<(), DriverError> {
+        fn bar_read(
+            &mut self,
+            bar: u32,
+            offset: u64,
+            data: &mut [u8],
+            _: &str,
+        ) -> Result<(), DriverError> {
             match bar {
-                0 => data.copy_from_slice(&self.regs.get(&offset).copied().unwrap_or(0).to_le_bytes()),
+                0 => data
+                    .copy_from_slice(&self.regs.get(&offset).copied().unwrap_or(0).to_le_bytes()),
                 4 => data.copy_from_slice(&self.window[..data.len()]),
                 // XDMA engine: always busy.
                 1 => data.copy_from_slice(&xdma::STATUS_BUSY.to_le_bytes()),
@@ -417,10 +520,17 @@ mod mock_tests {
             }
             Ok(())
         }
-        fn bar_write(&mut self, bar: u32, offset: u64, data: &[u8], _: &str) -> Result<(), DriverError> {
+        fn bar_write(
+            &mut self,
+            bar: u32,
+            offset: u64,
+            data: &[u8],
+            _: &str,
+        ) -> Result<(), DriverError> {
             match bar {
                 0 => {
-                    self.regs.insert(offset, u32::from_le_bytes(data.try_into().unwrap()));
+                    self.regs
+                        .insert(offset, u32::from_le_bytes(data.try_into().unwrap()));
                 }
                 4 => self.window = data.to_vec(),
                 _ => {}
@@ -451,9 +561,13 @@ mod mock_tests {
         assert_eq!(f1.shell(), Shell::F1);
         let x = ShellCard::new(Mock::new([4096, xdma::DMA_BAR_BYTES, 0, 0, 0, 0])).unwrap();
         assert_eq!(x.shell(), Shell::Xdma);
-        let e = ShellCard::new(Mock::new([16, 0, 0, 0, f1::DATA_WINDOW_BYTES, 0])).err().unwrap();
+        let e = ShellCard::new(Mock::new([16, 0, 0, 0, f1::DATA_WINDOW_BYTES, 0]))
+            .err()
+            .unwrap();
         assert!(e.to_string().contains("register window"), "{e}");
-        let e = ShellCard::new(Mock::new([4096, 0, 0, 0, 0, 0])).err().unwrap();
+        let e = ShellCard::new(Mock::new([4096, 0, 0, 0, 0, 0]))
+            .err()
+            .unwrap();
         assert!(e.to_string().contains("neither an XDMA engine"), "{e}");
     }
 

@@ -11,7 +11,10 @@ pub struct SimCard {
 
 impl SimCard {
     pub fn new() -> Result<Self, DriverError> {
-        let card = CardSim::new().map_err(|e| DriverError::Unresponsive { device: "sim".into(), reason: e.to_string() })?;
+        let card = CardSim::new().map_err(|e| DriverError::Unresponsive {
+            device: "sim".into(),
+            reason: e.to_string(),
+        })?;
         Ok(Self { card })
     }
 }
@@ -21,11 +24,17 @@ impl crate::Device for SimCard {
         let out = self
             .card
             .stream(beats, |_| true)
-            .map_err(|e| DriverError::Unresponsive { device: self.device(), reason: e.to_string() })?;
+            .map_err(|e| DriverError::Unresponsive {
+                device: self.device(),
+                reason: e.to_string(),
+            })?;
         Ok(out.into_iter().map(|(b, _)| b).collect())
     }
     fn function_reset(&mut self) -> Result<(), DriverError> {
-        self.card.reset(4).map_err(|e| DriverError::Unresponsive { device: "sim".into(), reason: e.to_string() })
+        self.card.reset(4).map_err(|e| DriverError::Unresponsive {
+            device: "sim".into(),
+            reason: e.to_string(),
+        })
     }
 }
 
@@ -37,9 +46,16 @@ impl RegisterBus for SimCard {
         let (v, r) = self
             .card
             .read(reg.offset)
-            .map_err(|e| DriverError::Unresponsive { device: self.device(), reason: e.to_string() })?;
+            .map_err(|e| DriverError::Unresponsive {
+                device: self.device(),
+                reason: e.to_string(),
+            })?;
         if r != resp::OKAY {
-            return Err(DriverError::BusError { name: reg.name, offset: reg.offset, resp: r });
+            return Err(DriverError::BusError {
+                name: reg.name,
+                offset: reg.offset,
+                resp: r,
+            });
         }
         Ok(v)
     }
@@ -47,9 +63,16 @@ impl RegisterBus for SimCard {
         let r = self
             .card
             .write(reg.offset, value, 0xF)
-            .map_err(|e| DriverError::Unresponsive { device: self.device(), reason: e.to_string() })?;
+            .map_err(|e| DriverError::Unresponsive {
+                device: self.device(),
+                reason: e.to_string(),
+            })?;
         if r != resp::OKAY {
-            return Err(DriverError::BusError { name: reg.name, offset: reg.offset, resp: r });
+            return Err(DriverError::BusError {
+                name: reg.name,
+                offset: reg.offset,
+                resp: r,
+            });
         }
         Ok(())
     }
@@ -71,6 +94,16 @@ mod tests {
         c.write32(&regmap::SCRATCH, 0x1234_5678).unwrap();
         assert_eq!(c.read32(&regmap::SCRATCH).unwrap(), 0x1234_5678);
         let e = c.write32(&regmap::MAGIC, 0).unwrap_err();
-        assert!(matches!(e, DriverError::BusError { name: "MAGIC", resp: 0b10, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                DriverError::BusError {
+                    name: "MAGIC",
+                    resp: 0b10,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 }

@@ -15,8 +15,20 @@ pub trait Transport: Send {
     fn name(&self) -> String;
     /// Size of a BAR in bytes; 0 when the device has no such BAR.
     fn bar_size(&self, bar: u32) -> u64;
-    fn bar_read(&mut self, bar: u32, offset: u64, data: &mut [u8], what: &str) -> Result<(), DriverError>;
-    fn bar_write(&mut self, bar: u32, offset: u64, data: &[u8], what: &str) -> Result<(), DriverError>;
+    fn bar_read(
+        &mut self,
+        bar: u32,
+        offset: u64,
+        data: &mut [u8],
+        what: &str,
+    ) -> Result<(), DriverError>;
+    fn bar_write(
+        &mut self,
+        bar: u32,
+        offset: u64,
+        data: &[u8],
+        what: &str,
+    ) -> Result<(), DriverError>;
     /// Allocates a DMA buffer and maps it for the device at a fresh IOVA.
     fn dma_alloc(&mut self, len: usize) -> Result<DmaBuffer, DriverError>;
     /// MSI-X vectors the device offers.
@@ -35,7 +47,11 @@ pub struct Eventfds(Vec<EventFd>);
 impl Eventfds {
     pub fn new(n: usize) -> Result<Self, DriverError> {
         (0..n)
-            .map(|_| EventFd::new(EFD_NONBLOCK).map_err(|e| DriverError::Dma { what: format!("eventfd: {e}") }))
+            .map(|_| {
+                EventFd::new(EFD_NONBLOCK).map_err(|e| DriverError::Dma {
+                    what: format!("eventfd: {e}"),
+                })
+            })
             .collect::<Result<Vec<_>, _>>()
             .map(Eventfds)
     }
@@ -59,9 +75,19 @@ impl Eventfds {
             if left.is_zero() {
                 return false;
             }
-            let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+            let mut p = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
             // SAFETY: one valid pollfd.
-            let n = unsafe { libc::poll(&mut p, 1, left.as_millis().clamp(1, i32::MAX as u128) as i32) };
+            let n = unsafe {
+                libc::poll(
+                    &mut p,
+                    1,
+                    left.as_millis().clamp(1, i32::MAX as u128) as i32,
+                )
+            };
             if n > 0 && self.0[vector].read().is_ok() {
                 return true;
             }

@@ -72,13 +72,22 @@ impl VfioTransport {
         host.check_vfio_usable(&bdf)?;
         if let Some(limit) = memlock_limit() {
             if limit < MIN_MEMLOCK_BYTES {
-                return Err(DriverError::MemlockTooLow { have: limit, need: MIN_MEMLOCK_BYTES });
+                return Err(DriverError::MemlockTooLow {
+                    have: limit,
+                    need: MIN_MEMLOCK_BYTES,
+                });
             }
         }
-        let vfio = |what: &str, e: &dyn std::fmt::Display| DriverError::Vfio { bdf: bdf.to_string(), what: what.to_string(), reason: e.to_string() };
-        let container = Arc::new(VfioContainer::new(None).map_err(|e| vfio("opening the VFIO container", &e))?);
+        let vfio = |what: &str, e: &dyn std::fmt::Display| DriverError::Vfio {
+            bdf: bdf.to_string(),
+            what: what.to_string(),
+            reason: e.to_string(),
+        };
+        let container =
+            Arc::new(VfioContainer::new(None).map_err(|e| vfio("opening the VFIO container", &e))?);
         let ops: Arc<dyn VfioOps> = container.clone();
-        let device = VfioDevice::new(&host.device_dir(&bdf), ops, false).map_err(|e| vfio("opening the device", &e))?;
+        let device = VfioDevice::new(&host.device_dir(&bdf), ops, false)
+            .map_err(|e| vfio("opening the device", &e))?;
 
         // Memory decoding and bus mastering on.
         let mut cmd = [0u8; 2];
@@ -92,28 +101,56 @@ impl VfioTransport {
             let flags = device.get_region_flags(index);
             let len = size.min(MAX_BAR_MAP) as usize;
             if size == 0 || flags & REGION_FLAG_MMAP == 0 {
-                bars.push(MappedBar { ptr: std::ptr::null_mut(), len: 0, size: 0 });
+                bars.push(MappedBar {
+                    ptr: std::ptr::null_mut(),
+                    len: 0,
+                    size: 0,
+                });
                 continue;
             }
             let offset = device.get_region_offset(index);
             // SAFETY: mapping a VFIO region (or its start) at its offset on the device fd.
             let ptr = unsafe {
-                libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, device.as_raw_fd(), offset as libc::off_t)
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_SHARED,
+                    device.as_raw_fd(),
+                    offset as libc::off_t,
+                )
             };
             if ptr == libc::MAP_FAILED {
-                return Err(vfio(&format!("mapping BAR{index}"), &std::io::Error::last_os_error()));
+                return Err(vfio(
+                    &format!("mapping BAR{index}"),
+                    &std::io::Error::last_os_error(),
+                ));
             }
-            bars.push(MappedBar { ptr: ptr as *mut u8, len, size });
+            bars.push(MappedBar {
+                ptr: ptr as *mut u8,
+                len,
+                size,
+            });
         }
-        Ok(VfioTransport { bdf, container, device, bars, iovas: IovaAllocator::default() })
+        Ok(VfioTransport {
+            bdf,
+            container,
+            device,
+            bars,
+            iovas: IovaAllocator::default(),
+        })
     }
 
     fn window(&self, bar: u32, offset: u64, len: usize) -> Result<*mut u8, DriverError> {
-        let b = self.bars.get(bar as usize).filter(|b| b.len > 0).ok_or_else(|| DriverError::Vfio {
-            bdf: self.bdf.to_string(),
-            what: format!("accessing BAR{bar}"),
-            reason: "the BAR is absent or cannot be mmapped".into(),
-        })?;
+        let b = self
+            .bars
+            .get(bar as usize)
+            .filter(|b| b.len > 0)
+            .ok_or_else(|| DriverError::Vfio {
+                bdf: self.bdf.to_string(),
+                what: format!("accessing BAR{bar}"),
+                reason: "the BAR is absent or cannot be mmapped".into(),
+            })?;
         if offset % 4 != 0 || len % 4 != 0 || offset as usize + len > b.len {
             return Err(DriverError::Vfio {
                 bdf: self.bdf.to_string(),
@@ -133,7 +170,13 @@ impl Transport for VfioTransport {
     fn bar_size(&self, bar: u32) -> u64 {
         self.bars.get(bar as usize).map(|b| b.size).unwrap_or(0)
     }
-    fn bar_read(&mut self, bar: u32, offset: u64, data: &mut [u8], _what: &str) -> Result<(), DriverError> {
+    fn bar_read(
+        &mut self,
+        bar: u32,
+        offset: u64,
+        data: &mut [u8],
+        _what: &str,
+    ) -> Result<(), DriverError> {
         let p = self.window(bar, offset, data.len())? as *const u32;
         for (i, chunk) in data.chunks_mut(4).enumerate() {
             // SAFETY: inside the mapped window, aligned.
@@ -142,7 +185,13 @@ impl Transport for VfioTransport {
         }
         Ok(())
     }
-    fn bar_write(&mut self, bar: u32, offset: u64, data: &[u8], _what: &str) -> Result<(), DriverError> {
+    fn bar_write(
+        &mut self,
+        bar: u32,
+        offset: u64,
+        data: &[u8],
+        _what: &str,
+    ) -> Result<(), DriverError> {
         let p = self.window(bar, offset, data.len())? as *mut u32;
         for (i, chunk) in data.chunks(4).enumerate() {
             let v = u32::from_le_bytes(chunk.try_into().expect("4 bytes"));
@@ -156,18 +205,29 @@ impl Transport for VfioTransport {
         let buf = DmaBuffer::new(len, iova)?;
         // SAFETY: the buffer stays mapped in this process for as long as the caller
         // holds it; the device may access it concurrently, which is what it is for.
-        unsafe { self.container.vfio_dma_map(iova, buf.len(), buf.host_ptr()) }.map_err(|e| DriverError::Vfio {
-            bdf: self.bdf.to_string(),
-            what: format!("mapping {} bytes for DMA at IOVA {iova:#x}", buf.len()),
-            reason: format!("{e} (is the locked-memory limit high enough?)"),
+        unsafe { self.container.vfio_dma_map(iova, buf.len(), buf.host_ptr()) }.map_err(|e| {
+            DriverError::Vfio {
+                bdf: self.bdf.to_string(),
+                what: format!("mapping {} bytes for DMA at IOVA {iova:#x}", buf.len()),
+                reason: format!("{e} (is the locked-memory limit high enough?)"),
+            }
         })?;
         Ok(buf)
     }
     fn msix_vectors(&self) -> u32 {
-        self.device.get_irq_info(MSIX_INDEX).map(|i| i.count).unwrap_or(0)
+        self.device
+            .get_irq_info(MSIX_INDEX)
+            .map(|i| i.count)
+            .unwrap_or(0)
     }
     fn enable_msix(&mut self, fds: &Eventfds) -> Result<(), DriverError> {
-        self.device.enable_msix(fds.events()).map_err(|e| DriverError::Vfio { bdf: self.bdf.to_string(), what: "enabling MSI-X".into(), reason: e.to_string() })
+        self.device
+            .enable_msix(fds.events())
+            .map_err(|e| DriverError::Vfio {
+                bdf: self.bdf.to_string(),
+                what: "enabling MSI-X".into(),
+                reason: e.to_string(),
+            })
     }
     fn function_reset(&mut self) -> Result<(), DriverError> {
         self.device.reset();

@@ -20,12 +20,26 @@ use std::time::Duration;
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(5);
 
 enum Req {
-    Read { region: u32, offset: u64, len: usize },
-    Write { region: u32, offset: u64, data: Vec<u8> },
+    Read {
+        region: u32,
+        offset: u64,
+        len: usize,
+    },
+    Write {
+        region: u32,
+        offset: u64,
+        data: Vec<u8>,
+    },
     Reset,
-    DmaMap { fd: i32, iova: u64, len: u64 },
+    DmaMap {
+        fd: i32,
+        iova: u64,
+        len: u64,
+    },
     /// Hand eventfds to the device as MSI-X vectors 0..n.
-    SetMsix { fds: Vec<i32> },
+    SetMsix {
+        fds: Vec<i32>,
+    },
 }
 
 /// `VFIO_PCI_MSIX_IRQ_INDEX`, `VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER`.
@@ -61,7 +75,8 @@ impl VfioUserTransport {
         if !path.exists() {
             return Err(DriverError::Unresponsive {
                 device,
-                reason: "no socket at this path (start one with `zkaccel sim serve --socket PATH`)".into(),
+                reason: "no socket at this path (start one with `zkaccel sim serve --socket PATH`)"
+                    .into(),
             });
         }
         let (ready_tx, ready_rx) = channel::<Result<([u64; 6], u32), String>>();
@@ -70,37 +85,70 @@ impl VfioUserTransport {
         std::thread::Builder::new()
             .name("zkaccel-vfio-user".into())
             .spawn(move || io_thread(&p, ready_tx, rx))
-            .map_err(|e| DriverError::Unresponsive { device: device.clone(), reason: e.to_string() })?;
+            .map_err(|e| DriverError::Unresponsive {
+                device: device.clone(),
+                reason: e.to_string(),
+            })?;
         let (bars, msix) = match ready_rx.recv_timeout(deadline) {
             Ok(Ok(v)) => v,
             Ok(Err(reason)) => return Err(DriverError::Unresponsive { device, reason }),
-            Err(_) => return Err(DriverError::Deadline { device, what: "connecting".into(), after: deadline }),
+            Err(_) => {
+                return Err(DriverError::Deadline {
+                    device,
+                    what: "connecting".into(),
+                    after: deadline,
+                })
+            }
         };
-        Ok(VfioUserTransport { path: path.to_path_buf(), tx, deadline, dead: None, bars, msix, iovas: IovaAllocator::default() })
+        Ok(VfioUserTransport {
+            path: path.to_path_buf(),
+            tx,
+            deadline,
+            dead: None,
+            bars,
+            msix,
+            iovas: IovaAllocator::default(),
+        })
     }
 
     fn call(&mut self, req: Req, what: &str) -> Result<Vec<u8>, DriverError> {
         if let Some(why) = &self.dead {
-            return Err(DriverError::Unresponsive { device: self.name(), reason: why.clone() });
+            return Err(DriverError::Unresponsive {
+                device: self.name(),
+                reason: why.clone(),
+            });
         }
         let (rtx, rrx) = channel();
         if self.tx.send((req, rtx)).is_err() {
             self.dead = Some("the connection is closed".into());
-            return Err(DriverError::Unresponsive { device: self.name(), reason: "the connection is closed".into() });
+            return Err(DriverError::Unresponsive {
+                device: self.name(),
+                reason: "the connection is closed".into(),
+            });
         }
         match rrx.recv_timeout(self.deadline) {
             Ok(Ok(data)) => Ok(data),
             Ok(Err(reason)) => {
                 self.dead = Some(reason.clone());
-                Err(DriverError::Unresponsive { device: self.name(), reason })
+                Err(DriverError::Unresponsive {
+                    device: self.name(),
+                    reason,
+                })
             }
             Err(RecvTimeoutError::Timeout) => {
                 self.dead = Some(format!("it missed the deadline while {what}"));
-                Err(DriverError::Deadline { device: self.name(), what: what.into(), after: self.deadline })
+                Err(DriverError::Deadline {
+                    device: self.name(),
+                    what: what.into(),
+                    after: self.deadline,
+                })
             }
             Err(RecvTimeoutError::Disconnected) => {
                 self.dead = Some("the connection is closed".into());
-                Err(DriverError::Unresponsive { device: self.name(), reason: "the connection is closed".into() })
+                Err(DriverError::Unresponsive {
+                    device: self.name(),
+                    reason: "the connection is closed".into(),
+                })
             }
         }
     }
@@ -113,19 +161,52 @@ impl Transport for VfioUserTransport {
     fn bar_size(&self, bar: u32) -> u64 {
         self.bars.get(bar as usize).copied().unwrap_or(0)
     }
-    fn bar_read(&mut self, bar: u32, offset: u64, data: &mut [u8], what: &str) -> Result<(), DriverError> {
-        let d = self.call(Req::Read { region: bar, offset, len: data.len() }, what)?;
+    fn bar_read(
+        &mut self,
+        bar: u32,
+        offset: u64,
+        data: &mut [u8],
+        what: &str,
+    ) -> Result<(), DriverError> {
+        let d = self.call(
+            Req::Read {
+                region: bar,
+                offset,
+                len: data.len(),
+            },
+            what,
+        )?;
         data.copy_from_slice(&d);
         Ok(())
     }
-    fn bar_write(&mut self, bar: u32, offset: u64, data: &[u8], what: &str) -> Result<(), DriverError> {
-        self.call(Req::Write { region: bar, offset, data: data.to_vec() }, what)?;
+    fn bar_write(
+        &mut self,
+        bar: u32,
+        offset: u64,
+        data: &[u8],
+        what: &str,
+    ) -> Result<(), DriverError> {
+        self.call(
+            Req::Write {
+                region: bar,
+                offset,
+                data: data.to_vec(),
+            },
+            what,
+        )?;
         Ok(())
     }
     fn dma_alloc(&mut self, len: usize) -> Result<DmaBuffer, DriverError> {
         let iova = self.iovas.alloc(len);
         let buf = DmaBuffer::new(len, iova)?;
-        self.call(Req::DmaMap { fd: buf.fd(), iova, len: buf.len() as u64 }, "mapping a DMA buffer")?;
+        self.call(
+            Req::DmaMap {
+                fd: buf.fd(),
+                iova,
+                len: buf.len() as u64,
+            },
+            "mapping a DMA buffer",
+        )?;
         Ok(buf)
     }
     fn msix_vectors(&self) -> u32 {
@@ -144,7 +225,11 @@ impl Transport for VfioUserTransport {
     }
 }
 
-fn io_thread(path: &Path, ready: Sender<Result<([u64; 6], u32), String>>, rx: Receiver<(Req, Sender<Reply>)>) {
+fn io_thread(
+    path: &Path,
+    ready: Sender<Result<([u64; 6], u32), String>>,
+    rx: Receiver<(Req, Sender<Reply>)>,
+) {
     let mut client = match vfio_user::Client::new(path) {
         Ok(c) => c,
         Err(e) => {
@@ -156,18 +241,31 @@ fn io_thread(path: &Path, ready: Sender<Result<([u64; 6], u32), String>>, rx: Re
     for (i, b) in bars.iter_mut().enumerate() {
         *b = client.region(i as u32).map(|r| r.size).unwrap_or(0);
     }
-    let msix = client.get_irq_info(MSIX_INDEX).map(|i| i.count).unwrap_or(0);
+    let msix = client
+        .get_irq_info(MSIX_INDEX)
+        .map(|i| i.count)
+        .unwrap_or(0);
     let _ = ready.send(Ok((bars, msix)));
     while let Ok((req, reply)) = rx.recv() {
         let r = match req {
-            Req::Read { region, offset, len } => {
+            Req::Read {
+                region,
+                offset,
+                len,
+            } => {
                 let mut buf = vec![0u8; len];
                 client.region_read(region, offset, &mut buf).map(|_| buf)
             }
-            Req::Write { region, offset, data } => client.region_write(region, offset, &data).map(|_| vec![]),
+            Req::Write {
+                region,
+                offset,
+                data,
+            } => client.region_write(region, offset, &data).map(|_| vec![]),
             Req::Reset => client.reset().map(|_| vec![]),
             Req::DmaMap { fd, iova, len } => client.dma_map(0, iova, len, fd).map(|_| vec![]),
-            Req::SetMsix { fds } => client.set_irqs(MSIX_INDEX, SET_EVENTFD_TRIGGER, 0, fds.len() as u32, &fds).map(|_| vec![]),
+            Req::SetMsix { fds } => client
+                .set_irqs(MSIX_INDEX, SET_EVENTFD_TRIGGER, 0, fds.len() as u32, &fds)
+                .map(|_| vec![]),
         };
         let failed = r.is_err();
         let _ = reply.send(r.map_err(|e| e.to_string()));
@@ -177,4 +275,3 @@ fn io_thread(path: &Path, ready: Sender<Result<([u64; 6], u32), String>>, rx: Re
     }
     let _ = client.shutdown();
 }
-

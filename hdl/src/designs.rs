@@ -64,7 +64,10 @@ fn verilog_of<B: Block>(uut: &mut B) -> String {
 }
 
 fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The card's design hash: the first 8 bytes (little-endian) of the SHA-256 of the card
@@ -78,24 +81,43 @@ pub fn card_design_hash() -> u64 {
 fn card_verilog(hash: u64) -> String {
     let mut uut = Card::new(hash);
     connect_inputs!(
-        uut, clock, reset, s_axil_awaddr, s_axil_awvalid, s_axil_wdata, s_axil_wstrb,
-        s_axil_wvalid, s_axil_bready, s_axil_araddr, s_axil_arvalid, s_axil_rready,
-        s_data_tdata, s_data_tlast, s_data_tvalid, m_data_tready
+        uut,
+        clock,
+        reset,
+        s_axil_awaddr,
+        s_axil_awvalid,
+        s_axil_wdata,
+        s_axil_wstrb,
+        s_axil_wvalid,
+        s_axil_bready,
+        s_axil_araddr,
+        s_axil_arvalid,
+        s_axil_rready,
+        s_data_tdata,
+        s_data_tlast,
+        s_data_tvalid,
+        m_data_tready
     );
     verilog_of(&mut uut)
 }
 
 /// Parses the ports of module `top` from generated Verilog.
 pub fn top_ports(verilog: &str) -> Vec<Port> {
-    let start = verilog.find("module top(").expect("generated Verilog has a top module");
-    let end = verilog[start..].find("endmodule").map(|e| start + e).unwrap_or(verilog.len());
+    let start = verilog
+        .find("module top(")
+        .expect("generated Verilog has a top module");
+    let end = verilog[start..]
+        .find("endmodule")
+        .map(|e| start + e)
+        .unwrap_or(verilog.len());
     let mut ports = vec![];
     for line in verilog[start..end].lines() {
         let line = line.trim().trim_end_matches(';');
         let (output, rest) = if let Some(r) = line.strip_prefix("input wire") {
             (false, r)
-        } else if let Some(r) =
-            line.strip_prefix("output reg").or_else(|| line.strip_prefix("output wire"))
+        } else if let Some(r) = line
+            .strip_prefix("output reg")
+            .or_else(|| line.strip_prefix("output wire"))
         {
             (true, r)
         } else {
@@ -105,12 +127,22 @@ pub fn top_ports(verilog: &str) -> Vec<Port> {
         let (width, name) = match rest.strip_prefix('[') {
             Some(r) => {
                 let (range, name) = r.split_once(']').expect("range closes");
-                let hi: usize = range.split(':').next().unwrap().trim().parse().expect("msb");
+                let hi: usize = range
+                    .split(':')
+                    .next()
+                    .unwrap()
+                    .trim()
+                    .parse()
+                    .expect("msb");
                 (hi + 1, name.trim())
             }
             None => (1, rest),
         };
-        ports.push(Port { name: name.to_string(), width, output });
+        ports.push(Port {
+            name: name.to_string(),
+            width,
+            output,
+        });
     }
     ports
 }
@@ -124,7 +156,16 @@ fn design(
     verilog: String,
     hash: String,
 ) -> Design {
-    Design { name, kind, description, latency, dsp_tiles, ports: top_ports(&verilog), hash, verilog }
+    Design {
+        name,
+        kind,
+        description,
+        latency,
+        dsp_tiles,
+        ports: top_ports(&verilog),
+        hash,
+        verilog,
+    }
 }
 
 fn mod_add(id: FieldId) -> Design {
@@ -141,10 +182,22 @@ fn mod_add(id: FieldId) -> Design {
             verilog_of(&mut u)
         }
     };
-    let name = if id == FieldId::Fq { "fq_add" } else { "fr_add" };
+    let name = if id == FieldId::Fq {
+        "fq_add"
+    } else {
+        "fr_add"
+    };
     let h = sha256_hex(&v);
     let d = format!("{}: (a + b) mod p on {}-bit words", f.name, f.word_bits);
-    design(name, DesignKind::ModAdd(id), d, Some(MOD_ADD_LATENCY), 0, v, h)
+    design(
+        name,
+        DesignKind::ModAdd(id),
+        d,
+        Some(MOD_ADD_LATENCY),
+        0,
+        v,
+        h,
+    )
 }
 
 fn mod_sub(id: FieldId) -> Design {
@@ -161,10 +214,22 @@ fn mod_sub(id: FieldId) -> Design {
             verilog_of(&mut u)
         }
     };
-    let name = if id == FieldId::Fq { "fq_sub" } else { "fr_sub" };
+    let name = if id == FieldId::Fq {
+        "fq_sub"
+    } else {
+        "fr_sub"
+    };
     let h = sha256_hex(&v);
     let d = format!("{}: (a - b) mod p on {}-bit words", f.name, f.word_bits);
-    design(name, DesignKind::ModSub(id), d, Some(MOD_SUB_LATENCY), 0, v, h)
+    design(
+        name,
+        DesignKind::ModSub(id),
+        d,
+        Some(MOD_SUB_LATENCY),
+        0,
+        v,
+        h,
+    )
 }
 
 fn mont_mul(id: FieldId) -> Design {
@@ -183,7 +248,11 @@ fn mont_mul(id: FieldId) -> Design {
             (verilog_of(&mut u), fig)
         }
     };
-    let name = if id == FieldId::Fq { "fq_mont_mul" } else { "fr_mont_mul" };
+    let name = if id == FieldId::Fq {
+        "fq_mont_mul"
+    } else {
+        "fr_mont_mul"
+    };
     let h = sha256_hex(&v);
     let d = format!(
         "{}: Montgomery product a*b/R mod p, R = 2^{}, one pair per cycle (products: {} + {} + {} cycles)",
@@ -193,7 +262,15 @@ fn mont_mul(id: FieldId) -> Design {
         figures.reduction_factor_latency,
         figures.reduction_product_latency
     );
-    design(name, DesignKind::MontMul(id), d, Some(figures.latency), figures.dsp_tiles, v, h)
+    design(
+        name,
+        DesignKind::MontMul(id),
+        d,
+        Some(figures.latency),
+        figures.dsp_tiles,
+        v,
+        h,
+    )
 }
 
 fn dsp_tile() -> Design {
@@ -202,14 +279,30 @@ fn dsp_tile() -> Design {
     let v = verilog_of(&mut u);
     let h = sha256_hex(&v);
     let d = "leaf multiplier: 26 x 17 unsigned, registered (one DSP48E2)".to_string();
-    design("dsp_tile", DesignKind::DspTile, d, Some(TILE_LATENCY), 1, v, h)
+    design(
+        "dsp_tile",
+        DesignKind::DspTile,
+        d,
+        Some(TILE_LATENCY),
+        1,
+        v,
+        h,
+    )
 }
 
 fn card() -> Design {
     let hash = card_design_hash();
     let v = card_verilog(hash);
     let d = "card top: AXI4-Lite register file + 512-bit AXI4-Stream data port (loopback)".into();
-    design("card", DesignKind::Card, d, None, 0, v, format!("{hash:016x}"))
+    design(
+        "card",
+        DesignKind::Card,
+        d,
+        None,
+        0,
+        v,
+        format!("{hash:016x}"),
+    )
 }
 
 /// The names of every design, in catalogue order (cheap: no generation).
@@ -252,7 +345,10 @@ pub fn generate(name: &str) -> Option<Design> {
 
 /// Generates every design.
 pub fn catalogue() -> Vec<Design> {
-    DESIGN_NAMES.iter().map(|n| generate(n).expect("catalogued name")).collect()
+    DESIGN_NAMES
+        .iter()
+        .map(|n| generate(n).expect("catalogued name"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -263,7 +359,11 @@ mod tests {
     fn every_catalogued_design_generates_with_ports() {
         for d in catalogue() {
             assert!(d.verilog.contains("module top("), "{}", d.name);
-            assert!(d.ports.iter().any(|p| p.name == "clock" && !p.output), "{}", d.name);
+            assert!(
+                d.ports.iter().any(|p| p.name == "clock" && !p.output),
+                "{}",
+                d.name
+            );
         }
     }
 
@@ -280,6 +380,9 @@ mod tests {
         let a = card_design_hash();
         assert_eq!(a, card_design_hash());
         let v = card_verilog(a);
-        assert!(v.contains(&format!("{:x}", a as u32)), "hash low word appears in Verilog");
+        assert!(
+            v.contains(&format!("{:x}", a as u32)),
+            "hash low word appears in Verilog"
+        );
     }
 }

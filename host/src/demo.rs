@@ -18,7 +18,11 @@ pub struct DemoReport {
 
 pub fn run(pairs: usize, seed: u64, progress: bool) -> Result<DemoReport> {
     let mut card = SimCard::new()?;
-    let CardIdentity { version, design_hash, .. } = identify(&mut card)?;
+    let CardIdentity {
+        version,
+        design_hash,
+        ..
+    } = identify(&mut card)?;
     let cycles = read_cycles(&mut card)?;
     let mut blocks = vec![];
     for design in arithmetic_designs() {
@@ -37,8 +41,14 @@ pub fn run(pairs: usize, seed: u64, progress: bool) -> Result<DemoReport> {
 }
 
 pub fn print(r: &DemoReport) -> Result<()> {
-    println!("card (simulated, through the driver): version {}, design {}", r.card_version, r.card_design_hash);
-    println!("field arithmetic on the Verilator models vs ark-ff (seed {}):", r.seed);
+    println!(
+        "card (simulated, through the driver): version {}, design {}",
+        r.card_version, r.card_design_hash
+    );
+    println!(
+        "field arithmetic on the Verilator models vs ark-ff (seed {}):",
+        r.seed
+    );
     println!(
         "{:<12} {:>8} {:>10} {:>8} {:>9} {:>10} {:>12} {:>9}",
         "block", "pairs", "mismatch", "latency", "cycles", "results/cy", "sim cycles/s", "sim s"
@@ -46,16 +56,30 @@ pub fn print(r: &DemoReport) -> Result<()> {
     for b in &r.blocks {
         println!(
             "{:<12} {:>8} {:>10} {:>8} {:>9} {:>10.3} {:>12.0} {:>9.3}",
-            b.design, b.pairs, b.mismatches, b.latency, b.cycles, b.results_per_cycle, b.sim_cycles_per_second, b.sim_seconds
+            b.design,
+            b.pairs,
+            b.mismatches,
+            b.latency,
+            b.cycles,
+            b.results_per_cycle,
+            b.sim_cycles_per_second,
+            b.sim_seconds
         );
     }
     let bad: Vec<_> = r.blocks.iter().filter(|b| b.mismatches > 0).collect();
     if !bad.is_empty() {
         for b in &bad {
-            eprintln!("MISMATCH in {}: {}", b.design, b.first_mismatch.as_deref().unwrap_or("?"));
+            eprintln!(
+                "MISMATCH in {}: {}",
+                b.design,
+                b.first_mismatch.as_deref().unwrap_or("?")
+            );
         }
         bail!("{} block(s) disagree with ark-ff", bad.len());
     }
-    println!("all {} blocks agree with ark-ff bit for bit", r.blocks.len());
+    println!(
+        "all {} blocks agree with ark-ff bit for bit",
+        r.blocks.len()
+    );
     Ok(())
 }

@@ -32,7 +32,11 @@ pub fn arithmetic_of(design: &str) -> Option<(FieldId, FieldOp)> {
 }
 
 /// ark-ff's result for `op` on raw Montgomery words: the bits the hardware must produce.
-pub fn reference<P: FpConfig<N>, const N: usize>(op: FieldOp, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+pub fn reference<P: FpConfig<N>, const N: usize>(
+    op: FieldOp,
+    a: &[u64; N],
+    b: &[u64; N],
+) -> [u64; N] {
     let x = Fp::<P, N>(BigInt(*a), PhantomData);
     let y = Fp::<P, N>(BigInt(*b), PhantomData);
     let r = match op {
@@ -82,7 +86,10 @@ fn run_typed<P: FpConfig<N>, const N: usize>(
             if i < edges.len() * edges.len() {
                 (edges[i / edges.len()], edges[i % edges.len()])
             } else {
-                (Fp::<P, N>::rand(&mut rng).0 .0, Fp::<P, N>::rand(&mut rng).0 .0)
+                (
+                    Fp::<P, N>::rand(&mut rng).0 .0,
+                    Fp::<P, N>::rand(&mut rng).0 .0,
+                )
             }
         })
         .collect();
@@ -121,8 +128,8 @@ fn run_typed<P: FpConfig<N>, const N: usize>(
 /// Streams `pairs` operand pairs (the edge pairs of 0, 1 and p−1 first, then random
 /// field elements from `seed`) through `design` and compares with ark-ff.
 pub fn run_block(design: &str, pairs: usize, seed: u64) -> Result<BlockReport> {
-    let (field, op) = arithmetic_of(design)
-        .ok_or_else(|| anyhow!("{design} is not a field-arithmetic block"))?;
+    let (field, op) =
+        arithmetic_of(design).ok_or_else(|| anyhow!("{design} is not a field-arithmetic block"))?;
     match field {
         FieldId::Fq => run_typed::<MontBackend<FqConfig, 6>, 6>(design, field, op, pairs, seed),
         FieldId::Fr => run_typed::<MontBackend<FrConfig, 4>, 4>(design, field, op, pairs, seed),
@@ -131,5 +138,9 @@ pub fn run_block(design: &str, pairs: usize, seed: u64) -> Result<BlockReport> {
 
 /// Every field-arithmetic design compiled into the simulator.
 pub fn arithmetic_designs() -> Vec<&'static str> {
-    zkaccel_sim::DESIGNS.iter().map(|d| d.name).filter(|n| arithmetic_of(n).is_some()).collect()
+    zkaccel_sim::DESIGNS
+        .iter()
+        .map(|d| d.name)
+        .filter(|n| arithmetic_of(n).is_some())
+        .collect()
 }

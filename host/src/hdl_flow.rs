@@ -41,14 +41,20 @@ pub fn generate(out: &Path) -> Result<Vec<Design>> {
         entries.push(ManifestEntry { design: d, file });
     }
     std::fs::write(out.join(WAIVERS_FILE), zkaccel_hdl::LINT_WAIVERS)?;
-    let card = all.iter().find(|d| d.name == "card").expect("card is catalogued");
+    let card = all
+        .iter()
+        .find(|d| d.name == "card")
+        .expect("card is catalogued");
     let manifest = Manifest {
         generator: format!("zkaccel-hdl {}", env!("CARGO_PKG_VERSION")),
         card_design_hash: card.hash.clone(),
         lint_waivers: WAIVERS_FILE,
         designs: entries,
     };
-    std::fs::write(out.join(MANIFEST_FILE), serde_json::to_string_pretty(&manifest)? + "\n")?;
+    std::fs::write(
+        out.join(MANIFEST_FILE),
+        serde_json::to_string_pretty(&manifest)? + "\n",
+    )?;
     Ok(all)
 }
 
@@ -69,12 +75,18 @@ impl VerilogDir {
                         d.display()
                     );
                 }
-                Ok(Self { path: d.to_path_buf(), _temp: None })
+                Ok(Self {
+                    path: d.to_path_buf(),
+                    _temp: None,
+                })
             }
             None => {
                 let t = tempfile::tempdir()?;
                 generate(t.path())?;
-                Ok(Self { path: t.path().to_path_buf(), _temp: Some(t) })
+                Ok(Self {
+                    path: t.path().to_path_buf(),
+                    _temp: Some(t),
+                })
             }
         }
     }
@@ -82,13 +94,24 @@ impl VerilogDir {
     /// (design name, Verilog file) pairs listed by the manifest.
     pub fn designs(&self) -> Result<Vec<(String, PathBuf)>> {
         let text = std::fs::read_to_string(self.path.join(MANIFEST_FILE))?;
-        let v: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not valid JSON", self.path.join(MANIFEST_FILE).display()))?;
-        let list = v["designs"].as_array().context("manifest has no designs list")?;
+        let v: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not valid JSON",
+                self.path.join(MANIFEST_FILE).display()
+            )
+        })?;
+        let list = v["designs"]
+            .as_array()
+            .context("manifest has no designs list")?;
         list.iter()
             .map(|d| {
-                let name = d["name"].as_str().context("design without name")?.to_string();
-                let file = self.path.join(d["file"].as_str().context("design without file")?);
+                let name = d["name"]
+                    .as_str()
+                    .context("design without name")?
+                    .to_string();
+                let file = self
+                    .path
+                    .join(d["file"].as_str().context("design without file")?);
                 Ok((name, file))
             })
             .collect()
@@ -124,7 +147,11 @@ pub fn lint(dir: &VerilogDir) -> Result<Vec<LintReport>> {
             .filter(|l| l.starts_with('%'))
             .map(str::to_string)
             .collect();
-        reports.push(LintReport { design: name, clean: out.status.success() && messages.is_empty(), messages });
+        reports.push(LintReport {
+            design: name,
+            clean: out.status.success() && messages.is_empty(),
+            messages,
+        });
     }
     Ok(reports)
 }
@@ -169,14 +196,25 @@ pub fn estimate_file(block: &str, file: &Path) -> Result<Estimate> {
         bail!(
             "yosys failed on {block} ({}):\n{}",
             file.display(),
-            String::from_utf8_lossy(&out.stderr).lines().take(20).collect::<Vec<_>>().join("\n")
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .take(20)
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stat)?)
         .context("yosys wrote no readable stat -json output")?;
-    let cells = v["design"]["num_cells_by_type"].as_object().cloned().unwrap_or_default();
+    let cells = v["design"]["num_cells_by_type"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     let count = |pred: &dyn Fn(&str) -> bool| -> u64 {
-        cells.iter().filter(|(k, _)| pred(k)).map(|(_, n)| n.as_u64().unwrap_or(0)).sum()
+        cells
+            .iter()
+            .filter(|(k, _)| pred(k))
+            .map(|(_, n)| n.as_u64().unwrap_or(0))
+            .sum()
     };
     Ok(Estimate {
         block: block.to_string(),
@@ -197,7 +235,10 @@ pub fn estimate(dir: &VerilogDir, blocks: &[String]) -> Result<Vec<Estimate>> {
         if !all.iter().any(|(n, _)| n == b) {
             bail!(
                 "no block named {b:?}; blocks are: {}",
-                all.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                all.iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
     }

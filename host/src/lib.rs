@@ -10,5 +10,5 @@ pub mod demo;
 pub mod field_check;
 pub mod hdl_flow;
 pub mod sim_serve;
-pub mod xdma_model;
 pub mod tools;
+pub mod xdma_model;

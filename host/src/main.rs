@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use zkaccel_host::{demo, hdl_flow};
 
 #[derive(Parser)]
-#[command(name = "zkaccel", version, about = "FPGA proving accelerator toolchain for BLS12-381 (MSM and NTT)")]
+#[command(
+    name = "zkaccel",
+    version,
+    about = "FPGA proving accelerator toolchain for BLS12-381 (MSM and NTT)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -123,7 +127,10 @@ fn run(cli: Cli) -> Result<()> {
                 bail!("--pairs must be at least 1");
             }
             let seed = seed.unwrap_or_else(|| {
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos() as u64)
+                    .unwrap_or(0)
             });
             let report = demo::run(pairs, seed, !json)?;
             if json {
@@ -137,55 +144,77 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Devices { json } => devices(json),
-        Command::Sim { command: SimCommand::Serve { socket, shell, trace, sessions } } => {
-            zkaccel_host::sim_serve::serve(&socket, shell, trace, sessions)
-        }
-        Command::Selftest { device, deadline_ms, repeat, json } => selftest(&device, deadline_ms, repeat, json),
-        Command::Hdl { command } => match command {
-            HdlCommand::Generate { out } => {
-                let designs = hdl_flow::generate(&out)?;
-                for d in &designs {
-                    println!(
-                        "{:<12} latency {:>4}  dsp tiles {:>4}  hash {}  {}",
-                        d.name,
-                        d.latency.map(|l| l.to_string()).unwrap_or_else(|| "-".into()),
-                        d.dsp_tiles,
-                        &d.hash[..16],
-                        out.join(format!("{}.v", d.name)).display()
-                    );
-                }
-                println!("manifest: {}", out.join(hdl_flow::MANIFEST_FILE).display());
-                Ok(())
-            }
-            HdlCommand::Lint { dir } => {
-                let dir = hdl_flow::VerilogDir::open_or_generate(dir.as_deref())?;
-                let reports = hdl_flow::lint(&dir)?;
-                let mut dirty = 0;
-                for r in &reports {
-                    println!("{:<12} {}", r.design, if r.clean { "clean" } else { "WARNINGS" });
-                    for m in &r.messages {
-                        println!("    {m}");
+        Command::Sim {
+            command:
+                SimCommand::Serve {
+                    socket,
+                    shell,
+                    trace,
+                    sessions,
+                },
+        } => zkaccel_host::sim_serve::serve(&socket, shell, trace, sessions),
+        Command::Selftest {
+            device,
+            deadline_ms,
+            repeat,
+            json,
+        } => selftest(&device, deadline_ms, repeat, json),
+        Command::Hdl { command } => {
+            match command {
+                HdlCommand::Generate { out } => {
+                    let designs = hdl_flow::generate(&out)?;
+                    for d in &designs {
+                        println!(
+                            "{:<12} latency {:>4}  dsp tiles {:>4}  hash {}  {}",
+                            d.name,
+                            d.latency
+                                .map(|l| l.to_string())
+                                .unwrap_or_else(|| "-".into()),
+                            d.dsp_tiles,
+                            &d.hash[..16],
+                            out.join(format!("{}.v", d.name)).display()
+                        );
                     }
-                    dirty += (!r.clean) as usize;
+                    println!("manifest: {}", out.join(hdl_flow::MANIFEST_FILE).display());
+                    Ok(())
                 }
-                if dirty > 0 {
-                    bail!("{dirty} design(s) have lint findings not covered by the waivers in {}", hdl_flow::WAIVERS_FILE);
+                HdlCommand::Lint { dir } => {
+                    let dir = hdl_flow::VerilogDir::open_or_generate(dir.as_deref())?;
+                    let reports = hdl_flow::lint(&dir)?;
+                    let mut dirty = 0;
+                    for r in &reports {
+                        println!(
+                            "{:<12} {}",
+                            r.design,
+                            if r.clean { "clean" } else { "WARNINGS" }
+                        );
+                        for m in &r.messages {
+                            println!("    {m}");
+                        }
+                        dirty += (!r.clean) as usize;
+                    }
+                    if dirty > 0 {
+                        bail!(
+                            "{dirty} design(s) have lint findings not covered by the waivers in {}",
+                            hdl_flow::WAIVERS_FILE
+                        );
+                    }
+                    println!("all {} designs lint clean (verilator -Wall, waivers: hdl/lint/waivers.vlt)", reports.len());
+                    Ok(())
                 }
-                println!("all {} designs lint clean (verilator -Wall, waivers: hdl/lint/waivers.vlt)", reports.len());
-                Ok(())
+                HdlCommand::Estimate { json, blocks, dir } => {
+                    let dir = hdl_flow::VerilogDir::open_or_generate(dir.as_deref())?;
+                    let rows = hdl_flow::estimate(&dir, &blocks)?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&rows)?);
+                    } else {
+                        print!("{}", hdl_flow::estimate_table(&rows));
+                        println!("(yosys synth_xilinx -family xcup: pre-place-and-route upper bounds, not Vivado results)");
+                    }
+                    Ok(())
+                }
             }
-            HdlCommand::Estimate { json, blocks, dir } => {
-                let dir = hdl_flow::VerilogDir::open_or_generate(dir.as_deref())?;
-                let rows = hdl_flow::estimate(&dir, &blocks)?;
-                if json {
-                    println!("{}", serde_json::to_string_pretty(&rows)?);
-                } else {
-                    print!("{}", hdl_flow::estimate_table(&rows));
-                    println!("(yosys synth_xilinx -family xcup: pre-place-and-route upper bounds, not Vivado results)");
-                }
-                Ok(())
-            }
-        },
+        }
     }
 }
 
@@ -206,7 +235,12 @@ fn devices(json: bool) -> Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "pci_functions_seen": all.len(), "iommu": host.has_iommu(), "candidates": rows }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "pci_functions_seen": all.len(), "iommu": host.has_iommu(), "candidates": rows })
+            )?
+        );
         return Ok(());
     }
     if cands.is_empty() {
@@ -217,7 +251,10 @@ fn devices(json: bool) -> Result<()> {
         );
         return Ok(());
     }
-    println!("{:<14} {:<10} {:<6} {:<12} {:<8} {}", "address", "id", "group", "driver", "usable", "board");
+    println!(
+        "{:<14} {:<10} {:<6} {:<12} {:<8} {}",
+        "address", "id", "group", "driver", "usable", "board"
+    );
     for f in &cands {
         let usable = host.usability(f);
         println!(
@@ -225,7 +262,9 @@ fn devices(json: bool) -> Result<()> {
             f.bdf,
             f.vendor,
             f.device,
-            f.iommu_group.map(|g| g.to_string()).unwrap_or_else(|| "-".into()),
+            f.iommu_group
+                .map(|g| g.to_string())
+                .unwrap_or_else(|| "-".into()),
             f.driver.as_deref().unwrap_or("-"),
             if usable.is_ok() { "yes" } else { "no" },
             f.board.unwrap_or("bound to vfio-pci")
@@ -238,8 +277,10 @@ fn devices(json: bool) -> Result<()> {
 }
 
 fn selftest(device: &str, deadline_ms: u64, repeat: u32, json: bool) -> Result<()> {
-    let spec: zkaccel_driver::DeviceSpec = device.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-    let mut dev = zkaccel_driver::open_with_deadline(&spec, std::time::Duration::from_millis(deadline_ms))?;
+    let spec: zkaccel_driver::DeviceSpec =
+        device.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+    let mut dev =
+        zkaccel_driver::open_with_deadline(&spec, std::time::Duration::from_millis(deadline_ms))?;
     let mut checks = zkaccel_driver::selftest::run(dev.as_mut());
     for _ in 1..repeat {
         if checks.iter().any(|c| c.passed == Some(false)) {
@@ -249,7 +290,12 @@ fn selftest(device: &str, deadline_ms: u64, repeat: u32, json: bool) -> Result<(
     }
     let failed = checks.iter().filter(|c| c.passed == Some(false)).count();
     if json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "device": spec.to_string(), "checks": checks }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "device": spec.to_string(), "checks": checks })
+            )?
+        );
     } else {
         println!("selftest of {spec}:");
         for c in &checks {

@@ -5,15 +5,19 @@
 //! is killed ends its session (its DMA mappings are dropped) and the next one is
 //! accepted.
 
+use crate::xdma_model::XdmaEngine;
 use anyhow::{bail, Context, Result};
 use std::collections::VecDeque;
 use std::fs::File;
-use std::path::{Path, PathBuf};
-use vfio_bindings::bindings::vfio::{vfio_region_info, VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE};
 use std::io::Write as _;
-use vfio_bindings::bindings::vfio::{VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_PCI_MSIX_IRQ_INDEX};
+use std::path::{Path, PathBuf};
+use vfio_bindings::bindings::vfio::{
+    vfio_region_info, VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE,
+};
+use vfio_bindings::bindings::vfio::{
+    VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_PCI_MSIX_IRQ_INDEX,
+};
 use vfio_user::{DmaMapFlags, DmaUnmapFlags, IrqInfo, Server, ServerBackend, ServerRegion};
-use crate::xdma_model::XdmaEngine;
 use zkaccel_driver::shell::{f1, xdma};
 use zkaccel_driver::{beat_from_bytes, beats_to_bytes};
 use zkaccel_hdl::spec::{bus::resp, regmap};
@@ -46,7 +50,14 @@ impl CardBackend {
         if let Some(t) = trace {
             card.model.trace_to(t)?;
         }
-        Ok(Self { shell, card, xdma: XdmaEngine::default(), produced: VecDeque::new(), msix: vec![None, None], sessions: 0 })
+        Ok(Self {
+            shell,
+            card,
+            xdma: XdmaEngine::default(),
+            produced: VecDeque::new(),
+            msix: vec![None, None],
+            sessions: 0,
+        })
     }
 
     fn io_err(e: impl std::fmt::Display) -> std::io::Error {
@@ -87,7 +98,9 @@ impl ServerBackend for CardBackend {
             f1::REG_BAR if data.len() == 4 && offset % 4 == 0 && offset < u32::MAX as u64 => {
                 let v = u32::from_le_bytes(data.try_into().expect("4 bytes"));
                 // Posted write: the response is the card's business (STATUS.BUS_ERROR).
-                self.card.write(offset as u32, v, 0xF).map_err(Self::io_err)?;
+                self.card
+                    .write(offset as u32, v, 0xF)
+                    .map_err(Self::io_err)?;
                 // `produced` stands for beats back-pressured inside the card's output
                 // path, which a soft reset empties.
                 if offset == regmap::CONTROL.offset as u64 && v & regmap::control::SOFT_RESET != 0 {
@@ -96,7 +109,12 @@ impl ServerBackend for CardBackend {
             }
             xdma::DMA_BAR if self.shell == ShellKind::Xdma && data.len() == 4 => {
                 let v = u32::from_le_bytes(data.try_into().expect("4 bytes"));
-                let CardBackend { card, xdma, produced, .. } = self;
+                let CardBackend {
+                    card,
+                    xdma,
+                    produced,
+                    ..
+                } = self;
                 let mut run = |beats: &[Beat]| match card.stream(beats, |_| true) {
                     Ok(out) => out.into_iter().map(|(b, _)| b).collect(),
                     Err(e) => {
@@ -105,7 +123,10 @@ impl ServerBackend for CardBackend {
                     }
                 };
                 xdma.write(offset, v, &mut run, produced);
-                for (vector, ch) in [&mut self.xdma.h2c, &mut self.xdma.c2h].into_iter().enumerate() {
+                for (vector, ch) in [&mut self.xdma.h2c, &mut self.xdma.c2h]
+                    .into_iter()
+                    .enumerate()
+                {
                     if std::mem::take(&mut ch.irq_pending) {
                         if let Some(Some(fd)) = self.msix.get_mut(vector) {
                             let _ = fd.write_all(&1u64.to_ne_bytes());
@@ -118,14 +139,31 @@ impl ServerBackend for CardBackend {
                 let out = self.card.stream(&beats, |_| true).map_err(Self::io_err)?;
                 self.produced.extend(out.into_iter().map(|(b, _)| b));
             }
-            _ => tracing::warn!(region, offset, len = data.len(), "write outside the shell's windows dropped"),
+            _ => tracing::warn!(
+                region,
+                offset,
+                len = data.len(),
+                "write outside the shell's windows dropped"
+            ),
         }
         Ok(())
     }
 
     /// Host memory for DMA: only fd-backed (memfd) regions, never overlapping.
-    fn dma_map(&mut self, _f: DmaMapFlags, offset: u64, iova: u64, size: u64, fd: Option<File>) -> std::io::Result<()> {
-        let file = fd.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "DMA regions must be fd-backed"))?;
+    fn dma_map(
+        &mut self,
+        _f: DmaMapFlags,
+        offset: u64,
+        iova: u64,
+        size: u64,
+        fd: Option<File>,
+    ) -> std::io::Result<()> {
+        let file = fd.ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "DMA regions must be fd-backed",
+            )
+        })?;
         self.xdma.dma.map(file, offset, iova, size)
     }
     fn dma_unmap(&mut self, _f: DmaUnmapFlags, iova: u64, size: u64) -> std::io::Result<()> {
@@ -139,9 +177,19 @@ impl ServerBackend for CardBackend {
         self.card.reset(4).map_err(Self::io_err)
     }
     /// MSI-X: eventfds for the DMA channels' completion; anything else disables them.
-    fn set_irqs(&mut self, index: u32, flags: u32, start: u32, count: u32, fds: Vec<File>) -> std::io::Result<()> {
+    fn set_irqs(
+        &mut self,
+        index: u32,
+        flags: u32,
+        start: u32,
+        count: u32,
+        fds: Vec<File>,
+    ) -> std::io::Result<()> {
         if index != VFIO_PCI_MSIX_IRQ_INDEX {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "only MSI-X is offered"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "only MSI-X is offered",
+            ));
         }
         if flags & VFIO_IRQ_SET_DATA_EVENTFD != 0 && fds.len() == count as usize {
             for (i, fd) in fds.into_iter().enumerate() {
@@ -150,7 +198,12 @@ impl ServerBackend for CardBackend {
                 }
             }
         } else {
-            for slot in self.msix.iter_mut().skip(start as usize).take(count.max(1) as usize) {
+            for slot in self
+                .msix
+                .iter_mut()
+                .skip(start as usize)
+                .take(count.max(1) as usize)
+            {
                 *slot = None;
             }
         }
@@ -159,7 +212,11 @@ impl ServerBackend for CardBackend {
 }
 
 fn region(index: u32, size: u64) -> ServerRegion {
-    let flags = if size > 0 { VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE } else { 0 };
+    let flags = if size > 0 {
+        VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE
+    } else {
+        0
+    };
     ServerRegion {
         region_info: vfio_region_info {
             argsz: std::mem::size_of::<vfio_region_info>() as u32,
@@ -175,9 +232,17 @@ fn region(index: u32, size: u64) -> ServerRegion {
 }
 
 /// Serves until killed (or, with `max_sessions`, after that many clients).
-pub fn serve(socket: &Path, shell: ShellKind, trace: Option<PathBuf>, max_sessions: Option<u64>) -> Result<()> {
+pub fn serve(
+    socket: &Path,
+    shell: ShellKind,
+    trace: Option<PathBuf>,
+    max_sessions: Option<u64>,
+) -> Result<()> {
     if socket.exists() {
-        bail!("{} already exists: another server may be using it; remove it or choose another path", socket.display());
+        bail!(
+            "{} already exists: another server may be using it; remove it or choose another path",
+            socket.display()
+        );
     }
     // BAR0..BAR5, ROM, config, VGA: the regions of a vfio PCI device.
     let regions: Vec<ServerRegion> = (0..9)
@@ -192,13 +257,29 @@ pub fn serve(socket: &Path, shell: ShellKind, trace: Option<PathBuf>, max_sessio
     // INTx and MSI: none; MSI-X: two vectors (XDMA shell only).
     let msix = if shell == ShellKind::Xdma { 2 } else { 0 };
     let irqs = vec![
-        IrqInfo { index: 0, flags: 0, count: 0 },
-        IrqInfo { index: 1, flags: 0, count: 0 },
-        IrqInfo { index: VFIO_PCI_MSIX_IRQ_INDEX, flags: VFIO_IRQ_INFO_EVENTFD, count: msix },
+        IrqInfo {
+            index: 0,
+            flags: 0,
+            count: 0,
+        },
+        IrqInfo {
+            index: 1,
+            flags: 0,
+            count: 0,
+        },
+        IrqInfo {
+            index: VFIO_PCI_MSIX_IRQ_INDEX,
+            flags: VFIO_IRQ_INFO_EVENTFD,
+            count: msix,
+        },
     ];
-    let server = Server::new(socket, true, irqs, regions).with_context(|| format!("listening on {}", socket.display()))?;
+    let server = Server::new(socket, true, irqs, regions)
+        .with_context(|| format!("listening on {}", socket.display()))?;
     let mut backend = CardBackend::new(shell, trace.as_deref())?;
-    eprintln!("zkaccel sim serve: card ({shell:?} shell) on vfio-user socket {}", socket.display());
+    eprintln!(
+        "zkaccel sim serve: card ({shell:?} shell) on vfio-user socket {}",
+        socket.display()
+    );
     loop {
         let r = server.run(&mut backend);
         backend.sessions += 1;

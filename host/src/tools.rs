@@ -45,7 +45,9 @@ impl Tool {
             p.is_file().then_some(p)
         } else {
             std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths).map(|d| d.join(&command)).find(|p| p.is_file())
+                std::env::split_paths(&paths)
+                    .map(|d| d.join(&command))
+                    .find(|p| p.is_file())
             })
         };
         found.ok_or_else(|| MissingTool {
@@ -63,7 +65,12 @@ mod tests {
 
     #[test]
     fn missing_tool_message_names_the_package() {
-        let t = Tool { name: "nothing", env: "ZKACCEL_TEST_NO_SUCH_TOOL", default_command: "zkaccel-no-such-tool", install: "apt-get install -y nothing" };
+        let t = Tool {
+            name: "nothing",
+            env: "ZKACCEL_TEST_NO_SUCH_TOOL",
+            default_command: "zkaccel-no-such-tool",
+            install: "apt-get install -y nothing",
+        };
         let e = t.find().unwrap_err().to_string();
         assert!(e.contains("nothing is not installed"), "{e}");
         assert!(e.contains("apt-get install -y nothing"), "{e}");

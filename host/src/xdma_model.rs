@@ -33,17 +33,34 @@ pub struct DmaSpace {
 
 impl DmaSpace {
     pub fn map(&mut self, file: File, offset: u64, iova: u64, len: u64) -> std::io::Result<()> {
-        if len == 0 || self.maps.iter().any(|m| iova < m.iova + m.len && m.iova < iova + len) {
+        if len == 0
+            || self
+                .maps
+                .iter()
+                .any(|m| iova < m.iova + m.len && m.iova < iova + len)
+        {
             return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
         }
         // SAFETY: mapping the client's memfd; checked below.
         let ptr = unsafe {
-            libc::mmap(std::ptr::null_mut(), len as usize, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, file.as_raw_fd(), offset as libc::off_t)
+            libc::mmap(
+                std::ptr::null_mut(),
+                len as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                file.as_raw_fd(),
+                offset as libc::off_t,
+            )
         };
         if ptr == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
         }
-        self.maps.push(Mapping { iova, len, ptr: ptr as *mut u8, _file: file });
+        self.maps.push(Mapping {
+            iova,
+            len,
+            ptr: ptr as *mut u8,
+            _file: file,
+        });
         Ok(())
     }
     pub fn unmap(&mut self, iova: u64, len: u64) {
@@ -53,18 +70,32 @@ impl DmaSpace {
         self.maps.clear();
     }
     fn find(&self, iova: u64, len: u64) -> Option<&Mapping> {
-        self.maps.iter().find(|m| iova >= m.iova && iova.checked_add(len).is_some_and(|end| end <= m.iova + m.len))
+        self.maps.iter().find(|m| {
+            iova >= m.iova
+                && iova
+                    .checked_add(len)
+                    .is_some_and(|end| end <= m.iova + m.len)
+        })
     }
     pub fn read(&self, iova: u64, len: usize) -> Option<Vec<u8>> {
         let m = self.find(iova, len as u64)?;
         // SAFETY: inside the mapping.
-        Some(unsafe { std::slice::from_raw_parts(m.ptr.add((iova - m.iova) as usize), len) }.to_vec())
+        Some(
+            unsafe { std::slice::from_raw_parts(m.ptr.add((iova - m.iova) as usize), len) }
+                .to_vec(),
+        )
     }
     pub fn write(&self, iova: u64, data: &[u8]) -> bool {
         match self.find(iova, data.len() as u64) {
             Some(m) => {
                 // SAFETY: inside the mapping.
-                unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), m.ptr.add((iova - m.iova) as usize), data.len()) };
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        data.as_ptr(),
+                        m.ptr.add((iova - m.iova) as usize),
+                        data.len(),
+                    )
+                };
                 true
             }
             None => false,
@@ -146,19 +177,35 @@ pub struct XdmaEngine {
 impl XdmaEngine {
     fn channel(&mut self, offset: u64) -> Option<(&mut Channel, u64, bool)> {
         match offset {
-            o if (H2C_CHANNEL..H2C_CHANNEL + 0x100).contains(&o) => Some((&mut self.h2c, o - H2C_CHANNEL, false)),
-            o if (C2H_CHANNEL..C2H_CHANNEL + 0x100).contains(&o) => Some((&mut self.c2h, o - C2H_CHANNEL, false)),
-            o if (H2C_SGDMA..H2C_SGDMA + 0x100).contains(&o) => Some((&mut self.h2c, o - H2C_SGDMA, true)),
-            o if (C2H_SGDMA..C2H_SGDMA + 0x100).contains(&o) => Some((&mut self.c2h, o - C2H_SGDMA, true)),
+            o if (H2C_CHANNEL..H2C_CHANNEL + 0x100).contains(&o) => {
+                Some((&mut self.h2c, o - H2C_CHANNEL, false))
+            }
+            o if (C2H_CHANNEL..C2H_CHANNEL + 0x100).contains(&o) => {
+                Some((&mut self.c2h, o - C2H_CHANNEL, false))
+            }
+            o if (H2C_SGDMA..H2C_SGDMA + 0x100).contains(&o) => {
+                Some((&mut self.h2c, o - H2C_SGDMA, true))
+            }
+            o if (C2H_SGDMA..C2H_SGDMA + 0x100).contains(&o) => {
+                Some((&mut self.c2h, o - C2H_SGDMA, true))
+            }
             _ => None,
         }
     }
 
     pub fn read(&mut self, offset: u64) -> u32 {
         let is_c2h = (C2H_CHANNEL..C2H_CHANNEL + 0x100).contains(&offset);
-        let Some((ch, reg, sg)) = self.channel(offset) else { return 0xFFFF_FFFF };
+        let Some((ch, reg, sg)) = self.channel(offset) else {
+            return 0xFFFF_FFFF;
+        };
         match (sg, reg) {
-            (false, CH_IDENTIFIER) => if is_c2h { C2H_ID } else { H2C_ID },
+            (false, CH_IDENTIFIER) => {
+                if is_c2h {
+                    C2H_ID
+                } else {
+                    H2C_ID
+                }
+            }
             (false, CH_CONTROL) => ch.control,
             (false, CH_STATUS) => ch.status,
             (false, CH_STATUS_RC) => {
@@ -175,14 +222,22 @@ impl XdmaEngine {
     }
 
     /// A register write; then the channels make what progress they can.
-    pub fn write(&mut self, offset: u64, value: u32, card: &mut dyn FnMut(&[Beat]) -> Vec<Beat>, produced: &mut VecDeque<Beat>) {
+    pub fn write(
+        &mut self,
+        offset: u64,
+        value: u32,
+        card: &mut dyn FnMut(&[Beat]) -> Vec<Beat>,
+        produced: &mut VecDeque<Beat>,
+    ) {
         if let Some((ch, reg, sg)) = self.channel(offset) {
             match (sg, reg) {
                 (false, CH_CONTROL) => ch.set_control(value),
                 (false, CH_CONTROL_W1S) => ch.set_control(ch.control | value),
                 (false, CH_CONTROL_W1C) => ch.set_control(ch.control & !value),
                 (true, SG_DESC_LO) => ch.desc_addr = (ch.desc_addr & !0xFFFF_FFFF) | value as u64,
-                (true, SG_DESC_HI) => ch.desc_addr = (ch.desc_addr & 0xFFFF_FFFF) | (value as u64) << 32,
+                (true, SG_DESC_HI) => {
+                    ch.desc_addr = (ch.desc_addr & 0xFFFF_FFFF) | (value as u64) << 32
+                }
                 (true, SG_DESC_ADJACENT) => ch.adjacent = value,
                 _ => {}
             }
@@ -192,7 +247,9 @@ impl XdmaEngine {
 
     fn pump(&mut self, card: &mut dyn FnMut(&[Beat]) -> Vec<Beat>, produced: &mut VecDeque<Beat>) {
         for _ in 0..MAX_DESCRIPTORS_PER_PUMP {
-            let Some((_, d)) = self.h2c.fetch(&self.dma) else { break };
+            let Some((_, d)) = self.h2c.fetch(&self.dma) else {
+                break;
+            };
             let Some(bytes) = self.dma.read(d.src, d.len as usize) else {
                 self.h2c.stop(STATUS_READ_ERROR);
                 break;
@@ -202,7 +259,9 @@ impl XdmaEngine {
             self.h2c.advance(&d);
         }
         for _ in 0..MAX_DESCRIPTORS_PER_PUMP {
-            let Some((_, d)) = self.c2h.fetch(&self.dma) else { break };
+            let Some((_, d)) = self.c2h.fetch(&self.dma) else {
+                break;
+            };
             let n = d.len as usize / 64;
             if produced.len() < n {
                 break; // waits for the card, stays busy

@@ -9,7 +9,12 @@ fn zkaccel() -> Command {
 
 fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "failed: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -23,8 +28,20 @@ fn generate_writes_verilog_and_manifest() {
     let t = tempfile::tempdir().unwrap();
     let m = generate(t.path());
     let designs = m["designs"].as_array().unwrap();
-    let names: Vec<&str> = designs.iter().map(|d| d["name"].as_str().unwrap()).collect();
-    for want in ["dsp_tile", "fq_add", "fq_sub", "fq_mont_mul", "fr_add", "fr_sub", "fr_mont_mul", "card"] {
+    let names: Vec<&str> = designs
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    for want in [
+        "dsp_tile",
+        "fq_add",
+        "fq_sub",
+        "fq_mont_mul",
+        "fr_add",
+        "fr_sub",
+        "fr_mont_mul",
+        "card",
+    ] {
         assert!(names.contains(&want), "{want} missing from manifest");
     }
     for d in designs {
@@ -32,7 +49,10 @@ fn generate_writes_verilog_and_manifest() {
         let v = std::fs::read_to_string(&file).unwrap();
         assert!(v.contains("module top("));
         assert!(!d["ports"].as_array().unwrap().is_empty());
-        assert_eq!(d["hash"].as_str().unwrap().len(), if d["name"] == "card" { 16 } else { 64 });
+        assert_eq!(
+            d["hash"].as_str().unwrap().len(),
+            if d["name"] == "card" { 16 } else { 64 }
+        );
     }
     let mm = designs.iter().find(|d| d["name"] == "fq_mont_mul").unwrap();
     assert!(mm["latency"].as_u64().unwrap() > 0);
@@ -60,7 +80,11 @@ fn lint_is_clean_and_catches_a_new_warning() {
         1,
     );
     std::fs::write(&f, v).unwrap();
-    let out = zkaccel().args(["hdl", "lint", "--dir"]).arg(t.path()).output().unwrap();
+    let out = zkaccel()
+        .args(["hdl", "lint", "--dir"])
+        .arg(t.path())
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("fq_add       WARNINGS"), "{text}");
@@ -70,22 +94,40 @@ fn lint_is_clean_and_catches_a_new_warning() {
 #[test]
 fn lint_of_a_directory_without_manifest_says_what_to_do() {
     let t = tempfile::tempdir().unwrap();
-    let out = zkaccel().args(["hdl", "lint", "--dir"]).arg(t.path()).output().unwrap();
+    let out = zkaccel()
+        .args(["hdl", "lint", "--dir"])
+        .arg(t.path())
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("zkaccel hdl generate --out"));
 }
 
 #[test]
 fn missing_tools_are_named_with_their_install_command() {
-    let out = zkaccel().env("VERILATOR", "/nonexistent/verilator").args(["hdl", "lint"]).output().unwrap();
+    let out = zkaccel()
+        .env("VERILATOR", "/nonexistent/verilator")
+        .args(["hdl", "lint"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let e = String::from_utf8_lossy(&out.stderr);
-    assert!(e.contains("Verilator is not installed") && e.contains("apt-get install -y verilator"), "{e}");
+    assert!(
+        e.contains("Verilator is not installed") && e.contains("apt-get install -y verilator"),
+        "{e}"
+    );
 
-    let out = zkaccel().env("YOSYS", "/nonexistent/yosys").args(["hdl", "estimate", "--block", "dsp_tile"]).output().unwrap();
+    let out = zkaccel()
+        .env("YOSYS", "/nonexistent/yosys")
+        .args(["hdl", "estimate", "--block", "dsp_tile"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let e = String::from_utf8_lossy(&out.stderr);
-    assert!(e.contains("yosys is not installed") && e.contains("apt-get install -y yosys"), "{e}");
+    assert!(
+        e.contains("yosys is not installed") && e.contains("apt-get install -y yosys"),
+        "{e}"
+    );
 }
 
 /// Real yosys on the leaf tile: it must map to exactly one DSP48E2.
@@ -103,11 +145,20 @@ fn estimate_maps_the_tile_to_one_dsp() {
 fn estimate_table_and_unknown_block() {
     let out = stdout_of(zkaccel().args(["hdl", "estimate", "--block", "fr_add"]));
     assert!(out.lines().next().unwrap().contains("DSP"), "{out}");
-    let row = out.lines().find(|l| l.starts_with("fr_add")).expect("fr_add row");
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("fr_add"))
+        .expect("fr_add row");
     let lut: u64 = row.split_whitespace().nth(1).unwrap().parse().unwrap();
-    assert!(lut > 255, "a 256-bit modular adder needs more than {lut} LUTs");
+    assert!(
+        lut > 255,
+        "a 256-bit modular adder needs more than {lut} LUTs"
+    );
 
-    let out = zkaccel().args(["hdl", "estimate", "--block", "nope"]).output().unwrap();
+    let out = zkaccel()
+        .args(["hdl", "estimate", "--block", "nope"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("blocks are: dsp_tile"));
 }
@@ -133,8 +184,12 @@ fn demo_agrees_with_arkworks() {
 fn devices_on_a_machine_without_boards_says_so_and_succeeds() {
     let out = stdout_of(zkaccel().arg("devices"));
     // CI machines have no boards; a developer machine with one prints a table instead.
-    assert!(out.contains("no zkaccel boards on this machine") || out.starts_with("address"), "{out}");
-    let v: serde_json::Value = serde_json::from_str(&stdout_of(zkaccel().args(["devices", "--json"]))).unwrap();
+    assert!(
+        out.contains("no zkaccel boards on this machine") || out.starts_with("address"),
+        "{out}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout_of(zkaccel().args(["devices", "--json"]))).unwrap();
     assert!(v["candidates"].is_array());
 }
 
@@ -148,21 +203,33 @@ fn selftest_passes_on_the_simulator() {
 
 #[test]
 fn selftest_of_a_missing_or_unsupported_device_fails_clearly() {
-    let out = zkaccel().args(["selftest", "--device", "vfio:0000:7f:1f.7"]).output().unwrap();
+    let out = zkaccel()
+        .args(["selftest", "--device", "vfio:0000:7f:1f.7"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(e.contains("no PCI device at 0000:7f:1f.7"), "{e}");
     assert!(!e.contains("panicked"), "{e}");
 
-    let out = zkaccel().args(["selftest", "--device", "vfio:1234:5678"]).output().unwrap();
+    let out = zkaccel()
+        .args(["selftest", "--device", "vfio:1234:5678"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no PCI function has ID 1234:5678"));
 
-    let out = zkaccel().args(["selftest", "--device", "board7"]).output().unwrap();
+    let out = zkaccel()
+        .args(["selftest", "--device", "board7"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown device \"board7\""));
 
-    let out = zkaccel().args(["selftest", "--device", "vfio-user:/tmp/none.sock"]).output().unwrap();
+    let out = zkaccel()
+        .args(["selftest", "--device", "vfio-user:/tmp/none.sock"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("zkaccel sim serve --socket"));
 }

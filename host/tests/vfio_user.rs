@@ -31,10 +31,17 @@ impl Server {
             .unwrap();
         let t = Instant::now();
         while !socket.exists() {
-            assert!(t.elapsed() < Duration::from_secs(30), "server did not create its socket");
+            assert!(
+                t.elapsed() < Duration::from_secs(30),
+                "server did not create its socket"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
-        Server { child, _dir: dir, socket }
+        Server {
+            child,
+            _dir: dir,
+            socket,
+        }
     }
     fn spec(&self) -> String {
         format!("vfio-user:{}", self.socket.display())
@@ -53,7 +60,11 @@ impl Drop for Server {
 }
 
 fn selftest(spec: &str, extra: &[&str]) -> Output {
-    Command::new(bin()).args(["selftest", "--device", spec]).args(extra).output().unwrap()
+    Command::new(bin())
+        .args(["selftest", "--device", spec])
+        .args(extra)
+        .output()
+        .unwrap()
 }
 
 fn passed(o: &Output) -> bool {
@@ -66,10 +77,17 @@ fn two_clients_in_a_row_pass_selftest_behind_each_shell() {
         let s = Server::start_with(shell);
         for i in 0..2 {
             let o = selftest(&s.spec(), &[]);
-            assert!(passed(&o), "{shell} client {i}: {}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+            assert!(
+                passed(&o),
+                "{shell} client {i}: {}\n{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
             assert!(String::from_utf8_lossy(&o.stdout).contains("pass data-port loopback"));
             if shell == "xdma" {
-                assert!(String::from_utf8_lossy(&o.stdout).contains("completion by MSI-X interrupt"));
+                assert!(
+                    String::from_utf8_lossy(&o.stdout).contains("completion by MSI-X interrupt")
+                );
             }
         }
     }
@@ -116,13 +134,25 @@ fn dma_outside_mapped_buffers_is_refused_and_the_card_stays_usable() {
     // Bad magic, bad length.
     let mut bad = Descriptor::new(flags, 64, buf.iova(), 0, 0);
     bad.control = 0x1234_0000 | flags;
-    assert_ne!(fault(card.run_h2c_descriptor(bad)) & xdma::STATUS_MAGIC_STOPPED, 0);
+    assert_ne!(
+        fault(card.run_h2c_descriptor(bad)) & xdma::STATUS_MAGIC_STOPPED,
+        0
+    );
     let st = fault(card.run_h2c_descriptor(Descriptor::new(flags, 100, buf.iova(), 0, 0)));
     assert_ne!(st & xdma::STATUS_INVALID_LENGTH, 0, "{st:#x}");
-    let msg = DriverError::DmaFault { device: "x".into(), channel: "H2C", status: xdma::STATUS_READ_ERROR }.to_string();
+    let msg = DriverError::DmaFault {
+        device: "x".into(),
+        channel: "H2C",
+        status: xdma::STATUS_READ_ERROR,
+    }
+    .to_string();
     assert!(msg.contains("outside the mapped buffers"), "{msg}");
     // A valid transfer inside the buffer is accepted, and the card still loops data.
-    assert_eq!(card.run_h2c_descriptor(Descriptor::new(flags, 64, buf.iova(), 0, 0)).unwrap(), 1);
+    assert_eq!(
+        card.run_h2c_descriptor(Descriptor::new(flags, 64, buf.iova(), 0, 0))
+            .unwrap(),
+        1
+    );
     // Its beat now waits in the shell's output. Recovery (stop engines, soft reset)
     // leaves the card usable on the same connection.
     zkaccel_driver::recover(&mut card).unwrap();
@@ -130,7 +160,12 @@ fn dma_outside_mapped_buffers_is_refused_and_the_card_stays_usable() {
     assert!(checks.iter().all(|c| c.passed != Some(false)), "{checks:?}");
     drop(card);
     let o = selftest(&s.spec(), &[]);
-    assert!(passed(&o), "{}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        passed(&o),
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]
@@ -139,7 +174,15 @@ fn a_server_that_stops_answering_gives_a_deadline_error() {
     // Connect first, then freeze the server: the next request must time out.
     let spec = s.spec();
     let mut child = Command::new(bin())
-        .args(["selftest", "--device", &spec, "--deadline-ms", "1500", "--repeat", "100000"])
+        .args([
+            "selftest",
+            "--device",
+            &spec,
+            "--deadline-ms",
+            "1500",
+            "--repeat",
+            "100000",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -151,7 +194,10 @@ fn a_server_that_stops_answering_gives_a_deadline_error() {
         if let Some(_) = child.try_wait().unwrap() {
             break child.wait_with_output().unwrap();
         }
-        assert!(t.elapsed() < Duration::from_secs(30), "client hung on a stopped server");
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "client hung on a stopped server"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(!o.status.success());
@@ -174,7 +220,12 @@ fn a_client_killed_mid_job_leaves_a_usable_card() {
     victim.kill().unwrap();
     victim.wait().unwrap();
     let o = selftest(&spec, &[]);
-    assert!(passed(&o), "{}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        passed(&o),
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]
@@ -184,7 +235,11 @@ fn missing_socket_and_busy_path_are_clear_errors() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("zkaccel sim serve --socket"));
 
     let s = Server::start();
-    let o = Command::new(bin()).args(["sim", "serve", "--socket"]).arg(&s.socket).output().unwrap();
+    let o = Command::new(bin())
+        .args(["sim", "serve", "--socket"])
+        .arg(&s.socket)
+        .output()
+        .unwrap();
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
 }

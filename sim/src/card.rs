@@ -86,8 +86,13 @@ impl CardSim {
     /// Holds reset for `cycles` cycles with every master signal idle.
     pub fn reset(&mut self, cycles: u64) -> Result<(), SimError> {
         for port in [
-            self.p.awvalid, self.p.wvalid, self.p.bready, self.p.arvalid, self.p.rready,
-            self.p.s_tvalid, self.p.m_tready,
+            self.p.awvalid,
+            self.p.wvalid,
+            self.p.bready,
+            self.p.arvalid,
+            self.p.rready,
+            self.p.s_tvalid,
+            self.p.m_tready,
         ] {
             self.model.set_bool(port, false)?;
         }
@@ -202,7 +207,8 @@ impl CardSim {
         while out.len() < beats.len() {
             if let Some(b) = beats.get(sent) {
                 self.model.set_limbs(self.p.s_tdata, b)?;
-                self.model.set_bool(self.p.s_tlast, sent + 1 == beats.len())?;
+                self.model
+                    .set_bool(self.p.s_tlast, sent + 1 == beats.len())?;
                 self.model.set_bool(self.p.s_tvalid, true)?;
             } else {
                 self.model.set_bool(self.p.s_tvalid, false)?;

@@ -75,9 +75,17 @@ pub enum SimError {
     #[error("design {design} has no port {port:?}")]
     UnknownPort { design: &'static str, port: String },
     #[error("port {design}.{port} is an output and cannot be driven")]
-    DrivingOutput { design: &'static str, port: &'static str },
+    DrivingOutput {
+        design: &'static str,
+        port: &'static str,
+    },
     #[error("value for {design}.{port} has {bits} bits but the port is {width} bits wide")]
-    ValueTooWide { design: &'static str, port: &'static str, bits: usize, width: usize },
+    ValueTooWide {
+        design: &'static str,
+        port: &'static str,
+        bits: usize,
+        width: usize,
+    },
     #[error("cannot open waveform file {path}: {reason}")]
     Trace { path: PathBuf, reason: String },
     #[error("{0}")]
@@ -109,14 +117,26 @@ impl Model {
     pub fn new(name: &str) -> Result<Model, SimError> {
         let info = DesignInfo::find(name).ok_or_else(|| SimError::UnknownDesign {
             name: name.to_string(),
-            known: DESIGNS.iter().map(|d| d.name).collect::<Vec<_>>().join(", "),
+            known: DESIGNS
+                .iter()
+                .map(|d| d.name)
+                .collect::<Vec<_>>()
+                .join(", "),
         })?;
         // SAFETY: the vtable functions come from the generated shim for this design.
         let handle = unsafe { (info.vtable.new)() };
         let ptrs = (0..info.ports.len())
             .map(|i| unsafe { (info.vtable.port)(handle, i as u32) })
             .collect();
-        let mut m = Model { info, handle, ptrs, clock: None, time: 0, cycles: 0, tracing: false };
+        let mut m = Model {
+            info,
+            handle,
+            ptrs,
+            clock: None,
+            time: 0,
+            cycles: 0,
+            tracing: false,
+        };
         m.clock = m.port("clock").ok();
         if let Some(dir) = std::env::var_os(TRACE_ENV) {
             let n = TRACE_COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -143,7 +163,11 @@ impl Model {
         if rc != 0 {
             return Err(SimError::Trace {
                 path: path.to_path_buf(),
-                reason: if rc == -1 { "already tracing".into() } else { "open failed".into() },
+                reason: if rc == -1 {
+                    "already tracing".into()
+                } else {
+                    "open failed".into()
+                },
             });
         }
         self.tracing = true;
@@ -161,7 +185,10 @@ impl Model {
             .iter()
             .position(|p| p.name == name)
             .map(PortId)
-            .ok_or_else(|| SimError::UnknownPort { design: self.info.name, port: name.into() })
+            .ok_or_else(|| SimError::UnknownPort {
+                design: self.info.name,
+                port: name.into(),
+            })
     }
 
     fn words(width: usize) -> usize {
@@ -172,7 +199,10 @@ impl Model {
     pub fn set_words(&mut self, port: PortId, words: &[u32]) -> Result<(), SimError> {
         let p = &self.info.ports[port.0];
         if p.output {
-            return Err(SimError::DrivingOutput { design: self.info.name, port: p.name });
+            return Err(SimError::DrivingOutput {
+                design: self.info.name,
+                port: p.name,
+            });
         }
         let bits = words
             .iter()
@@ -182,7 +212,12 @@ impl Model {
             .map(|(i, w)| 32 * i + 32 - w.leading_zeros() as usize)
             .unwrap_or(0);
         if bits > p.width {
-            return Err(SimError::ValueTooWide { design: self.info.name, port: p.name, bits, width: p.width });
+            return Err(SimError::ValueTooWide {
+                design: self.info.name,
+                port: p.name,
+                bits,
+                width: p.width,
+            });
         }
         let ptr = self.ptrs[port.0];
         let word = |i: usize| words.get(i).copied().unwrap_or(0);
@@ -226,14 +261,19 @@ impl Model {
 
     /// Drives a port with 64-bit little-endian limbs (ark-ff's `BigInt` layout).
     pub fn set_limbs(&mut self, port: PortId, limbs: &[u64]) -> Result<(), SimError> {
-        let words: Vec<u32> = limbs.iter().flat_map(|l| [*l as u32, (*l >> 32) as u32]).collect();
+        let words: Vec<u32> = limbs
+            .iter()
+            .flat_map(|l| [*l as u32, (*l >> 32) as u32])
+            .collect();
         self.set_words(port, &words)
     }
 
     /// Reads a port as 64-bit little-endian limbs.
     pub fn get_limbs(&self, port: PortId) -> Vec<u64> {
         let w = self.get_words(port);
-        w.chunks(2).map(|c| c[0] as u64 | (c.get(1).copied().unwrap_or(0) as u64) << 32).collect()
+        w.chunks(2)
+            .map(|c| c[0] as u64 | (c.get(1).copied().unwrap_or(0) as u64) << 32)
+            .collect()
     }
 
     pub fn set(&mut self, port: PortId, value: &BigUint) -> Result<(), SimError> {

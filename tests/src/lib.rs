@@ -21,7 +21,9 @@ pub fn edge_words<P: FpConfig<N>, const N: usize>() -> Vec<[u64; N]> {
         (&p - 1u8) >> 1,
         r_mod_p,
     ];
-    for k in [16usize, 17, 26, 32, 43, 52, 63, 64, 65, 127, 128, 192, 254, 255, 256, 320, 380] {
+    for k in [
+        16usize, 17, 26, 32, 43, 52, 63, 64, 65, 127, 128, 192, 254, 255, 256, 320, 380,
+    ] {
         let t = BigUint::from(1u8) << k;
         for x in [&t - 1u8, t.clone(), &t + 1u8] {
             if x < p {

@@ -22,7 +22,13 @@ fn every_mapped_register_is_decoded() {
     let mut c = card();
     for r in REGISTERS {
         let (_, rr) = c.read(r.offset).unwrap();
-        assert_eq!(rr, resp::OKAY, "{} at {:#x} is in the map but not decoded", r.name, r.offset);
+        assert_eq!(
+            rr,
+            resp::OKAY,
+            "{} at {:#x} is in the map but not decoded",
+            r.name,
+            r.offset
+        );
     }
     let (v, _) = c.read(regmap::STATUS.offset).unwrap();
     assert_eq!(v & status::BUS_ERROR, 0, "no access was refused");
@@ -33,20 +39,36 @@ fn identity_registers_hold_their_values() {
     let mut c = card();
     assert_eq!(read_ok(&mut c, &regmap::MAGIC), regmap::MAGIC_VALUE);
     assert_eq!(read_ok(&mut c, &regmap::VERSION), regmap::VERSION_VALUE);
-    assert_eq!(read_ok(&mut c, &regmap::CAPABILITIES), regmap::CAPABILITIES.reset);
+    assert_eq!(
+        read_ok(&mut c, &regmap::CAPABILITIES),
+        regmap::CAPABILITIES.reset
+    );
     assert_eq!(read_ok(&mut c, &regmap::STATUS), status::READY);
     let lo = read_ok(&mut c, &regmap::DESIGN_HASH_LO) as u64;
     let hi = read_ok(&mut c, &regmap::DESIGN_HASH_HI) as u64;
     let hash = DesignInfo::find("card").unwrap().hash;
     assert_eq!(format!("{:016x}", hi << 32 | lo), hash);
-    assert_eq!(u64::from_str_radix(hash, 16).unwrap(), zkaccel_hdl::designs::card_design_hash());
+    assert_eq!(
+        u64::from_str_radix(hash, 16).unwrap(),
+        zkaccel_hdl::designs::card_design_hash()
+    );
 }
 
 #[test]
 fn reset_values_of_fixed_registers_match_the_map() {
     let mut c = card();
     for r in REGISTERS {
-        let fixed = matches!(r.name, "MAGIC" | "VERSION" | "CAPABILITIES" | "STATUS" | "SCRATCH" | "CONTROL" | "BUS_ERROR_ADDR" | "DATA_BEATS");
+        let fixed = matches!(
+            r.name,
+            "MAGIC"
+                | "VERSION"
+                | "CAPABILITIES"
+                | "STATUS"
+                | "SCRATCH"
+                | "CONTROL"
+                | "BUS_ERROR_ADDR"
+                | "DATA_BEATS"
+        );
         if fixed {
             assert_eq!(read_ok(&mut c, r), r.reset, "{} after reset", r.name);
         }
@@ -60,13 +82,30 @@ fn writes_to_read_only_registers_are_refused_and_recorded() {
         let before = read_ok(&mut c, r);
         let rr = c.write(r.offset, !before, 0xF).unwrap();
         assert_eq!(rr, resp::SLVERR, "write to read-only {}", r.name);
-        if !matches!(r.name, "CYCLES_LO" | "CYCLES_HI" | "STATUS" | "BUS_ERROR_ADDR") {
-            assert_eq!(read_ok(&mut c, r), before, "{} changed by a refused write", r.name);
+        if !matches!(
+            r.name,
+            "CYCLES_LO" | "CYCLES_HI" | "STATUS" | "BUS_ERROR_ADDR"
+        ) {
+            assert_eq!(
+                read_ok(&mut c, r),
+                before,
+                "{} changed by a refused write",
+                r.name
+            );
         }
         let st = read_ok(&mut c, &regmap::STATUS);
-        assert_ne!(st & status::BUS_ERROR, 0, "BUS_ERROR after writing {}", r.name);
+        assert_ne!(
+            st & status::BUS_ERROR,
+            0,
+            "BUS_ERROR after writing {}",
+            r.name
+        );
         assert_eq!(read_ok(&mut c, &regmap::BUS_ERROR_ADDR), r.offset);
-        assert_eq!(c.write(regmap::CONTROL.offset, control::CLEAR_ERRORS, 0xF).unwrap(), resp::OKAY);
+        assert_eq!(
+            c.write(regmap::CONTROL.offset, control::CLEAR_ERRORS, 0xF)
+                .unwrap(),
+            resp::OKAY
+        );
         assert_eq!(read_ok(&mut c, &regmap::STATUS) & status::BUS_ERROR, 0);
         assert_eq!(read_ok(&mut c, &regmap::BUS_ERROR_ADDR), 0);
     }
@@ -97,7 +136,10 @@ fn cycle_counter_runs_and_reads_atomically() {
     }
     let lo2 = read_ok(&mut c, &regmap::CYCLES_LO);
     let hi2 = read_ok(&mut c, &regmap::CYCLES_HI);
-    let (a, b) = ((hi1 as u64) << 32 | lo1 as u64, (hi2 as u64) << 32 | lo2 as u64);
+    let (a, b) = (
+        (hi1 as u64) << 32 | lo1 as u64,
+        (hi2 as u64) << 32 | lo2 as u64,
+    );
     // 100 idle cycles plus the bus cycles of two reads in between.
     assert!(b > a + 100 && b < a + 140, "counter went from {a} to {b}");
 }
@@ -166,7 +208,11 @@ fn data_port_full_rate_when_sink_always_ready() {
     let start = c.model.cycles();
     let out = c.stream(&beats, |_| true).unwrap();
     assert_eq!(out.len(), 64);
-    assert!(c.model.cycles() - start <= 66, "took {} cycles", c.model.cycles() - start);
+    assert!(
+        c.model.cycles() - start <= 66,
+        "took {} cycles",
+        c.model.cycles() - start
+    );
 }
 
 #[test]
@@ -177,18 +223,32 @@ fn soft_reset_empties_the_data_path_and_clears_state_but_not_the_counter() {
     c.stream(&[[7u64; 8]; 3], |_| true).unwrap();
     assert_eq!(read_ok(&mut c, &regmap::DATA_BEATS), 3);
     let before = read_ok(&mut c, &regmap::CYCLES_LO);
-    assert_eq!(c.write(regmap::CONTROL.offset, control::SOFT_RESET, 0xF).unwrap(), resp::OKAY);
+    assert_eq!(
+        c.write(regmap::CONTROL.offset, control::SOFT_RESET, 0xF)
+            .unwrap(),
+        resp::OKAY
+    );
     assert_eq!(read_ok(&mut c, &regmap::SCRATCH), 0);
     assert_eq!(read_ok(&mut c, &regmap::DATA_BEATS), 0);
     assert_eq!(read_ok(&mut c, &regmap::STATUS), status::READY);
     assert_eq!(read_ok(&mut c, &regmap::BUS_ERROR_ADDR), 0);
-    assert!(read_ok(&mut c, &regmap::CYCLES_LO) > before, "cycle counter keeps running");
+    assert!(
+        read_ok(&mut c, &regmap::CYCLES_LO) > before,
+        "cycle counter keeps running"
+    );
     assert_eq!(read_ok(&mut c, &regmap::MAGIC), regmap::MAGIC_VALUE);
     // A beat held in the data path when the reset came is dropped, not delivered later.
     let mut c = card();
     let held = c.stream(&[[1u64; 8]], |cycle| cycle > 1_000_000).err();
-    assert!(held.is_some(), "sink never ready: the stream call times out with the beat held");
-    c.write(regmap::CONTROL.offset, control::SOFT_RESET, 0xF).unwrap();
+    assert!(
+        held.is_some(),
+        "sink never ready: the stream call times out with the beat held"
+    );
+    c.write(regmap::CONTROL.offset, control::SOFT_RESET, 0xF)
+        .unwrap();
     let out = c.stream(&[[2u64; 8]], |_| true).unwrap();
-    assert_eq!(out[0].0, [2u64; 8], "the held beat was dropped by the soft reset");
+    assert_eq!(
+        out[0].0, [2u64; 8],
+        "the held beat was dropped by the soft reset"
+    );
 }

@@ -20,11 +20,23 @@ fn check_batch<P: FpConfig<N>, const N: usize>(
 ) -> Result<(), TestCaseError> {
     let mut pipe = BinaryOpPipe::new(design).expect("design compiled in");
     let refs: Vec<(&[u64], &[u64])> = pairs.iter().map(|(a, b)| (&a[..], &b[..])).collect();
-    let run = pipe.run(&refs).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let run = pipe
+        .run(&refs)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let latency = pipe.model.info().latency.expect("pipelined") as u64;
-    prop_assert_eq!(run.latency, latency, "{}: measured latency differs from declared", design);
+    prop_assert_eq!(
+        run.latency,
+        latency,
+        "{}: measured latency differs from declared",
+        design
+    );
     // Full rate: one pair in per cycle, and results out on consecutive cycles.
-    prop_assert_eq!(run.cycles, pairs.len() as u64 + latency - 1, "{}: not full rate", design);
+    prop_assert_eq!(
+        run.cycles,
+        pairs.len() as u64 + latency - 1,
+        "{}: not full rate",
+        design
+    );
     for (k, ((a, b), got)) in pairs.iter().zip(&run.outputs).enumerate() {
         let want = reference::<P, N>(op, a, b);
         prop_assert_eq!(
@@ -41,7 +53,10 @@ fn check_batch<P: FpConfig<N>, const N: usize>(
 }
 
 fn random_pairs<P: FpConfig<N>, const N: usize>(design: &str, op: Op) {
-    let mut runner = TestRunner::new(Config { cases: CASES, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: CASES,
+        ..Config::default()
+    });
     let strategy = proptest::collection::vec((word::<P, N>(), word::<P, N>()), PAIRS_PER_CASE);
     runner
         .run(&strategy, |pairs| check_batch::<P, N>(design, op, &pairs))
@@ -50,7 +65,10 @@ fn random_pairs<P: FpConfig<N>, const N: usize>(design: &str, op: Op) {
 
 fn edge_pairs<P: FpConfig<N>, const N: usize>(design: &str, op: Op) {
     let edges = edge_words::<P, N>();
-    let pairs: Vec<_> = edges.iter().flat_map(|a| edges.iter().map(move |b| (*a, *b))).collect();
+    let pairs: Vec<_> = edges
+        .iter()
+        .flat_map(|a| edges.iter().map(move |b| (*a, *b)))
+        .collect();
     check_batch::<P, N>(design, op, &pairs).unwrap_or_else(|e| panic!("{design}: {e}"));
 }
 
@@ -122,14 +140,21 @@ fn edge_set_has_named_values() {
 #[test]
 #[ignore]
 fn mont_mul_million_pairs() {
-    let mut runner = TestRunner::new(Config { cases: 1000, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: 1000,
+        ..Config::default()
+    });
     for (design, fq) in [("fq_mont_mul", true), ("fr_mont_mul", false)] {
         if fq {
             let s = proptest::collection::vec((word::<Fq, 6>(), word::<Fq, 6>()), PAIRS_PER_CASE);
-            runner.run(&s, |p| check_batch::<Fq, 6>(design, Op::MontMul, &p)).unwrap();
+            runner
+                .run(&s, |p| check_batch::<Fq, 6>(design, Op::MontMul, &p))
+                .unwrap();
         } else {
             let s = proptest::collection::vec((word::<Fr, 4>(), word::<Fr, 4>()), PAIRS_PER_CASE);
-            runner.run(&s, |p| check_batch::<Fr, 4>(design, Op::MontMul, &p)).unwrap();
+            runner
+                .run(&s, |p| check_batch::<Fr, 4>(design, Op::MontMul, &p))
+                .unwrap();
         }
     }
 }

@@ -56,6 +56,9 @@ assign q = stage[{last}];
             hi = w - 1,
             last = n - 1
         );
-        Verilog::Wrapper(Wrapper { code, cores: String::new() })
+        Verilog::Wrapper(Wrapper {
+            code,
+            cores: String::new(),
+        })
     }
 }

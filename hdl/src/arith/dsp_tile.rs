@@ -28,7 +28,10 @@ pub fn tile_statement(dst: &str, a: &str, b: &str) -> String {
 
 /// Declaration of a tile's product register.
 pub fn tile_register(name: &str) -> String {
-    format!("(* use_dsp = \"yes\" *) reg [{}:0] {name};", TILE_P_BITS - 1)
+    format!(
+        "(* use_dsp = \"yes\" *) reg [{}:0] {name};",
+        TILE_P_BITS - 1
+    )
 }
 
 /// One DSP tile as a stand-alone block: `p` = `a * b`, [`TILE_LATENCY`] cycles later.

@@ -120,13 +120,21 @@ impl<const W: usize, const W2: usize> Logic for MontMul<W, W2> {
         self.valid_delay.d.next = self.in_valid.val();
         // 2. m = T_lo * N' mod R ; T_hi and the carry wait beside steps 2-3
         self.reduction_factor.a.next = self.product.p.val().get_bits::<W>(0);
-        self.high_delay.d.next = self.product.p.val().get_bits::<W>(self.high_half.val().index());
+        self.high_delay.d.next = self
+            .product
+            .p
+            .val()
+            .get_bits::<W>(self.high_half.val().index());
         self.carry_delay.d.next = self.product.p.val().get_bits::<W>(0).any();
         // 3. U = m * p
         self.reduction_product.a.next = self.reduction_factor.p.val();
         // 4. t = T_hi + U_hi + carry
-        self.partial.next =
-            self.high_delay.q.val() + self.reduction_product.p.val().get_bits::<W>(self.high_half.val().index());
+        self.partial.next = self.high_delay.q.val()
+            + self
+                .reduction_product
+                .p
+                .val()
+                .get_bits::<W>(self.high_half.val().index());
         if self.carry_delay.q.val() {
             self.sum.d.next = self.partial.val() + bits::<W>(1);
         } else {

@@ -239,7 +239,10 @@ fn model_step(shape: &ProductShape, pipe: &mut VecDeque<BigUint>, a: BigUint, b:
 }
 
 fn model_out<const P: usize>(shape: &ProductShape, pipe: &VecDeque<BigUint>) -> Bits<P> {
-    pipe.get(shape.latency() - 1).cloned().unwrap_or_default().into()
+    pipe.get(shape.latency() - 1)
+        .cloned()
+        .unwrap_or_default()
+        .into()
 }
 
 /// `p = a · b mod 2^P`, both operands ports. `A`, `B`: port widths.
@@ -263,7 +266,12 @@ impl<const A: usize, const B: usize, const P: usize> TileProduct<A, B, P> {
             b: Default::default(),
             p: Default::default(),
             model: Default::default(),
-            shape: ModelState(ProductShape { a_bits, b_bits, b_const: None, out_bits: P }),
+            shape: ModelState(ProductShape {
+                a_bits,
+                b_bits,
+                b_const: None,
+                out_bits: P,
+            }),
         }
     }
     pub fn shape(&self) -> &ProductShape {
@@ -283,7 +291,10 @@ impl<const A: usize, const B: usize, const P: usize> Logic for TileProduct<A, B,
         self.p.connect();
     }
     fn hdl(&self) -> Verilog {
-        Verilog::Wrapper(Wrapper { code: self.shape.0.verilog(), cores: String::new() })
+        Verilog::Wrapper(Wrapper {
+            code: self.shape.0.verilog(),
+            cores: String::new(),
+        })
     }
 }
 
@@ -330,7 +341,10 @@ impl<const A: usize, const P: usize> Logic for ConstTileProduct<A, P> {
         self.p.connect();
     }
     fn hdl(&self) -> Verilog {
-        Verilog::Wrapper(Wrapper { code: self.shape.0.verilog(), cores: String::new() })
+        Verilog::Wrapper(Wrapper {
+            code: self.shape.0.verilog(),
+            cores: String::new(),
+        })
     }
 }
 
@@ -340,7 +354,12 @@ mod tests {
 
     #[test]
     fn fq_shape_figures() {
-        let s = ProductShape { a_bits: 381, b_bits: 381, b_const: None, out_bits: 768 };
+        let s = ProductShape {
+            a_bits: 381,
+            b_bits: 381,
+            b_const: None,
+            out_bits: 768,
+        };
         assert_eq!(s.a_limbs(), 15);
         assert_eq!(s.b_limbs(), 23);
         assert_eq!(s.dsp_tiles(), 15 * 23);
@@ -350,7 +369,8 @@ mod tests {
         for row in s.rows() {
             n += row.len();
             for w in row.windows(2) {
-                let gap = ProductShape::offset(w[1].0, w[1].1) - ProductShape::offset(w[0].0, w[0].1);
+                let gap =
+                    ProductShape::offset(w[1].0, w[1].1) - ProductShape::offset(w[0].0, w[0].1);
                 assert!(gap >= TILE_P_BITS);
             }
         }

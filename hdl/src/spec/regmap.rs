@@ -88,7 +88,8 @@ pub const DESIGN_HASH_LO: Register = Register {
     offset: 0x008,
     access: Access::ReadOnly,
     reset: 0,
-    doc: "Low 32 bits of the design hash (SHA-256 of the generated Verilog with the hash set to 0).",
+    doc:
+        "Low 32 bits of the design hash (SHA-256 of the generated Verilog with the hash set to 0).",
 };
 pub const DESIGN_HASH_HI: Register = Register {
     name: "DESIGN_HASH_HI",
@@ -193,7 +194,11 @@ mod tests {
             assert_eq!(a.offset % 4, 0, "{} not word aligned", a.name);
             assert!(a.offset < WINDOW_BYTES, "{} outside window", a.name);
             for b in &REGISTERS[i + 1..] {
-                assert_ne!(a.offset, b.offset, "{} and {} share an offset", a.name, b.name);
+                assert_ne!(
+                    a.offset, b.offset,
+                    "{} and {} share an offset",
+                    a.name, b.name
+                );
                 assert_ne!(a.name, b.name);
             }
         }
@@ -205,21 +210,31 @@ mod tests {
     fn architecture_doc_matches_the_map() {
         let doc = include_str!("../../../docs/architecture.md");
         let rows: Vec<&str> = doc.lines().filter(|l| l.starts_with("| 0x")).collect();
-        assert_eq!(rows.len(), REGISTERS.len(), "one documented row per register");
+        assert_eq!(
+            rows.len(),
+            REGISTERS.len(),
+            "one documented row per register"
+        );
         for r in REGISTERS {
             let access = match r.access {
                 Access::ReadOnly => "RO",
                 Access::ReadWrite => "RW",
                 Access::WriteOnlyPulse => "W1",
             };
-            let prefix = format!("| {:#05X} | {} | {} |", r.offset, r.name, access).replace("0X", "0x");
+            let prefix =
+                format!("| {:#05X} | {} | {} |", r.offset, r.name, access).replace("0X", "0x");
             let row = rows
                 .iter()
                 .find(|l| l.starts_with(&prefix))
                 .unwrap_or_else(|| panic!("docs/architecture.md has no row starting {prefix:?}"));
             let reset = row.split('|').nth(4).unwrap().trim();
             if reset != "–" {
-                assert_eq!(reset, format!("{:#010X}", r.reset).replace("0X", "0x"), "{}", r.name);
+                assert_eq!(
+                    reset,
+                    format!("{:#010X}", r.reset).replace("0X", "0x"),
+                    "{}",
+                    r.name
+                );
             }
         }
     }
