@@ -37,12 +37,19 @@ fn main() {
             .unwrap_or_default();
     let waiver_text = std::fs::read_to_string(&waivers).unwrap_or_default();
     let common = format!("{build_script}\n{waiver_text}\n{opt}\n{}\n", root.display());
-    println!("cargo:rustc-link-search=native={}", out.display());
+    // Compiled models live beside the per-build OUT_DIRs (target/<profile>/build/), so a
+    // change to zkaccel-hdl (which gives this script a new OUT_DIR) still finds them.
+    let cache = out.join("../../zkaccel-sim-models");
+    std::fs::create_dir_all(&cache).unwrap();
+    let cache = cache.canonicalize().unwrap();
+    println!("cargo:rustc-link-search=native={}", cache.display());
 
     // The runtime, once.
-    let rt_stamp = out.join("zkaccel_verilated_rt.stamp");
-    if !stamp_matches(&rt_stamp, &common, &out.join("libzkaccel_verilated_rt.a")) {
+    let rt_stamp = cache.join("zkaccel_verilated_rt.stamp");
+    if !stamp_matches(&rt_stamp, &common, &cache.join("libzkaccel_verilated_rt.a")) {
+        let _ = std::fs::remove_file(&rt_stamp);
         let mut rt = base_build(&include, &opt);
+        rt.out_dir(&cache).cargo_metadata(false);
         for f in [
             "verilated.cpp",
             "verilated_threads.cpp",
@@ -52,21 +59,20 @@ fn main() {
         }
         rt.compile("zkaccel_verilated_rt");
         std::fs::write(&rt_stamp, stamp_of(&common)).unwrap();
-    } else {
-        println!("cargo:rustc-link-lib=static=zkaccel_verilated_rt");
     }
+    println!("cargo:rustc-link-lib=static=zkaccel_verilated_rt");
 
     let mut table = String::new();
     let mut externs = String::new();
     writeln!(table, "pub static DESIGNS: &[DesignInfo] = &[").unwrap();
     let designs = zkaccel_hdl::designs::catalogue();
     for d in &designs {
-        let dir = out.join("models").join(d.name);
+        let dir = cache.join("models").join(d.name);
         let prefix = format!("Vzk_{}", d.name);
         let lib_name = format!("zkaccel_model_{}", d.name);
         let stamp_text = format!("{common}{}", d.verilog);
-        let stamp = out.join(format!("{lib_name}.stamp"));
-        if stamp_matches(&stamp, &stamp_text, &out.join(format!("lib{lib_name}.a"))) {
+        let stamp = cache.join(format!("{lib_name}.stamp"));
+        if stamp_matches(&stamp, &stamp_text, &cache.join(format!("lib{lib_name}.a"))) {
             println!("cargo:rustc-link-lib=static={lib_name}");
             let header = std::fs::read_to_string(dir.join(format!("{prefix}.h"))).unwrap();
             let ports = parse_ports(&header);
@@ -118,12 +124,15 @@ fn main() {
         for c in cpps {
             b.file(c);
         }
+        b.out_dir(&cache).cargo_metadata(false);
         b.compile(&lib_name);
         std::fs::write(&stamp, stamp_of(&stamp_text)).unwrap();
+        println!("cargo:rustc-link-lib=static={lib_name}");
         emit_tables(&mut externs, &mut table, d, &ports);
     }
     writeln!(table, "];").unwrap();
     std::fs::write(out.join("designs.rs"), format!("{externs}\n{table}")).unwrap();
+    println!("cargo:rustc-link-lib=stdc++");
     println!("cargo:rustc-link-lib=z");
     println!("cargo:rustc-link-lib=pthread");
 }
@@ -193,6 +202,7 @@ fn base_build(include: &Path, opt: &str) -> cc::Build {
         .define("VM_TRACE_VCD", "0")
         .flag_if_supported("-faligned-new")
         .flag_if_supported("-fcf-protection=none")
+        .debug(false)
         .warnings(false)
         .flag_if_supported("-Wno-unused-parameter")
         .flag_if_supported("-Wno-unused-variable")

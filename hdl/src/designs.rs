@@ -24,6 +24,8 @@ pub enum DesignKind {
     ModAdd(FieldId),
     ModSub(FieldId),
     MontMul(FieldId),
+    /// The G1 complete mixed point adder ([`crate::ec::point_add`]).
+    PointAdd,
     Card,
 }
 
@@ -273,6 +275,21 @@ fn mont_mul(id: FieldId) -> Design {
     )
 }
 
+/// Tag width of the standalone point adder design (the engine uses its bucket width).
+pub const POINT_ADD_TAG_BITS: usize = 16;
+
+fn point_add() -> Design {
+    let v = crate::ec::point_add::point_add_verilog("top", POINT_ADD_TAG_BITS, true);
+    let f = crate::ec::point_add::point_add_figures();
+    let h = sha256_hex(&v);
+    let d = format!(
+        "G1 complete mixed addition (RCB 2016 alg. 8): {} Fq multipliers, {} adders, {} subtractors, one addition per cycle",
+        f.multipliers, f.adders, f.subtractors
+    );
+    let tiles = crate::ec::point_add::point_add_dsp_tiles();
+    design("g1_add", DesignKind::PointAdd, d, Some(f.latency), tiles, v, h)
+}
+
 fn dsp_tile() -> Design {
     let mut u = DspTile::default();
     connect_inputs!(u, clock, a, b);
@@ -314,6 +331,7 @@ pub const DESIGN_NAMES: &[&str] = &[
     "fr_add",
     "fr_sub",
     "fr_mont_mul",
+    "g1_add",
     "card",
 ];
 
@@ -327,6 +345,7 @@ pub fn kind_of(name: &str) -> Option<DesignKind> {
         "fr_add" => DesignKind::ModAdd(FieldId::Fr),
         "fr_sub" => DesignKind::ModSub(FieldId::Fr),
         "fr_mont_mul" => DesignKind::MontMul(FieldId::Fr),
+        "g1_add" => DesignKind::PointAdd,
         "card" => DesignKind::Card,
         _ => return None,
     })
@@ -339,6 +358,7 @@ pub fn generate(name: &str) -> Option<Design> {
         DesignKind::ModAdd(f) => mod_add(f),
         DesignKind::ModSub(f) => mod_sub(f),
         DesignKind::MontMul(f) => mont_mul(f),
+        DesignKind::PointAdd => point_add(),
         DesignKind::Card => card(),
     })
 }

@@ -8,6 +8,7 @@
 
 pub mod demo;
 pub mod field_check;
+pub mod g1;
 pub mod hdl_flow;
 pub mod sim_serve;
 pub mod tools;

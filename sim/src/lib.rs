@@ -15,6 +15,7 @@
 
 pub mod card;
 pub mod pipeline;
+pub mod point_add;
 
 use num_bigint::BigUint;
 use std::ffi::{c_char, c_void, CString};
