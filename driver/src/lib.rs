@@ -134,6 +134,12 @@ pub trait Device: RegisterBus {
     /// Sends `beats` through the card's data port and returns what comes back (the
     /// loopback of this card build).
     fn data_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError>;
+    /// Pushes `beats` into the card's data port (bases, digits: whatever MSM_MODE
+    /// routes them to). Output the card produces meanwhile is kept for `data_read`.
+    fn data_write(&mut self, beats: &[Beat]) -> Result<(), DriverError>;
+    /// Reads `n` beats the card produces on its data port (bucket readout). Fails with
+    /// a clear error if the card produces fewer.
+    fn data_read(&mut self, n: usize) -> Result<Vec<Beat>, DriverError>;
     /// How data moves and how completion is signalled.
     fn completion(&self) -> &'static str {
         "in-process"

@@ -394,6 +394,39 @@ impl<T: Transport> ShellCard<T> {
             .collect())
     }
 
+    /// One XDMA transfer: `beats` host-to-card (H2C) if any, then `read` beats
+    /// card-to-host (C2H) if any, each as a single descriptor with completion as set.
+    fn xdma_transfer(&mut self, beats: &[Beat], read: usize) -> Result<Vec<Beat>, DriverError> {
+        let bytes = beats.len().max(read) * 64;
+        let fits = self.xdma_buffers.as_ref().is_some_and(|(s, _, _)| s.len() >= bytes);
+        if !fits {
+            let src = self.dma_buffer(bytes)?;
+            let dst = self.dma_buffer(bytes)?;
+            let desc = self.dma_buffer(2 * xdma::DESC_BYTES)?;
+            self.xdma_buffers = Some((src, dst, desc));
+        }
+        let flags = xdma::DESC_STOP | xdma::DESC_EOP | xdma::DESC_COMPLETED;
+        let (src, dst, desc) = self.xdma_buffers.as_mut().expect("allocated above");
+        src.bytes_mut()[..beats.len() * 64].copy_from_slice(&beats_to_bytes(beats));
+        let h2c = xdma::Descriptor::new(flags, (beats.len() * 64) as u32, src.iova(), 0, 0);
+        let c2h = xdma::Descriptor::new(flags, (read * 64) as u32, 0, dst.iova(), 0);
+        desc.bytes_mut()[..32].copy_from_slice(&h2c.to_bytes());
+        desc.bytes_mut()[32..64].copy_from_slice(&c2h.to_bytes());
+        let desc_iova = desc.iova();
+        let started = Instant::now();
+        if !beats.is_empty() {
+            self.start_channel(xdma::H2C_CHANNEL, xdma::H2C_SGDMA, desc_iova)?;
+            self.finish_channel("H2C", xdma::H2C_CHANNEL, started)?;
+        }
+        if read == 0 {
+            return Ok(vec![]);
+        }
+        self.start_channel(xdma::C2H_CHANNEL, xdma::C2H_SGDMA, desc_iova + 32)?;
+        self.finish_channel("C2H", xdma::C2H_CHANNEL, started)?;
+        let (_, dst, _) = self.xdma_buffers.as_ref().expect("kept");
+        Ok(dst.bytes()[..read * 64].chunks(64).map(beat_from_bytes).collect())
+    }
+
     fn f1_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError> {
         let max_beats = (f1::DATA_WINDOW_BYTES / 64) as usize;
         let mut out = Vec::with_capacity(beats.len());
@@ -457,6 +490,36 @@ impl<T: Transport> Device for ShellCard<T> {
         match self.shell {
             Shell::Xdma => self.xdma_loopback(beats),
             Shell::F1 => self.f1_loopback(beats),
+        }
+    }
+    fn data_write(&mut self, beats: &[Beat]) -> Result<(), DriverError> {
+        match self.shell {
+            Shell::Xdma => self.xdma_transfer(beats, 0).map(|_| ()),
+            Shell::F1 => {
+                let max_beats = (f1::DATA_WINDOW_BYTES / 64) as usize;
+                for chunk in beats.chunks(max_beats) {
+                    self.t.bar_write(f1::DATA_BAR, 0, &beats_to_bytes(chunk), "writing the data port")?;
+                }
+                Ok(())
+            }
+        }
+    }
+    fn data_read(&mut self, n: usize) -> Result<Vec<Beat>, DriverError> {
+        match self.shell {
+            Shell::Xdma => self.xdma_transfer(&[], n),
+            Shell::F1 => {
+                let max_beats = (f1::DATA_WINDOW_BYTES / 64) as usize;
+                let mut out = Vec::with_capacity(n);
+                let mut left = n;
+                while left > 0 {
+                    let k = left.min(max_beats);
+                    let mut back = vec![0u8; k * 64];
+                    self.t.bar_read(f1::DATA_BAR, 0, &mut back, "reading the data port")?;
+                    out.extend(back.chunks(64).map(beat_from_bytes));
+                    left -= k;
+                }
+                Ok(out)
+            }
         }
     }
 }

@@ -7,6 +7,8 @@ use zkaccel_sim::card::CardSim;
 
 pub struct SimCard {
     pub card: CardSim,
+    /// Output beats taken from the card while writing, not read yet.
+    produced: std::collections::VecDeque<crate::Beat>,
 }
 
 impl SimCard {
@@ -15,11 +17,36 @@ impl SimCard {
             device: "sim".into(),
             reason: e.to_string(),
         })?;
-        Ok(Self { card })
+        Ok(Self { card, produced: Default::default() })
     }
 }
 
 impl crate::Device for SimCard {
+    fn data_write(&mut self, beats: &[crate::Beat]) -> Result<(), DriverError> {
+        let out = self.card.send(beats).map_err(|e| DriverError::Unresponsive {
+            device: "sim".into(),
+            reason: e.to_string(),
+        })?;
+        self.produced.extend(out);
+        Ok(())
+    }
+    fn data_read(&mut self, n: usize) -> Result<Vec<crate::Beat>, DriverError> {
+        let missing = n.saturating_sub(self.produced.len());
+        if missing > 0 {
+            let more = self.card.receive(missing).map_err(|e| DriverError::Unresponsive {
+                device: "sim".into(),
+                reason: e.to_string(),
+            })?;
+            self.produced.extend(more);
+        }
+        if self.produced.len() < n {
+            return Err(DriverError::Unresponsive {
+                device: "sim".into(),
+                reason: format!("the card produced {} of the {n} data beats asked for", self.produced.len()),
+            });
+        }
+        Ok(self.produced.drain(..n).collect())
+    }
     fn data_loopback(&mut self, beats: &[crate::Beat]) -> Result<Vec<crate::Beat>, DriverError> {
         let out = self
             .card
@@ -31,6 +58,7 @@ impl crate::Device for SimCard {
         Ok(out.into_iter().map(|(b, _)| b).collect())
     }
     fn function_reset(&mut self) -> Result<(), DriverError> {
+        self.produced.clear();
         self.card.reset(4).map_err(|e| DriverError::Unresponsive {
             device: "sim".into(),
             reason: e.to_string(),

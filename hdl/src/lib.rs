@@ -11,6 +11,7 @@ pub mod arith;
 pub mod card;
 pub mod designs;
 pub mod ec;
+pub mod msm;
 pub mod spec;
 
 /// The Verilator lint waivers for the generated Verilog (`hdl/lint/waivers.vlt`), each

@@ -9,6 +9,8 @@
 pub mod demo;
 pub mod field_check;
 pub mod g1;
+pub mod msm;
+pub mod msm_cli;
 pub mod hdl_flow;
 pub mod sim_serve;
 pub mod tools;

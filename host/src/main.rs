@@ -51,6 +51,33 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Multi-scalar multiplication on BLS12-381 G1: prints the result (48-byte compressed
+    /// point, 96 hex characters) on the last line.
+    Msm {
+        /// Points file: G1 affine points, 48-byte compressed or 96-byte uncompressed.
+        #[arg(long)]
+        points: PathBuf,
+        /// Scalars file: 32-byte big-endian integers, each < r.
+        #[arg(long)]
+        scalars: PathBuf,
+        /// Point encoding (default: from the file size and the first point's flags).
+        #[arg(long)]
+        point_format: Option<zkaccel_host::msm::files::PointFormat>,
+        /// cpu, sim, vfio-user:PATH or vfio:BDF.
+        #[arg(long, default_value = "cpu")]
+        backend: zkaccel_host::msm::Backend,
+        /// Window size in bits for card backends (default: chosen from the size).
+        #[arg(long)]
+        window: Option<u32>,
+        /// Print a JSON object (result, cycles, adder utilization, wall time).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// The simulator as a device.
     Sim {
         #[command(subcommand)]
@@ -60,6 +87,27 @@ enum Command {
     Hdl {
         #[command(subcommand)]
         command: HdlCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// MSM of 2^K random points and scalars on a backend, beside arkworks on the CPU.
+    Msm {
+        #[arg(long, default_value = "sim")]
+        backend: zkaccel_host::msm::Backend,
+        #[arg(long, default_value_t = 10)]
+        log_size: u32,
+        /// Window size in bits (card backends; default chosen from the size).
+        #[arg(long)]
+        window: Option<u32>,
+        /// Clock for the projected time, in MHz.
+        #[arg(long, default_value_t = 250.0)]
+        clock_mhz: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -144,6 +192,12 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Devices { json } => devices(json),
+        Command::Msm { points, scalars, point_format, backend, window, json } => {
+            zkaccel_host::msm_cli::run_msm(&points, &scalars, point_format, &backend, window, json)
+        }
+        Command::Bench { command: BenchCommand::Msm { backend, log_size, window, clock_mhz, seed, json } } => {
+            zkaccel_host::msm_cli::bench_msm(&backend, log_size, window, clock_mhz, seed, json)
+        }
         Command::Sim {
             command:
                 SimCommand::Serve {

@@ -82,6 +82,11 @@ impl ServerBackend for CardBackend {
                 data.copy_from_slice(&self.xdma.read(offset).to_le_bytes());
             }
             f1::DATA_BAR if self.shell == ShellKind::F1 => {
+                let want = data.len().div_ceil(64);
+                if self.produced.len() < want {
+                    let more = self.card.receive(want - self.produced.len()).map_err(Self::io_err)?;
+                    self.produced.extend(more);
+                }
                 for chunk in data.chunks_mut(64) {
                     if let Some(beat) = self.produced.pop_front() {
                         chunk.copy_from_slice(&beats_to_bytes([&beat]));
@@ -115,12 +120,12 @@ impl ServerBackend for CardBackend {
                     produced,
                     ..
                 } = self;
-                let mut run = |beats: &[Beat]| match card.stream(beats, |_| true) {
-                    Ok(out) => out.into_iter().map(|(b, _)| b).collect(),
-                    Err(e) => {
-                        tracing::error!("card did not take DMA data: {e}");
+                let mut run = |beats: &[Beat], pull: usize| {
+                    let r = if beats.is_empty() { card.receive(pull) } else { card.send(beats) };
+                    r.unwrap_or_else(|e| {
+                        tracing::error!("card data port: {e}");
                         vec![]
-                    }
+                    })
                 };
                 xdma.write(offset, v, &mut run, produced);
                 for (vector, ch) in [&mut self.xdma.h2c, &mut self.xdma.c2h]
@@ -136,8 +141,8 @@ impl ServerBackend for CardBackend {
             }
             f1::DATA_BAR if self.shell == ShellKind::F1 && data.len() % 64 == 0 => {
                 let beats: Vec<Beat> = data.chunks(64).map(beat_from_bytes).collect();
-                let out = self.card.stream(&beats, |_| true).map_err(Self::io_err)?;
-                self.produced.extend(out.into_iter().map(|(b, _)| b));
+                let out = self.card.send(&beats).map_err(Self::io_err)?;
+                self.produced.extend(out);
             }
             _ => tracing::warn!(
                 region,

@@ -226,7 +226,7 @@ impl XdmaEngine {
         &mut self,
         offset: u64,
         value: u32,
-        card: &mut dyn FnMut(&[Beat]) -> Vec<Beat>,
+        card: &mut dyn FnMut(&[Beat], usize) -> Vec<Beat>,
         produced: &mut VecDeque<Beat>,
     ) {
         if let Some((ch, reg, sg)) = self.channel(offset) {
@@ -245,7 +245,9 @@ impl XdmaEngine {
         self.pump(card, produced);
     }
 
-    fn pump(&mut self, card: &mut dyn FnMut(&[Beat]) -> Vec<Beat>, produced: &mut VecDeque<Beat>) {
+    /// `card(beats, 0)` pushes beats into the card and returns its output meanwhile;
+    /// `card(&[], n)` asks the card for up to `n` more output beats.
+    fn pump(&mut self, card: &mut dyn FnMut(&[Beat], usize) -> Vec<Beat>, produced: &mut VecDeque<Beat>) {
         for _ in 0..MAX_DESCRIPTORS_PER_PUMP {
             let Some((_, d)) = self.h2c.fetch(&self.dma) else {
                 break;
@@ -255,7 +257,7 @@ impl XdmaEngine {
                 break;
             };
             let beats: Vec<Beat> = bytes.chunks(64).map(beat_from_bytes).collect();
-            produced.extend(card(&beats));
+            produced.extend(card(&beats, 0));
             self.h2c.advance(&d);
         }
         for _ in 0..MAX_DESCRIPTORS_PER_PUMP {
@@ -263,6 +265,10 @@ impl XdmaEngine {
                 break;
             };
             let n = d.len as usize / 64;
+            if produced.len() < n {
+                let more = card(&[], n - produced.len());
+                produced.extend(more);
+            }
             if produced.len() < n {
                 break; // waits for the card, stays busy
             }

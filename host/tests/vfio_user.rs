@@ -243,3 +243,39 @@ fn missing_socket_and_busy_path_are_clear_errors() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
 }
+
+/// Writes random MSM inputs (`n` points, compressed) and returns the file paths.
+fn msm_files(dir: &std::path::Path, n: usize, seed: u64) -> (PathBuf, PathBuf) {
+    use zkaccel_host::msm::files::{encode_points, encode_scalars, PointFormat};
+    let (b, s) = zkaccel_host::msm_cli::random_inputs(n, seed);
+    let p = dir.join("points.bin");
+    let k = dir.join("scalars.bin");
+    std::fs::write(&p, encode_points(&b, PointFormat::Compressed)).unwrap();
+    std::fs::write(&k, encode_scalars(&s)).unwrap();
+    (p, k)
+}
+
+fn msm_result(backend: &str, p: &std::path::Path, k: &std::path::Path) -> String {
+    let o = Command::new(bin())
+        .args(["msm", "--backend", backend, "--points"])
+        .arg(p)
+        .arg("--scalars")
+        .arg(k)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "msm on {backend}: {}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    out.lines().last().unwrap().to_string()
+}
+
+#[test]
+fn msm_through_vfio_user_equals_the_cpu_behind_each_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, k) = msm_files(dir.path(), 40, 21);
+    let want = msm_result("cpu", &p, &k);
+    assert_eq!(want.len(), 96);
+    for shell in ["f1", "xdma"] {
+        let server = Server::start_with(shell);
+        assert_eq!(msm_result(&server.spec(), &p, &k), want, "shell {shell}");
+    }
+}

@@ -7,6 +7,12 @@ use zkaccel_hdl::spec::bus::DATA_PORT_BITS;
 
 /// Cycles an AXI handshake may take before the card is declared unresponsive.
 pub const HANDSHAKE_TIMEOUT_CYCLES: u64 = 1000;
+/// Cycles one data beat may wait for the card to take it. An engine may hold the
+/// port for long (the MSM engine serialises on one bucket for adversarial digits:
+/// 32 digits × the adder latency per beat), so this is far above the handshake limit.
+pub const BEAT_TIMEOUT_CYCLES: u64 = 200_000;
+/// Cycles of silence after which `receive` stops waiting for more output.
+pub const OUTPUT_IDLE_CYCLES: u64 = 256;
 
 struct Ports {
     reset: PortId,
@@ -238,5 +244,80 @@ impl CardSim {
         self.model.set_bool(self.p.s_tvalid, false)?;
         self.model.set_bool(self.p.m_tready, false)?;
         Ok(out)
+    }
+
+    /// Pushes `beats` into the data port (the card may hold each one up to
+    /// [`BEAT_TIMEOUT_CYCLES`]), taking whatever the card outputs meanwhile; then
+    /// collects output for as long as it keeps coming. Returns that output.
+    pub fn send(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, SimError> {
+        let mut out = vec![];
+        self.model.set_bool(self.p.m_tready, true)?;
+        for (i, b) in beats.iter().enumerate() {
+            self.model.set_limbs(self.p.s_tdata, b)?;
+            self.model.set_bool(self.p.s_tlast, i + 1 == beats.len())?;
+            self.model.set_bool(self.p.s_tvalid, true)?;
+            let mut waited = 0u64;
+            loop {
+                self.model.eval();
+                let taken = self.model.get_bool(self.p.s_tready);
+                self.collect(&mut out);
+                self.model.tick();
+                if taken {
+                    break;
+                }
+                waited += 1;
+                if waited > BEAT_TIMEOUT_CYCLES {
+                    self.model.set_bool(self.p.s_tvalid, false)?;
+                    self.model.set_bool(self.p.m_tready, false)?;
+                    return Err(SimError::Protocol(format!(
+                        "card did not take data beat {i} of {} within {BEAT_TIMEOUT_CYCLES} cycles",
+                        beats.len()
+                    )));
+                }
+            }
+        }
+        self.model.set_bool(self.p.s_tvalid, false)?;
+        // Output still in the card's pipeline (the loopback's register stage).
+        for _ in 0..4 {
+            self.model.eval();
+            self.collect(&mut out);
+            self.model.tick();
+        }
+        self.model.set_bool(self.p.m_tready, false)?;
+        Ok(out)
+    }
+
+    /// Takes up to `n` beats from the data port, stopping early when the card has
+    /// produced nothing for [`OUTPUT_IDLE_CYCLES`].
+    pub fn receive(&mut self, n: usize) -> Result<Vec<Beat>, SimError> {
+        let mut out = Vec::with_capacity(n);
+        self.model.set_bool(self.p.s_tvalid, false)?;
+        self.model.set_bool(self.p.m_tready, true)?;
+        let mut idle = 0u64;
+        while out.len() < n && idle < OUTPUT_IDLE_CYCLES {
+            self.model.eval();
+            let before = out.len();
+            self.collect(&mut out);
+            self.model.tick();
+            idle = if out.len() > before { 0 } else { idle + 1 };
+        }
+        self.model.set_bool(self.p.m_tready, false)?;
+        Ok(out)
+    }
+
+    /// Runs the clock for `cycles` with the ports idle.
+    pub fn run(&mut self, cycles: u64) {
+        for _ in 0..cycles {
+            self.model.tick();
+        }
+    }
+
+    fn collect(&mut self, out: &mut Vec<Beat>) {
+        if self.model.get_bool(self.p.m_tvalid) {
+            let limbs = self.model.get_limbs(self.p.m_tdata);
+            let mut beat = [0u64; DATA_PORT_BITS / 64];
+            beat.copy_from_slice(&limbs);
+            out.push(beat);
+        }
     }
 }

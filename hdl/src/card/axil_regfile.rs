@@ -10,7 +10,7 @@
 //! `Constant`s (Verilog `localparam`s), never as literals.
 
 use crate::spec::bus::{resp, AXIL_ADDR_BITS, AXIL_DATA_BITS, AXIL_STRB_BITS};
-use crate::spec::regmap::{self, capabilities, control, status};
+use crate::spec::regmap::{self, control, status};
 use rust_hdl::prelude::*;
 
 type Word = Bits<AXIL_DATA_BITS>;
@@ -49,6 +49,17 @@ pub struct AxilRegFile {
     pub data_beat: Signal<In, Bit>,
     /// High for one cycle after a write of CONTROL.SOFT_RESET: resets the data path.
     pub soft_reset: Signal<Out, Bit>,
+    /// Engine registers (MSM_*): the engine decodes `araddr`/`awaddr` itself and says
+    /// whether the address is its own (`ext_rhit`, `ext_whit`, `ext_wro`).
+    pub ext_rdata: Signal<In, Word>,
+    pub ext_rhit: Signal<In, Bit>,
+    pub ext_whit: Signal<In, Bit>,
+    pub ext_wro: Signal<In, Bit>,
+    /// A write to an engine register is accepted this cycle.
+    pub ext_write: Signal<Out, Bit>,
+    /// Write data masked by the byte strobes, and the mask.
+    pub ext_wdata: Signal<Out, Word>,
+    pub ext_wmask: Signal<Out, Word>,
 
     // Offsets, from the regmap.
     at_magic: Constant<Addr>,
@@ -133,6 +144,13 @@ impl AxilRegFile {
             rready: Default::default(),
             data_beat: Default::default(),
             soft_reset: Default::default(),
+            ext_rdata: Default::default(),
+            ext_rhit: Default::default(),
+            ext_whit: Default::default(),
+            ext_wro: Default::default(),
+            ext_write: Default::default(),
+            ext_wdata: Default::default(),
+            ext_wmask: Default::default(),
             at_magic: addr(&regmap::MAGIC),
             at_version: addr(&regmap::VERSION),
             at_hash_lo: addr(&regmap::DESIGN_HASH_LO),
@@ -149,7 +167,7 @@ impl AxilRegFile {
             version: word(regmap::VERSION.reset),
             hash_lo: word(design_hash as u32),
             hash_hi: word((design_hash >> 32) as u32),
-            caps: word(regmap::CAPABILITIES.reset & capabilities::DATA_LOOPBACK),
+            caps: word(regmap::CAPABILITIES.reset),
             status_ready: word(status::READY),
             status_bus_error: word(status::BUS_ERROR),
             control_clear_errors: word(control::CLEAR_ERRORS),
@@ -292,6 +310,8 @@ impl Logic for AxilRegFile {
             self.read_value.next = self.bus_error_addr.q.val();
         } else if self.araddr.val() == self.at_data_beats.val() {
             self.read_value.next = self.data_beats.q.val();
+        } else if self.ext_rhit.val() {
+            self.read_value.next = self.ext_rdata.val();
         } else {
             self.read_refused.next = true;
         }
@@ -313,7 +333,7 @@ impl Logic for AxilRegFile {
         }
 
         // Write decode.
-        self.write_is_read_only.next = (((self.awaddr.val() == self.at_magic.val())
+        self.write_is_read_only.next = ((((self.awaddr.val() == self.at_magic.val())
             | (self.awaddr.val() == self.at_version.val()))
             | ((self.awaddr.val() == self.at_hash_lo.val())
                 | (self.awaddr.val() == self.at_hash_hi.val())))
@@ -322,8 +342,12 @@ impl Logic for AxilRegFile {
                 | ((self.awaddr.val() == self.at_cycles_hi.val())
                     | (self.awaddr.val() == self.at_status.val())))
             | ((self.awaddr.val() == self.at_bus_error_addr.val())
-                | (self.awaddr.val() == self.at_data_beats.val()));
+                | (self.awaddr.val() == self.at_data_beats.val())))
+            | self.ext_wro.val();
         self.write_refused.next = false;
+        self.ext_write.next = self.write_fire.val() & self.ext_whit.val();
+        self.ext_wdata.next = self.written.val();
+        self.ext_wmask.next = self.write_mask.val();
         if self.write_fire.val() {
             self.b_valid.d.next = true;
             self.b_resp.d.next = self.resp_okay.val();
@@ -345,6 +369,8 @@ impl Logic for AxilRegFile {
                     self.bus_error_addr.d.next = bits::<32>(0);
                     self.data_beats.d.next = bits::<32>(0);
                 }
+            } else if self.ext_whit.val() {
+                // The engine takes it (ext_write).
             } else if self.write_is_read_only.val() {
                 self.b_resp.d.next = self.resp_slverr.val();
                 self.write_refused.next = true;

@@ -4,6 +4,7 @@
 
 use super::axil_regfile::AxilRegFile;
 use super::data_port::{Beat, DataLoopback};
+use crate::msm::msm_unit::MsmUnit;
 use crate::spec::bus::{AXIL_ADDR_BITS, AXIL_DATA_BITS, AXIL_STRB_BITS};
 use rust_hdl::prelude::*;
 
@@ -38,6 +39,9 @@ pub struct Card {
     pub m_data_tready: Signal<In, Bit>,
     regs: AxilRegFile,
     data: DataLoopback,
+    msm: MsmUnit,
+    /// MSM_MODE is loopback: the data port goes to the loopback, else to the MSM unit.
+    loopback: Signal<Local, Bit>,
 }
 
 impl Card {
@@ -72,6 +76,8 @@ impl Card {
             m_data_tready: Default::default(),
             regs: AxilRegFile::new(design_hash),
             data: DataLoopback::default(),
+            msm: MsmUnit::default(),
+            loopback: Default::default(),
         }
     }
 }
@@ -98,17 +104,42 @@ impl Logic for Card {
         self.s_axil_rresp.next = self.regs.rresp.val();
         self.s_axil_rvalid.next = self.regs.rvalid.val();
         self.regs.rready.next = self.s_axil_rready.val();
-        self.regs.data_beat.next = self.data.beat.val();
 
+        // MSM engine registers, decoded by the unit.
+        self.msm.clock.next = self.clock.val();
+        self.msm.reset.next = self.reset.val() | self.regs.soft_reset.val();
+        self.msm.reg_raddr.next = self.s_axil_araddr.val();
+        self.msm.reg_waddr.next = self.s_axil_awaddr.val();
+        self.regs.ext_rdata.next = self.msm.reg_rdata.val();
+        self.regs.ext_rhit.next = self.msm.reg_rhit.val();
+        self.regs.ext_whit.next = self.msm.reg_whit.val();
+        self.regs.ext_wro.next = self.msm.reg_wro.val();
+        self.msm.reg_write.next = self.regs.ext_write.val();
+        self.msm.reg_wdata.next = self.regs.ext_wdata.val();
+        self.msm.reg_wmask.next = self.regs.ext_wmask.val();
+
+        // The data port, routed by MSM_MODE.
+        self.loopback.next = !self.msm.mode.val().any();
         self.data.clock.next = self.clock.val();
         self.data.reset.next = self.reset.val() | self.regs.soft_reset.val();
         self.data.s_tdata.next = self.s_data_tdata.val();
         self.data.s_tlast.next = self.s_data_tlast.val();
-        self.data.s_tvalid.next = self.s_data_tvalid.val();
-        self.s_data_tready.next = self.data.s_tready.val();
-        self.m_data_tdata.next = self.data.m_tdata.val();
-        self.m_data_tlast.next = self.data.m_tlast.val();
-        self.m_data_tvalid.next = self.data.m_tvalid.val();
-        self.data.m_tready.next = self.m_data_tready.val();
+        self.data.s_tvalid.next = self.s_data_tvalid.val() & self.loopback.val();
+        self.msm.s_tdata.next = self.s_data_tdata.val();
+        self.msm.s_tvalid.next = self.s_data_tvalid.val() & (!self.loopback.val());
+        self.data.m_tready.next = self.m_data_tready.val() & self.loopback.val();
+        self.msm.m_tready.next = self.m_data_tready.val() & (!self.loopback.val());
+        if self.loopback.val() {
+            self.s_data_tready.next = self.data.s_tready.val();
+            self.m_data_tdata.next = self.data.m_tdata.val();
+            self.m_data_tlast.next = self.data.m_tlast.val();
+            self.m_data_tvalid.next = self.data.m_tvalid.val();
+        } else {
+            self.s_data_tready.next = self.msm.s_tready.val();
+            self.m_data_tdata.next = self.msm.m_tdata.val();
+            self.m_data_tlast.next = self.msm.m_tlast.val();
+            self.m_data_tvalid.next = self.msm.m_tvalid.val();
+        }
+        self.regs.data_beat.next = self.s_data_tvalid.val() & self.s_data_tready.val();
     }
 }

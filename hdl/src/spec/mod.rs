@@ -6,4 +6,5 @@
 
 pub mod bus;
 pub mod field;
+pub mod msm;
 pub mod regmap;

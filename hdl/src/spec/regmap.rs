@@ -63,7 +63,7 @@ pub mod control {
 pub mod capabilities {
     /// Data port loopback (every card has it).
     pub const DATA_LOOPBACK: u32 = 1 << 0;
-    /// MSM engine (not yet in this build).
+    /// MSM engine (registers MSM_*, formats in `spec::msm`).
     pub const MSM: u32 = 1 << 1;
     /// NTT engine (not yet in this build).
     pub const NTT: u32 = 1 << 2;
@@ -109,7 +109,7 @@ pub const CAPABILITIES: Register = Register {
     name: "CAPABILITIES",
     offset: 0x014,
     access: Access::ReadOnly,
-    reset: capabilities::DATA_LOOPBACK,
+    reset: capabilities::DATA_LOOPBACK | capabilities::MSM,
     doc: "Engines present in this build (see `capabilities`).",
 };
 pub const CYCLES_LO: Register = Register {
@@ -155,6 +155,77 @@ pub const DATA_BEATS: Register = Register {
     doc: "512-bit beats accepted on the data port since reset or CLEAR_DATA_BEATS (wraps at 2^32).",
 };
 
+pub const MSM_MODE: Register = Register {
+    name: "MSM_MODE",
+    offset: 0x040,
+    access: Access::ReadWrite,
+    reset: 0,
+    doc: "What the data port carries: 0 loopback, 1 load bases, 2 digits, 3 readout (`spec::msm::mode`).",
+};
+pub const MSM_BASE_INDEX: Register = Register {
+    name: "MSM_BASE_INDEX",
+    offset: 0x044,
+    access: Access::ReadWrite,
+    reset: 0,
+    doc: "Index of the next base to load (mode 1) or of the base the next digit applies to (mode 2); advances as beats are consumed.",
+};
+pub const MSM_CONTROL: Register = Register {
+    name: "MSM_CONTROL",
+    offset: 0x048,
+    access: Access::WriteOnlyPulse,
+    reset: 0,
+    doc: "MSM commands, write 1 to act: CLEAR_BUCKETS, START_READOUT (`spec::msm::msm_control`). Reads return 0.",
+};
+pub const MSM_STATUS: Register = Register {
+    name: "MSM_STATUS",
+    offset: 0x04C,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "MSM status: IDLE, DIGIT_RANGE, BASE_RANGE (`spec::msm::msm_status`).",
+};
+pub const MSM_READOUT_COUNT: Register = Register {
+    name: "MSM_READOUT_COUNT",
+    offset: 0x050,
+    access: Access::ReadWrite,
+    reset: 0,
+    doc: "Buckets streamed out by START_READOUT, from bucket 0.",
+};
+pub const MSM_ADDS: Register = Register {
+    name: "MSM_ADDS",
+    offset: 0x054,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "Point additions issued since CLEAR_BUCKETS.",
+};
+pub const MSM_ACTIVE_CYCLES: Register = Register {
+    name: "MSM_ACTIVE_CYCLES",
+    offset: 0x058,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "Cycles the engine was not idle since CLEAR_BUCKETS.",
+};
+pub const MSM_BUCKETS: Register = Register {
+    name: "MSM_BUCKETS",
+    offset: 0x05C,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "Buckets in this build (largest digit magnitude).",
+};
+pub const MSM_BASE_CAPACITY: Register = Register {
+    name: "MSM_BASE_CAPACITY",
+    offset: 0x060,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "Base points the card memory holds.",
+};
+pub const MSM_ADDER_LATENCY: Register = Register {
+    name: "MSM_ADDER_LATENCY",
+    offset: 0x064,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "Point adder pipeline latency in cycles.",
+};
+
 /// Every register, in address order.
 pub const REGISTERS: &[Register] = &[
     MAGIC,
@@ -169,7 +240,22 @@ pub const REGISTERS: &[Register] = &[
     CONTROL,
     BUS_ERROR_ADDR,
     DATA_BEATS,
+    MSM_MODE,
+    MSM_BASE_INDEX,
+    MSM_CONTROL,
+    MSM_STATUS,
+    MSM_READOUT_COUNT,
+    MSM_ADDS,
+    MSM_ACTIVE_CYCLES,
+    MSM_BUCKETS,
+    MSM_BASE_CAPACITY,
+    MSM_ADDER_LATENCY,
 ];
+
+/// The MSM engine's registers occupy [MSM_FIRST, MSM_LAST]; the register file forwards
+/// accesses there to the engine.
+pub const MSM_FIRST: u32 = MSM_MODE.offset;
+pub const MSM_LAST: u32 = MSM_ADDER_LATENCY.offset;
 
 /// Size of the register window in bytes; everything from here up is unmapped.
 pub const WINDOW_BYTES: u32 = 0x1000;

@@ -1,0 +1,408 @@
+//! The MSM unit: the engine's registers (MSM_* in the register map), base memory with
+//! its loader, the digit feeder, the bucket engine, and bucket readout — everything
+//! the card needs to accumulate one Pippenger window at a time.
+//!
+//! **Card memory.** In this build the bases live in an on-card RAM of
+//! `BASE_CAPACITY` points (`{y, x}` per word), written by the loader and read by the
+//! feeder through a one-cycle read port. On a board build this port is the one an
+//! HBM/DDR AXI read master serves; the host sees the same registers and formats.
+//!
+//! The data port is routed by `MSM_MODE` (see `spec::msm`): the card top steers the
+//! stream to the loopback or to this unit.
+
+use super::bucket_engine::BucketEngine;
+use super::digit_feeder::DigitFeeder;
+use crate::card::data_port::Beat;
+use crate::spec::bus::{AXIL_ADDR_BITS, AXIL_DATA_BITS};
+use crate::spec::msm::{mode, msm_control, msm_status, BASE_ADDR_BITS, BASE_CAPACITY, BUCKETS, BUCKET_BITS};
+use crate::spec::regmap;
+use rust_hdl::prelude::*;
+
+type Word = Bits<AXIL_DATA_BITS>;
+type Addr = Bits<AXIL_ADDR_BITS>;
+
+fn word(v: u64) -> Constant<Word> {
+    Constant::new(v.into())
+}
+fn addr(r: &regmap::Register) -> Constant<Addr> {
+    Constant::new((r.offset as u64).into())
+}
+
+#[derive(LogicBlock)]
+pub struct MsmUnit {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    // Register access, forwarded by the register file for MSM_* offsets.
+    pub reg_raddr: Signal<In, Addr>,
+    pub reg_rdata: Signal<Out, Word>,
+    /// `reg_raddr` is an MSM register.
+    pub reg_rhit: Signal<Out, Bit>,
+    pub reg_waddr: Signal<In, Addr>,
+    /// `reg_waddr` is a writable MSM register.
+    pub reg_whit: Signal<Out, Bit>,
+    /// `reg_waddr` is a read-only MSM register.
+    pub reg_wro: Signal<Out, Bit>,
+    pub reg_write: Signal<In, Bit>,
+    /// Write data, already masked by the byte strobes; `reg_wmask` says which bits.
+    pub reg_wdata: Signal<In, Word>,
+    pub reg_wmask: Signal<In, Word>,
+    /// Current MSM_MODE (the card top routes the data port with it).
+    pub mode: Signal<Out, Bits<2>>,
+    pub s_tdata: Signal<In, Beat>,
+    pub s_tvalid: Signal<In, Bit>,
+    pub s_tready: Signal<Out, Bit>,
+    pub m_tdata: Signal<Out, Beat>,
+    pub m_tlast: Signal<Out, Bit>,
+    pub m_tvalid: Signal<Out, Bit>,
+    pub m_tready: Signal<In, Bit>,
+
+    engine: BucketEngine,
+    feeder: DigitFeeder,
+    bases: RAM<Bits<768>, BASE_ADDR_BITS>,
+    // Registers.
+    mode_reg: DFF<Bits<2>>,
+    index: DFF<Bits<32>>,
+    readout_count: DFF<Bits<32>>,
+    adds: DFF<Bits<32>>,
+    active_cycles: DFF<Bits<32>>,
+    digit_error: DFF<Bit>,
+    base_error: DFF<Bit>,
+    // Loader.
+    load_half: DFF<Bit>,
+    load_x: DFF<Bits<384>>,
+    // Readout.
+    ro_active: DFF<Bit>,
+    ro_bucket: DFF<Bits<32>>,
+    ro_phase: DFF<Bits<3>>,
+    ro_point: DFF<Bits<1152>>,
+    // Constants.
+    at_mode: Constant<Addr>,
+    at_index: Constant<Addr>,
+    at_control: Constant<Addr>,
+    at_status: Constant<Addr>,
+    at_readout_count: Constant<Addr>,
+    at_adds: Constant<Addr>,
+    at_active_cycles: Constant<Addr>,
+    at_buckets: Constant<Addr>,
+    at_capacity: Constant<Addr>,
+    at_latency: Constant<Addr>,
+    buckets_value: Constant<Word>,
+    capacity_value: Constant<Word>,
+    latency_value: Constant<Word>,
+    mode_load: Constant<Bits<2>>,
+    mode_digits: Constant<Bits<2>>,
+    mode_readout: Constant<Bits<2>>,
+    ctl_clear: Constant<Word>,
+    ctl_readout: Constant<Word>,
+    st_idle: Constant<Word>,
+    st_digit: Constant<Word>,
+    st_base: Constant<Word>,
+    // Locals.
+    idle: Signal<Local, Bit>,
+    status_value: Signal<Local, Word>,
+    load_beat: Signal<Local, Bit>,
+    store: Signal<Local, Bit>,
+    store_over: Signal<Local, Bit>,
+    clear: Signal<Local, Bit>,
+    start_readout: Signal<Local, Bit>,
+    ro_emit: Signal<Local, Bit>,
+    ro_last_bucket: Signal<Local, Bit>,
+}
+
+impl Default for MsmUnit {
+    fn default() -> Self {
+        let latency = super::point_adder_core::PointAdderCore::<BUCKET_BITS>::latency();
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            reg_raddr: Default::default(),
+            reg_rdata: Default::default(),
+            reg_rhit: Default::default(),
+            reg_waddr: Default::default(),
+            reg_whit: Default::default(),
+            reg_wro: Default::default(),
+            reg_write: Default::default(),
+            reg_wdata: Default::default(),
+            reg_wmask: Default::default(),
+            mode: Default::default(),
+            s_tdata: Default::default(),
+            s_tvalid: Default::default(),
+            s_tready: Default::default(),
+            m_tdata: Default::default(),
+            m_tlast: Default::default(),
+            m_tvalid: Default::default(),
+            m_tready: Default::default(),
+            engine: Default::default(),
+            feeder: Default::default(),
+            bases: Default::default(),
+            mode_reg: Default::default(),
+            index: Default::default(),
+            readout_count: Default::default(),
+            adds: Default::default(),
+            active_cycles: Default::default(),
+            digit_error: Default::default(),
+            base_error: Default::default(),
+            load_half: Default::default(),
+            load_x: Default::default(),
+            ro_active: Default::default(),
+            ro_bucket: Default::default(),
+            ro_phase: Default::default(),
+            ro_point: Default::default(),
+            at_mode: addr(&regmap::MSM_MODE),
+            at_index: addr(&regmap::MSM_BASE_INDEX),
+            at_control: addr(&regmap::MSM_CONTROL),
+            at_status: addr(&regmap::MSM_STATUS),
+            at_readout_count: addr(&regmap::MSM_READOUT_COUNT),
+            at_adds: addr(&regmap::MSM_ADDS),
+            at_active_cycles: addr(&regmap::MSM_ACTIVE_CYCLES),
+            at_buckets: addr(&regmap::MSM_BUCKETS),
+            at_capacity: addr(&regmap::MSM_BASE_CAPACITY),
+            at_latency: addr(&regmap::MSM_ADDER_LATENCY),
+            buckets_value: word(BUCKETS as u64),
+            capacity_value: word(BASE_CAPACITY as u64),
+            latency_value: word(latency as u64),
+            mode_load: Constant::new((mode::LOAD_BASES as u64).into()),
+            mode_digits: Constant::new((mode::DIGITS as u64).into()),
+            mode_readout: Constant::new((mode::READOUT as u64).into()),
+            ctl_clear: word(msm_control::CLEAR_BUCKETS as u64),
+            ctl_readout: word(msm_control::START_READOUT as u64),
+            st_idle: word(msm_status::IDLE as u64),
+            st_digit: word(msm_status::DIGIT_RANGE as u64),
+            st_base: word(msm_status::BASE_RANGE as u64),
+            idle: Default::default(),
+            status_value: Default::default(),
+            load_beat: Default::default(),
+            store: Default::default(),
+            store_over: Default::default(),
+            clear: Default::default(),
+            start_readout: Default::default(),
+            ro_emit: Default::default(),
+            ro_last_bucket: Default::default(),
+        }
+    }
+}
+
+impl Logic for MsmUnit {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.engine.clock.next = self.clock.val();
+        self.engine.reset.next = self.reset.val();
+        self.feeder.clock.next = self.clock.val();
+        self.feeder.reset.next = self.reset.val();
+        self.bases.read_clock.next = self.clock.val();
+        self.bases.write_clock.next = self.clock.val();
+        self.mode_reg.clock.next = self.clock.val();
+        self.index.clock.next = self.clock.val();
+        self.readout_count.clock.next = self.clock.val();
+        self.adds.clock.next = self.clock.val();
+        self.active_cycles.clock.next = self.clock.val();
+        self.digit_error.clock.next = self.clock.val();
+        self.base_error.clock.next = self.clock.val();
+        self.load_half.clock.next = self.clock.val();
+        self.load_x.clock.next = self.clock.val();
+        self.ro_active.clock.next = self.clock.val();
+        self.ro_bucket.clock.next = self.clock.val();
+        self.ro_phase.clock.next = self.clock.val();
+        self.ro_point.clock.next = self.clock.val();
+
+        self.mode.next = self.mode_reg.q.val();
+        self.idle.next = (self.engine.idle.val() & (!self.feeder.busy.val())) & (!self.ro_active.q.val());
+
+        // Register reads.
+        self.status_value.next = bits::<32>(0);
+        if self.idle.val() {
+            self.status_value.next = self.st_idle.val();
+        }
+        if self.digit_error.q.val() {
+            self.status_value.next = self.status_value.val() | self.st_digit.val();
+        }
+        if self.base_error.q.val() {
+            self.status_value.next = self.status_value.val() | self.st_base.val();
+        }
+        self.reg_rhit.next = true;
+        self.reg_rdata.next = bits::<32>(0);
+        if self.reg_raddr.val() == self.at_mode.val() {
+            self.reg_rdata.next = bit_cast::<32, 2>(self.mode_reg.q.val());
+        } else if self.reg_raddr.val() == self.at_index.val() {
+            self.reg_rdata.next = self.index.q.val();
+        } else if self.reg_raddr.val() == self.at_control.val() {
+            self.reg_rdata.next = bits::<32>(0);
+        } else if self.reg_raddr.val() == self.at_status.val() {
+            self.reg_rdata.next = self.status_value.val();
+        } else if self.reg_raddr.val() == self.at_readout_count.val() {
+            self.reg_rdata.next = self.readout_count.q.val();
+        } else if self.reg_raddr.val() == self.at_adds.val() {
+            self.reg_rdata.next = self.adds.q.val();
+        } else if self.reg_raddr.val() == self.at_active_cycles.val() {
+            self.reg_rdata.next = self.active_cycles.q.val();
+        } else if self.reg_raddr.val() == self.at_buckets.val() {
+            self.reg_rdata.next = self.buckets_value.val();
+        } else if self.reg_raddr.val() == self.at_capacity.val() {
+            self.reg_rdata.next = self.capacity_value.val();
+        } else if self.reg_raddr.val() == self.at_latency.val() {
+            self.reg_rdata.next = self.latency_value.val();
+        } else {
+            self.reg_rhit.next = false;
+        }
+        self.reg_whit.next = (((self.reg_waddr.val() == self.at_mode.val())
+            | (self.reg_waddr.val() == self.at_index.val()))
+            | (self.reg_waddr.val() == self.at_control.val()))
+            | (self.reg_waddr.val() == self.at_readout_count.val());
+        self.reg_wro.next = (((self.reg_waddr.val() == self.at_status.val())
+            | (self.reg_waddr.val() == self.at_adds.val()))
+            | ((self.reg_waddr.val() == self.at_active_cycles.val())
+                | (self.reg_waddr.val() == self.at_buckets.val())))
+            | ((self.reg_waddr.val() == self.at_capacity.val())
+                | (self.reg_waddr.val() == self.at_latency.val()));
+
+        // Register state.
+        self.mode_reg.d.next = self.mode_reg.q.val();
+        self.index.d.next = self.index.q.val();
+        self.readout_count.d.next = self.readout_count.q.val();
+        self.adds.d.next = self.adds.q.val();
+        self.active_cycles.d.next = self.active_cycles.q.val();
+        self.digit_error.d.next = self.digit_error.q.val();
+        self.base_error.d.next = self.base_error.q.val();
+        self.clear.next = false;
+        self.start_readout.next = false;
+        if self.reg_write.val() {
+            if self.reg_waddr.val() == self.at_mode.val() {
+                self.mode_reg.d.next = bit_cast::<2, 32>(
+                    (bit_cast::<32, 2>(self.mode_reg.q.val()) & (!self.reg_wmask.val()))
+                        | self.reg_wdata.val(),
+                );
+            } else if self.reg_waddr.val() == self.at_index.val() {
+                self.index.d.next =
+                    (self.index.q.val() & (!self.reg_wmask.val())) | self.reg_wdata.val();
+            } else if self.reg_waddr.val() == self.at_readout_count.val() {
+                self.readout_count.d.next =
+                    (self.readout_count.q.val() & (!self.reg_wmask.val())) | self.reg_wdata.val();
+            } else if self.reg_waddr.val() == self.at_control.val() {
+                self.clear.next = (self.reg_wdata.val() & self.ctl_clear.val()).any();
+                self.start_readout.next = (self.reg_wdata.val() & self.ctl_readout.val()).any();
+            }
+        }
+        if self.engine.issued.val() {
+            self.adds.d.next = self.adds.q.val() + 1;
+        }
+        if !self.idle.val() {
+            self.active_cycles.d.next = self.active_cycles.q.val() + 1;
+        }
+        if self.feeder.digit_range_error.val() {
+            self.digit_error.d.next = true;
+        }
+        if self.clear.val() {
+            self.adds.d.next = 0.into();
+            self.active_cycles.d.next = 0.into();
+            self.digit_error.d.next = false;
+            self.base_error.d.next = false;
+        }
+        self.engine.clear.next = self.clear.val();
+
+        // Loader (MSM_MODE = LOAD_BASES): x beat, then y beat, stored at `index`.
+        self.load_half.d.next = self.load_half.q.val();
+        self.load_x.d.next = self.load_x.q.val();
+        self.load_beat.next = self.s_tvalid.val() & (self.mode_reg.q.val() == self.mode_load.val());
+        self.store.next = self.load_beat.val() & self.load_half.q.val();
+        self.store_over.next = self.index.q.val() >= self.capacity_value.val();
+        if self.load_beat.val() {
+            self.load_half.d.next = !self.load_half.q.val();
+            if !self.load_half.q.val() {
+                self.load_x.d.next = self.s_tdata.val().get_bits::<384>(0);
+            }
+        }
+        self.bases.write_enable.next = self.store.val() & (!self.store_over.val());
+        self.bases.write_address.next = self.index.q.val().get_bits::<12>(0);
+        self.bases.write_data.next = bit_cast::<768, 384>(self.load_x.q.val())
+            | (bit_cast::<768, 384>(self.s_tdata.val().get_bits::<384>(0)) << 384);
+        if self.store.val() {
+            self.index.d.next = self.index.q.val() + 1;
+            if self.store_over.val() {
+                self.base_error.d.next = true;
+            }
+        }
+
+        // Digits (MSM_MODE = DIGITS).
+        self.feeder.s_tdata.next = self.s_tdata.val();
+        self.feeder.s_tvalid.next = self.s_tvalid.val() & (self.mode_reg.q.val() == self.mode_digits.val());
+        self.feeder.index.next = self.index.q.val();
+        if self.feeder.consume.val() {
+            self.index.d.next = self.index.q.val() + 1;
+        }
+        if self.feeder.base_range_error.val() {
+            self.base_error.d.next = true;
+        }
+        self.bases.read_address.next = self.feeder.mem_addr.val();
+        self.feeder.mem_data.next = self.bases.read_data.val();
+        self.engine.in_valid.next = self.feeder.out_valid.val();
+        self.engine.in_bucket.next = self.feeder.out_bucket.val();
+        self.engine.in_point.next = self.feeder.out_point.val();
+        self.feeder.out_ready.next = self.engine.in_ready.val();
+
+        self.s_tready.next = false;
+        if self.mode_reg.q.val() == self.mode_load.val() {
+            self.s_tready.next = true;
+        }
+        if self.mode_reg.q.val() == self.mode_digits.val() {
+            self.s_tready.next = self.feeder.s_tready.val();
+        }
+
+        // Readout (MSM_MODE = READOUT): phase 0 reads bucket, 1 captures, 2..4 emit X, Y, Z.
+        self.ro_active.d.next = self.ro_active.q.val();
+        self.ro_bucket.d.next = self.ro_bucket.q.val();
+        self.ro_phase.d.next = self.ro_phase.q.val();
+        self.ro_point.d.next = self.ro_point.q.val();
+        self.engine.rd_enable.next = self.ro_active.q.val();
+        self.engine.rd_bucket.next = self.ro_bucket.q.val().get_bits::<BUCKET_BITS>(0);
+        self.ro_last_bucket.next = (self.ro_bucket.q.val() + 1) >= self.readout_count.q.val();
+        self.m_tvalid.next = false;
+        self.m_tlast.next = false;
+        self.m_tdata.next = bit_cast::<512, 384>(self.ro_point.q.val().get_bits::<384>(0));
+        if self.ro_phase.q.val() == 3 {
+            self.m_tdata.next = bit_cast::<512, 384>(self.ro_point.q.val().get_bits::<384>(384));
+        }
+        if self.ro_phase.q.val() == 4 {
+            self.m_tdata.next = bit_cast::<512, 384>(self.ro_point.q.val().get_bits::<384>(768));
+            self.m_tlast.next = self.ro_last_bucket.val();
+        }
+        self.ro_emit.next = false;
+        if self.ro_active.q.val() {
+            if self.ro_phase.q.val() == 0 {
+                self.ro_phase.d.next = 1.into();
+            } else if self.ro_phase.q.val() == 1 {
+                self.ro_point.d.next = self.engine.rd_point.val();
+                self.ro_phase.d.next = 2.into();
+            } else {
+                self.m_tvalid.next = true;
+                self.ro_emit.next = self.m_tready.val();
+            }
+        }
+        if self.ro_emit.val() {
+            self.ro_phase.d.next = self.ro_phase.q.val() + 1;
+            if self.ro_phase.q.val() == 4 {
+                self.ro_phase.d.next = 0.into();
+                self.ro_bucket.d.next = self.ro_bucket.q.val() + 1;
+                if self.ro_last_bucket.val() {
+                    self.ro_active.d.next = false;
+                }
+            }
+        }
+        if self.start_readout.val() & (self.mode_reg.q.val() == self.mode_readout.val()) {
+            self.ro_active.d.next = self.readout_count.q.val().any();
+            self.ro_bucket.d.next = 0.into();
+            self.ro_phase.d.next = 0.into();
+        }
+
+        if self.reset.val() {
+            self.mode_reg.d.next = 0.into();
+            self.index.d.next = 0.into();
+            self.readout_count.d.next = 0.into();
+            self.adds.d.next = 0.into();
+            self.active_cycles.d.next = 0.into();
+            self.digit_error.d.next = false;
+            self.base_error.d.next = false;
+            self.load_half.d.next = false;
+            self.ro_active.d.next = false;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Build parameters and data formats of the MSM engine: the single definition used by
+//! the HDL, the simulator and the host.
+//!
+//! **Digits.** The host recodes each scalar into signed base-2^c digits
+//! (`c ≤ MAX_WINDOW_BITS`) and streams one window at a time: 32 digits per 512-bit
+//! beat, little-endian `u16` each, bit 15 the sign (1 = subtract the base), bits 14..0
+//! the magnitude (0 = no addition). Digit `k` of a window applies to base
+//! `MSM_BASE_INDEX + k`; a digit of magnitude `m` adds ±base to bucket `m − 1`.
+//!
+//! **Bases** are loaded once into card memory, two beats per point: beat 0 holds x,
+//! beat 1 holds y, each as 48 little-endian bytes of ark-ff's Montgomery form,
+//! zero-padded to 64 bytes.
+//!
+//! **Readout** streams buckets `0 .. MSM_READOUT_COUNT` in order, three beats per
+//! bucket: X, Y, Z in homogeneous projective coordinates, same encoding. An empty
+//! bucket reads as the identity (0 : 1 : 0).
+
+/// log2 of the number of buckets in this build (the window-size build parameter).
+pub const BUCKET_BITS: usize = 10;
+/// Buckets in this build.
+pub const BUCKETS: usize = 1 << BUCKET_BITS;
+/// Largest window the engine supports: signed digits of magnitude ≤ 2^(c−1) = BUCKETS.
+pub const MAX_WINDOW_BITS: u32 = BUCKET_BITS as u32 + 1;
+/// log2 of the base memory capacity (points).
+pub const BASE_ADDR_BITS: usize = 12;
+/// Bases the card memory holds in this build.
+pub const BASE_CAPACITY: usize = 1 << BASE_ADDR_BITS;
+/// log2 of the conflict queue depth (additions waiting for a bucket in flight).
+pub const QUEUE_BITS: usize = 6;
+
+/// Digits per 512-bit beat.
+pub const DIGITS_PER_BEAT: usize = 32;
+/// Sign bit of a digit.
+pub const DIGIT_NEGATIVE: u16 = 1 << 15;
+/// Beats per base point when loading.
+pub const BEATS_PER_BASE: usize = 2;
+/// Beats per bucket on readout.
+pub const BEATS_PER_BUCKET: usize = 3;
+
+/// Encodes a signed digit (|d| ≤ BUCKETS) in the card's 16-bit format.
+pub fn encode_digit(d: i32) -> u16 {
+    assert!(d.unsigned_abs() as usize <= BUCKETS, "digit {d} exceeds the bucket count");
+    let m = d.unsigned_abs() as u16;
+    if d < 0 {
+        m | DIGIT_NEGATIVE
+    } else {
+        m
+    }
+}
+
+/// What the data port carries (`MSM_MODE`).
+pub mod mode {
+    /// Beats loop back (the DMA self-test).
+    pub const LOOPBACK: u32 = 0;
+    /// Beats are base points written to card memory from `MSM_BASE_INDEX` on.
+    pub const LOAD_BASES: u32 = 1;
+    /// Beats are digits of the current window.
+    pub const DIGITS: u32 = 2;
+    /// The card streams bucket sums out (after `MSM_CONTROL.START_READOUT`).
+    pub const READOUT: u32 = 3;
+}
+
+/// `MSM_CONTROL` bits (write 1 to act).
+pub mod msm_control {
+    /// Empty every bucket; clear MSM_ADDS, MSM_ACTIVE_CYCLES and the MSM error bits.
+    /// Only while the engine is idle.
+    pub const CLEAR_BUCKETS: u32 = 1 << 0;
+    /// Stream buckets 0 .. MSM_READOUT_COUNT out on the data port (mode READOUT).
+    pub const START_READOUT: u32 = 1 << 1;
+}
+
+/// `MSM_STATUS` bits.
+pub mod msm_status {
+    /// Nothing pending: no digit waiting, no addition queued or in flight, no readout.
+    pub const IDLE: u32 = 1 << 0;
+    /// A digit's magnitude exceeded the bucket count; it was dropped.
+    pub const DIGIT_RANGE: u32 = 1 << 1;
+    /// A base index beyond the card memory was used; the access was dropped.
+    pub const BASE_RANGE: u32 = 1 << 2;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digit_encoding() {
+        assert_eq!(encode_digit(0), 0);
+        assert_eq!(encode_digit(5), 5);
+        assert_eq!(encode_digit(-5), 0x8005);
+        assert_eq!(encode_digit(BUCKETS as i32), BUCKETS as u16);
+        assert!(BUCKETS < DIGIT_NEGATIVE as usize);
+        assert_eq!(DIGITS_PER_BEAT * 16, crate::spec::bus::DATA_PORT_BITS);
+    }
+}

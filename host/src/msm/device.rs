@@ -1,0 +1,285 @@
+//! MSM on a card through the driver — the same code for the in-process simulator,
+//! vfio-user and a board.
+//!
+//! Per MSM: the bases are loaded into card memory unless the card already holds these
+//! exact bases (resident bases: a prover's fixed setup is loaded once); then for each
+//! window: CLEAR_BUCKETS, stream the window's digits, wait for IDLE, read the buckets
+//! out and reduce them on the host (`Σ (m+1)·bucket[m]` by running sums), and combine
+//! the windows (`Σ 2^(c·w) · window[w]`). An MSM larger than the card memory runs in
+//! chunks of the capacity, each reloading its bases.
+
+use super::recode::{signed_digits, window_count};
+use super::MsmStats;
+use crate::g1::{affine_words, from_homogeneous_words, FqWord};
+use ark_bls12_381::{Fr, G1Affine, G1Projective};
+use ark_ec::AffineRepr;
+use ark_ff::{AdditiveGroup, Zero};
+use sha2::{Digest, Sha256};
+use std::time::{Duration, Instant};
+use zkaccel_driver::{Beat, Device, DriverError};
+use zkaccel_hdl::spec::msm::{
+    encode_digit, mode, msm_control, msm_status, BEATS_PER_BUCKET, DIGITS_PER_BEAT,
+};
+use zkaccel_hdl::spec::regmap::{self, capabilities};
+
+/// What can go wrong running an MSM on a card.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceMsmError {
+    #[error(transparent)]
+    Driver(#[from] DriverError),
+    #[error("{device} has no MSM engine (CAPABILITIES = {caps:#x})")]
+    NoEngine { device: String, caps: u32 },
+    #[error("{device}: window size {window} is outside 1..={max} for this card ({buckets} buckets)")]
+    Window { device: String, window: u32, max: u32, buckets: u32 },
+    #[error("{device}: the MSM engine did not go idle within {waited:?} (window {window})")]
+    Timeout { device: String, window: usize, waited: Duration },
+    #[error("{device}: the MSM engine reported {what} (MSM_STATUS = {status:#x}) in window {window}")]
+    EngineError { device: String, what: &'static str, status: u32, window: usize },
+    #[error("{device}: bucket {bucket} of window {window} read back as no curve point")]
+    BadBucket { device: String, window: usize, bucket: usize },
+    #[error("{count} points but {scalars} scalars")]
+    LengthMismatch { count: usize, scalars: usize },
+}
+
+/// An MSM-capable card and what it holds.
+pub struct DeviceMsm {
+    dev: Box<dyn Device>,
+    buckets: u32,
+    capacity: usize,
+    /// Fingerprint and count of the bases resident in card memory.
+    resident: Option<([u8; 32], usize)>,
+    /// How long to wait for the engine per window.
+    pub idle_deadline: Duration,
+    /// Bases per chunk: the card capacity, or less (to exercise chunking in tests).
+    chunk: usize,
+    /// Base loads performed (resident bases make repeated MSMs skip them).
+    base_loads: u64,
+}
+
+fn fingerprint(bases: &[G1Affine]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for p in bases {
+        match affine_words(p) {
+            Some(w) => w.iter().flatten().for_each(|l| h.update(l.to_le_bytes())),
+            None => h.update([0xFF; 8]),
+        }
+    }
+    h.finalize().into()
+}
+
+fn word_beat(w: &FqWord) -> Beat {
+    let mut b = [0u64; 8];
+    b[..6].copy_from_slice(w);
+    b
+}
+
+impl DeviceMsm {
+    /// Checks the card (identity, MSM capability) and reads its engine parameters.
+    pub fn new(mut dev: Box<dyn Device>) -> Result<Self, DeviceMsmError> {
+        let id = zkaccel_driver::identify(dev.as_mut())?;
+        if id.capabilities & capabilities::MSM == 0 {
+            return Err(DeviceMsmError::NoEngine { device: dev.device(), caps: id.capabilities });
+        }
+        let buckets = dev.read32(&regmap::MSM_BUCKETS)?;
+        let capacity = dev.read32(&regmap::MSM_BASE_CAPACITY)? as usize;
+        Ok(Self {
+            dev,
+            buckets,
+            capacity,
+            resident: None,
+            idle_deadline: Duration::from_secs(600),
+            chunk: capacity,
+            base_loads: 0,
+        })
+    }
+
+    pub fn device(&self) -> String {
+        self.dev.device()
+    }
+    /// Largest window size the card supports.
+    pub fn max_window(&self) -> u32 {
+        self.buckets.trailing_zeros() + 1
+    }
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+    /// Splits MSMs into chunks of at most `n` bases (≤ the card capacity).
+    pub fn set_chunk(&mut self, n: usize) {
+        self.chunk = n.clamp(1, self.capacity);
+    }
+    /// How many times bases were loaded into card memory.
+    pub fn base_loads(&self) -> u64 {
+        self.base_loads
+    }
+
+    /// Window size for `n` points: about log2(n) − 2 (fewer readouts for small MSMs),
+    /// capped by the card.
+    pub fn default_window(&self, n: usize) -> u32 {
+        let log = usize::BITS - n.max(1).leading_zeros();
+        log.saturating_sub(2).clamp(2, self.max_window())
+    }
+
+    /// `Σ scalars[i] · bases[i]` on the card, with window size `window` (or the default).
+    pub fn msm(
+        &mut self,
+        bases: &[G1Affine],
+        scalars: &[Fr],
+        window: Option<u32>,
+    ) -> Result<(G1Projective, MsmStats), DeviceMsmError> {
+        if bases.len() != scalars.len() {
+            return Err(DeviceMsmError::LengthMismatch { count: bases.len(), scalars: scalars.len() });
+        }
+        let c = window.unwrap_or_else(|| self.default_window(bases.len()));
+        if !(1..=self.max_window()).contains(&c) {
+            return Err(DeviceMsmError::Window {
+                device: self.device(),
+                window: c,
+                max: self.max_window(),
+                buckets: self.buckets,
+            });
+        }
+        let started = Instant::now();
+        let mut stats = MsmStats { window: c, ..Default::default() };
+        let mut total = G1Projective::zero();
+        for (b, s) in bases.chunks(self.chunk).zip(scalars.chunks(self.chunk)) {
+            total += self.msm_chunk(b, s, c, &mut stats)?;
+        }
+        stats.wall = started.elapsed();
+        Ok((total, stats))
+    }
+
+    fn load_bases(&mut self, bases: &[G1Affine]) -> Result<(), DeviceMsmError> {
+        let fp = fingerprint(bases);
+        if self.resident == Some((fp, bases.len())) {
+            return Ok(());
+        }
+        self.resident = None;
+        let mut beats = Vec::with_capacity(2 * bases.len());
+        for p in bases {
+            // The identity has no affine coordinates; its digits are forced to 0, so
+            // the word stored for it is never read.
+            let [x, y] = affine_words(p).unwrap_or([[0; 6], [0; 6]]);
+            beats.push(word_beat(&x));
+            beats.push(word_beat(&y));
+        }
+        let d = self.dev.as_mut();
+        d.write32(&regmap::MSM_MODE, mode::LOAD_BASES)?;
+        d.write32(&regmap::MSM_BASE_INDEX, 0)?;
+        d.data_write(&beats)?;
+        d.write32(&regmap::MSM_MODE, mode::LOOPBACK)?;
+        let index = d.read32(&regmap::MSM_BASE_INDEX)?;
+        let status = d.read32(&regmap::MSM_STATUS)?;
+        if index as usize != bases.len() || status & msm_status::BASE_RANGE != 0 {
+            return Err(DeviceMsmError::EngineError {
+                device: self.device(),
+                what: "a base load that did not store every point",
+                status,
+                window: 0,
+            });
+        }
+        self.resident = Some((fp, bases.len()));
+        self.base_loads += 1;
+        Ok(())
+    }
+
+    fn wait_idle(&mut self, window: usize) -> Result<u32, DeviceMsmError> {
+        let started = Instant::now();
+        loop {
+            let st = self.dev.read32(&regmap::MSM_STATUS)?;
+            if st & msm_status::IDLE != 0 {
+                return Ok(st);
+            }
+            if started.elapsed() > self.idle_deadline {
+                return Err(DeviceMsmError::Timeout { device: self.device(), window, waited: started.elapsed() });
+            }
+        }
+    }
+
+    fn msm_chunk(
+        &mut self,
+        bases: &[G1Affine],
+        scalars: &[Fr],
+        c: u32,
+        stats: &mut MsmStats,
+    ) -> Result<G1Projective, DeviceMsmError> {
+        self.load_bases(bases)?;
+        let windows = window_count(c);
+        // digits[w][i]
+        let mut digits = vec![vec![0u16; bases.len()]; windows];
+        for (i, (k, p)) in scalars.iter().zip(bases).enumerate() {
+            if p.is_zero() {
+                continue;
+            }
+            for (w, d) in signed_digits(k, c).into_iter().enumerate() {
+                digits[w][i] = encode_digit(d);
+            }
+        }
+        let used_buckets = 1usize << (c - 1);
+        let mut result = G1Projective::zero();
+        for w in (0..windows).rev() {
+            for _ in 0..c {
+                result.double_in_place();
+            }
+            let row = &digits[w];
+            let beats: Vec<Beat> = row
+                .chunks(DIGITS_PER_BEAT)
+                .map(|ds| {
+                    let mut b = [0u64; 8];
+                    for (j, d) in ds.iter().enumerate() {
+                        b[j / 4] |= (*d as u64) << (16 * (j % 4));
+                    }
+                    b
+                })
+                .collect();
+            let d = self.dev.as_mut();
+            d.write32(&regmap::MSM_CONTROL, msm_control::CLEAR_BUCKETS)?;
+            d.write32(&regmap::MSM_BASE_INDEX, 0)?;
+            d.write32(&regmap::MSM_MODE, mode::DIGITS)?;
+            d.data_write(&beats)?;
+            let status = self.wait_idle(w)?;
+            for (bit, what) in [
+                (msm_status::DIGIT_RANGE, "a digit above the bucket count"),
+                (msm_status::BASE_RANGE, "a base index beyond card memory"),
+            ] {
+                if status & bit != 0 {
+                    return Err(DeviceMsmError::EngineError { device: self.device(), what, status, window: w });
+                }
+            }
+            let d = self.dev.as_mut();
+            let adds = d.read32(&regmap::MSM_ADDS)? as u64;
+            let accumulate = d.read32(&regmap::MSM_ACTIVE_CYCLES)? as u64;
+            d.write32(&regmap::MSM_MODE, mode::READOUT)?;
+            d.write32(&regmap::MSM_READOUT_COUNT, used_buckets as u32)?;
+            d.write32(&regmap::MSM_CONTROL, msm_control::START_READOUT)?;
+            let out = d.data_read(used_buckets * BEATS_PER_BUCKET)?;
+            self.wait_idle(w)?;
+            let d = self.dev.as_mut();
+            let with_readout = d.read32(&regmap::MSM_ACTIVE_CYCLES)? as u64;
+            d.write32(&regmap::MSM_MODE, mode::LOOPBACK)?;
+            stats.adds += adds;
+            stats.accumulate_cycles += accumulate;
+            stats.readout_cycles += with_readout.saturating_sub(accumulate);
+            stats.windows += 1;
+            // Σ (m+1)·B[m] = Σ_m (B[m] + B[m+1] + ...), by a running sum from the top.
+            let mut running = G1Projective::zero();
+            let mut window_sum = G1Projective::zero();
+            for m in (0..used_buckets).rev() {
+                let beat = &out[m * BEATS_PER_BUCKET..(m + 1) * BEATS_PER_BUCKET];
+                let mut words = [[0u64; 6]; 3];
+                for (k, b) in beat.iter().enumerate() {
+                    words[k].copy_from_slice(&b[..6]);
+                }
+                let bucket = from_homogeneous_words(&words).ok_or_else(|| DeviceMsmError::BadBucket {
+                    device: self.device(),
+                    window: w,
+                    bucket: m,
+                })?;
+                running += bucket;
+                window_sum += running;
+            }
+            result += window_sum;
+        }
+        stats.points += bases.len() as u64;
+        Ok(result)
+    }
+}

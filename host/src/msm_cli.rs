@@ -1,0 +1,126 @@
+//! `zkaccel msm` and `zkaccel bench msm`.
+
+use crate::msm::files::{read_inputs, PointFormat};
+use crate::msm::{cpu_msm, msm, Backend, MsmStats};
+use anyhow::{bail, Result};
+use ark_bls12_381::{Fr, G1Affine, G1Projective};
+use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ff::UniformRand;
+use ark_serialize::CanonicalSerialize;
+use rand::{rngs::StdRng, SeedableRng};
+use std::path::Path;
+use std::time::Instant;
+
+/// The 48-byte compressed encoding as hex.
+pub fn compressed_hex(p: &G1Projective) -> String {
+    let mut b = vec![];
+    p.into_affine().serialize_compressed(&mut b).expect("to a Vec");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn stats_json(s: &MsmStats) -> serde_json::Value {
+    serde_json::json!({
+        "points": s.points,
+        "window": s.window,
+        "windows": s.windows,
+        "adds": s.adds,
+        "cycles": s.cycles(),
+        "accumulate_cycles": s.accumulate_cycles,
+        "readout_cycles": s.readout_cycles,
+        "adder_utilization": s.adder_utilization(),
+        "cycles_per_point": s.cycles_per_point(),
+        "wall_time_s": s.wall.as_secs_f64(),
+    })
+}
+
+pub fn run_msm(
+    points: &Path,
+    scalars: &Path,
+    format: Option<PointFormat>,
+    backend: &Backend,
+    window: Option<u32>,
+    json: bool,
+) -> Result<()> {
+    let (bases, scalars) = read_inputs(points, scalars, format)?;
+    let (r, stats) = msm(backend, &bases, &scalars, window)?;
+    let hex = compressed_hex(&r);
+    if json {
+        let mut v = stats_json(&stats);
+        v["result"] = hex.into();
+        v["backend"] = backend.to_string().into();
+        println!("{}", serde_json::to_string(&v)?);
+    } else {
+        println!("backend {backend}: {} points in {:.3} s", bases.len(), stats.wall.as_secs_f64());
+        if let Some(u) = stats.adder_utilization() {
+            println!(
+                "card: window {} bits, {} windows, {} additions, {} cycles ({} accumulating, {} readout), adder utilization {:.1} %",
+                stats.window,
+                stats.windows,
+                stats.adds,
+                stats.cycles(),
+                stats.accumulate_cycles,
+                stats.readout_cycles,
+                100.0 * u
+            );
+        }
+        println!("{hex}");
+    }
+    Ok(())
+}
+
+/// Random points (random multiples of the generator, normalized in one batch).
+pub fn random_inputs(n: usize, seed: u64) -> (Vec<G1Affine>, Vec<Fr>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let proj: Vec<G1Projective> = (0..n).map(|_| G1Projective::rand(&mut rng)).collect();
+    let bases = G1Projective::normalize_batch(&proj);
+    let scalars = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+    (bases, scalars)
+}
+
+pub fn bench_msm(
+    backend: &Backend,
+    log_size: u32,
+    window: Option<u32>,
+    clock_mhz: f64,
+    seed: u64,
+    json: bool,
+) -> Result<()> {
+    if log_size > 26 {
+        bail!("--log-size {log_size}: at most 26");
+    }
+    let n = 1usize << log_size;
+    let (bases, scalars) = random_inputs(n, seed);
+    let t = Instant::now();
+    let reference = G1Projective::msm(&bases, &scalars).expect("same length");
+    let ark_wall = t.elapsed();
+    let (_, cpu_stats) = cpu_msm(&bases, &scalars)?;
+    let (r, stats) = msm(backend, &bases, &scalars, window)?;
+    if r != reference {
+        bail!("backend {backend} disagrees with arkworks on a 2^{log_size} MSM (seed {seed})");
+    }
+    let projected_s = stats.cycles() as f64 / (clock_mhz * 1e6);
+    if json {
+        let mut v = stats_json(&stats);
+        v["backend"] = backend.to_string().into();
+        v["log_size"] = log_size.into();
+        v["clock_mhz"] = clock_mhz.into();
+        v["projected_time_s"] = if stats.cycles() > 0 { projected_s.into() } else { serde_json::Value::Null };
+        v["cpu_path_wall_s"] = cpu_stats.wall.as_secs_f64().into();
+        v["arkworks_wall_s"] = ark_wall.as_secs_f64().into();
+        println!("{}", serde_json::to_string(&v)?);
+        return Ok(());
+    }
+    println!("MSM 2^{log_size} = {n} points, seed {seed}: backend {backend} equals arkworks");
+    println!("  backend wall time      {:>12.3} ms", stats.wall.as_secs_f64() * 1e3);
+    if stats.cycles() > 0 {
+        println!("  window                 {:>12} bits ({} windows)", stats.window, stats.windows);
+        println!("  additions              {:>12}", stats.adds);
+        println!("  cycles                 {:>12} ({} accumulating + {} readout)", stats.cycles(), stats.accumulate_cycles, stats.readout_cycles);
+        println!("  cycles per point       {:>12.2}", stats.cycles_per_point().unwrap_or(0.0));
+        println!("  adder utilization      {:>11.1} %", 100.0 * stats.adder_utilization().unwrap_or(0.0));
+        println!("  projected at {clock_mhz} MHz {:>9.3} ms", projected_s * 1e3);
+    }
+    println!("  cpu path (arkworks)    {:>12.3} ms", cpu_stats.wall.as_secs_f64() * 1e3);
+    println!("  arkworks msm           {:>12.3} ms", ark_wall.as_secs_f64() * 1e3);
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! The MSM engine end to end on the simulated card, through the driver (the same code a
+//! board runs), against arkworks' `VariableBaseMSM`: random and adversarial scalars
+//! (0, 1, r−1, all equal, mostly 0/1), repeated points, points that cancel, the
+//! identity, resident bases, chunking, and bad requests.
+//!
+//! Sizes here are small (the card model runs ~3k cycles/s); 4096-point runs are
+//! behind `--ignored`.
+
+use ark_bls12_381::{Fr, G1Affine, G1Projective};
+use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ff::{UniformRand, Zero};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use zkaccel_driver::DeviceSpec;
+use zkaccel_host::msm::device::DeviceMsm;
+
+fn card() -> DeviceMsm {
+    DeviceMsm::new(zkaccel_driver::open(&DeviceSpec::Sim).expect("sim card")).expect("MSM engine")
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Random,
+    AllEqual,
+    MostlyZeroOne,
+    Extremes,
+    RepeatedPoints,
+    Cancelling,
+}
+
+fn inputs(kind: Kind, n: usize, seed: u64) -> (Vec<G1Affine>, Vec<Fr>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut bases: Vec<G1Affine> = (0..n).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
+    let mut scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+    match kind {
+        Kind::Random => {}
+        Kind::AllEqual => {
+            let k = Fr::rand(&mut rng);
+            scalars.iter_mut().for_each(|s| *s = k);
+        }
+        Kind::MostlyZeroOne => scalars.iter_mut().for_each(|s| {
+            *s = match rng.gen_range(0..10) {
+                0..=4 => Fr::zero(),
+                5..=8 => Fr::from(1u8),
+                _ => Fr::rand(&mut rng),
+            }
+        }),
+        Kind::Extremes => scalars.iter_mut().for_each(|s| {
+            *s = [Fr::zero(), Fr::from(1u8), -Fr::from(1u8), Fr::from(2u8)][rng.gen_range(0..4)]
+        }),
+        Kind::RepeatedPoints => {
+            let p = bases[0];
+            bases.iter_mut().step_by(2).for_each(|b| *b = p);
+        }
+        Kind::Cancelling => {
+            // Pairs (P, −P) with equal scalars, and one identity base.
+            for i in (1..n).step_by(2) {
+                bases[i] = -bases[i - 1];
+                scalars[i] = scalars[i - 1];
+            }
+            bases[0] = G1Affine::identity();
+        }
+    }
+    (bases, scalars)
+}
+
+fn check(dev: &mut DeviceMsm, bases: &[G1Affine], scalars: &[Fr], window: Option<u32>) -> Result<(), TestCaseError> {
+    let want = G1Projective::msm(bases, scalars).unwrap();
+    let (got, stats) = dev.msm(bases, scalars, window).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(got.into_affine(), want.into_affine(), "n = {}, window {:?}", bases.len(), window);
+    prop_assert_eq!(stats.points, bases.len() as u64);
+    Ok(())
+}
+
+#[test]
+fn msm_on_the_card_matches_arkworks() {
+    let dev = std::cell::RefCell::new(card());
+    let mut runner = TestRunner::new(Config { cases: 8, ..Config::default() });
+    let kinds = prop_oneof![
+        Just(Kind::Random),
+        Just(Kind::AllEqual),
+        Just(Kind::MostlyZeroOne),
+        Just(Kind::Extremes),
+        Just(Kind::RepeatedPoints),
+        Just(Kind::Cancelling),
+    ];
+    runner
+        .run(&(kinds, 1usize..=48, any::<u64>(), 3u32..=6), |(kind, n, seed, c)| {
+            let (b, s) = inputs(kind, n, seed);
+            check(&mut dev.borrow_mut(), &b, &s, Some(c))
+        })
+        .unwrap();
+}
+
+#[test]
+fn every_adversarial_kind_once() {
+    let mut dev = card();
+    for (i, kind) in [Kind::AllEqual, Kind::MostlyZeroOne, Kind::Extremes, Kind::RepeatedPoints, Kind::Cancelling]
+        .into_iter()
+        .enumerate()
+    {
+        let (b, s) = inputs(kind, 40, i as u64);
+        check(&mut dev, &b, &s, Some(4)).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+    }
+}
+
+#[test]
+fn bases_stay_resident_and_chunks_add_up() {
+    let mut dev = card();
+    let (b, s1) = inputs(Kind::Random, 24, 1);
+    let (_, s2) = inputs(Kind::Random, 24, 2);
+    check(&mut dev, &b, &s1, Some(4)).unwrap();
+    check(&mut dev, &b, &s2, Some(4)).unwrap();
+    assert_eq!(dev.base_loads(), 1, "the second MSM reuses the resident bases");
+    // Chunks of 10: 24 points in three chunks, each reloading its bases.
+    dev.set_chunk(10);
+    check(&mut dev, &b, &s1, Some(4)).unwrap();
+    assert_eq!(dev.base_loads(), 4);
+}
+
+#[test]
+fn bad_requests_are_errors() {
+    let mut dev = card();
+    let (b, s) = inputs(Kind::Random, 4, 3);
+    let e = dev.msm(&b, &s[..3], None).unwrap_err().to_string();
+    assert!(e.contains("4 points but 3 scalars"), "{e}");
+    let too_big = dev.max_window() + 1;
+    let e = dev.msm(&b, &s, Some(too_big)).unwrap_err().to_string();
+    assert!(e.contains("window size"), "{e}");
+    // The card is still fine afterwards.
+    check(&mut dev, &b, &s, Some(3)).unwrap();
+}
+
+#[test]
+fn engine_counters_show_a_busy_adder() {
+    let mut dev = card();
+    let (b, s) = inputs(Kind::Random, 256, 5);
+    let want = G1Projective::msm(&b, &s).unwrap();
+    let (got, stats) = dev.msm(&b, &s, Some(8)).unwrap();
+    assert_eq!(got, want);
+    // Every non-zero digit is one addition.
+    assert!(stats.adds > 0 && stats.adds <= 256 * stats.windows);
+    let u = stats.adder_utilization().unwrap();
+    assert!(u > 0.0 && u <= 1.0, "utilization {u}");
+    eprintln!("256 points, window 8: {stats:?}, utilization {u:.3}");
+}
+
+#[test]
+#[ignore = "4096 points on the card model: about a minute"]
+fn msm_4096_points() {
+    let mut dev = card();
+    let (b, s) = inputs(Kind::Random, 4096, 9);
+    let want = G1Projective::msm(&b, &s).unwrap();
+    let (got, stats) = dev.msm(&b, &s, None).unwrap();
+    assert_eq!(got, want);
+    eprintln!("{stats:?} utilization {:?}", stats.adder_utilization());
+}
