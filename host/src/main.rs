@@ -92,6 +92,19 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Write random MSM input files (N points, N scalars) for `zkaccel msm`.
+    MsmInputs {
+        #[arg(long)]
+        count: usize,
+        #[arg(long)]
+        points: PathBuf,
+        #[arg(long)]
+        scalars: PathBuf,
+        #[arg(long, default_value = "compressed")]
+        point_format: zkaccel_host::msm::files::PointFormat,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// MSM of 2^K random points and scalars on a backend, beside arkworks on the CPU.
     Msm {
         #[arg(long, default_value = "sim")]
@@ -194,6 +207,14 @@ fn run(cli: Cli) -> Result<()> {
         Command::Devices { json } => devices(json),
         Command::Msm { points, scalars, point_format, backend, window, json } => {
             zkaccel_host::msm_cli::run_msm(&points, &scalars, point_format, &backend, window, json)
+        }
+        Command::Bench { command: BenchCommand::MsmInputs { count, points, scalars, point_format, seed } } => {
+            use zkaccel_host::msm::files::{encode_points, encode_scalars};
+            let (b, k) = zkaccel_host::msm_cli::random_inputs(count, seed);
+            std::fs::write(&points, encode_points(&b, point_format))?;
+            std::fs::write(&scalars, encode_scalars(&k))?;
+            println!("wrote {count} points to {} and {count} scalars to {}", points.display(), scalars.display());
+            Ok(())
         }
         Command::Bench { command: BenchCommand::Msm { backend, log_size, window, clock_mhz, seed, json } } => {
             zkaccel_host::msm_cli::bench_msm(&backend, log_size, window, clock_mhz, seed, json)

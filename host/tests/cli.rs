@@ -233,3 +233,85 @@ fn selftest_of_a_missing_or_unsupported_device_fails_clearly() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("zkaccel sim serve --socket"));
 }
+
+fn stderr_of_failure(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(!out.status.success(), "expected failure: {}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8(out.stderr).unwrap()
+}
+
+fn msm_inputs(dir: &Path, n: usize, format: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let p = dir.join(format!("points-{format}.bin"));
+    let s = dir.join("scalars.bin");
+    stdout_of(
+        zkaccel()
+            .args(["bench", "msm-inputs", "--count", &n.to_string(), "--point-format", format, "--points"])
+            .arg(&p)
+            .arg("--scalars")
+            .arg(&s),
+    );
+    (p, s)
+}
+
+fn msm(p: &Path, s: &Path, extra: &[&str]) -> Command {
+    let mut c = zkaccel();
+    c.args(["msm", "--points"]).arg(p).arg("--scalars").arg(s).args(extra);
+    c
+}
+
+#[test]
+fn msm_on_files_cpu_and_sim_agree_in_both_point_formats() {
+    let t = tempfile::tempdir().unwrap();
+    let (pc, s) = msm_inputs(t.path(), 20, "compressed");
+    let (pu, _) = msm_inputs(t.path(), 20, "uncompressed");
+    let last = |out: String| out.lines().last().unwrap().to_string();
+    let cpu = last(stdout_of(&mut msm(&pc, &s, &["--backend", "cpu"])));
+    assert_eq!(cpu.len(), 96);
+    assert!(cpu.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_eq!(last(stdout_of(&mut msm(&pu, &s, &["--backend", "cpu"]))), cpu);
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(&mut msm(&pu, &s, &["--backend", "sim", "--json"]))).unwrap();
+    assert_eq!(json["result"], cpu.as_str());
+    assert!(json["cycles"].as_u64().unwrap() > 0);
+    assert!(json["adder_utilization"].as_f64().unwrap() > 0.0);
+    assert!(json["wall_time_s"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn msm_bad_inputs_name_what_and_where() {
+    let t = tempfile::tempdir().unwrap();
+    let (p, s) = msm_inputs(t.path(), 4, "uncompressed");
+    let bytes = std::fs::read(&p).unwrap();
+    // Truncated points.
+    let trunc = t.path().join("trunc.bin");
+    std::fs::write(&trunc, &bytes[..bytes.len() - 5]).unwrap();
+    let e = stderr_of_failure(&mut msm(&trunc, &s, &["--point-format", "uncompressed"]));
+    assert!(e.contains("truncated"), "{e}");
+    // Point 2 off the curve (last byte of its y flipped).
+    let mut bad = bytes.clone();
+    bad[2 * 96 + 95] ^= 1;
+    let offc = t.path().join("off.bin");
+    std::fs::write(&offc, &bad).unwrap();
+    let e = stderr_of_failure(&mut msm(&offc, &s, &[]));
+    assert!(e.contains("point 2") && e.contains("not on the BLS12-381 G1 curve"), "{e}");
+    // Scalar 3 = r.
+    let mut sc = std::fs::read(&s).unwrap();
+    let r = hex_bytes("73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001");
+    sc[96..128].copy_from_slice(&r);
+    let big = t.path().join("big.bin");
+    std::fs::write(&big, &sc).unwrap();
+    let e = stderr_of_failure(&mut msm(&p, &big, &[]));
+    assert!(e.contains("scalar 3") && e.contains("not below the group order"), "{e}");
+    // Count mismatch.
+    let three = t.path().join("three.bin");
+    std::fs::write(&three, &std::fs::read(&s).unwrap()[..96]).unwrap();
+    let e = stderr_of_failure(&mut msm(&p, &three, &[]));
+    assert!(e.contains("4 points") && e.contains("3 scalars"), "{e}");
+    // Unknown backend.
+    let e = stderr_of_failure(&mut msm(&p, &s, &["--backend", "gpu"]));
+    assert!(e.contains("backend"), "{e}");
+}
+
+fn hex_bytes(h: &str) -> Vec<u8> {
+    (0..h.len()).step_by(2).map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap()).collect()
+}

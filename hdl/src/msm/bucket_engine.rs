@@ -8,10 +8,13 @@
 //!   back), so at most one addition per bucket is ever in flight — no lost update;
 //! * each cycle issues the conflict queue's head if its bucket is free, otherwise the
 //!   new input if *its* bucket is free; an input that cannot issue goes into the queue;
-//!   only when the queue is full does the input stall.
+//!   a head whose bucket is busy is rotated to the tail, so entries behind it are not
+//!   held up (no head-of-line blocking); the input stalls only when it cannot issue
+//!   and the queue cannot take it.
 //!
 //! Deadlock is impossible: a queued addition waits only for an addition already in
-//! the adder, which completes within L cycles. Adversarial scalars (all digits equal)
+//! the adder, which completes within L cycles, and rotation brings every entry to the
+//! head within one pass of the queue. Adversarial scalars (all digits equal)
 //! serialise on one bucket — correct, at one addition per L cycles.
 //!
 //! Empty buckets are tracked in `filled` (cleared by `clear`), so the memory needs no
@@ -69,6 +72,8 @@ pub struct BucketEngine {
     point_mask: Constant<QueueWord>,
     head_bucket: Signal<Local, Bucket>,
     head_ok: Signal<Local, Bit>,
+    head_busy: Signal<Local, Bit>,
+    rotate: Signal<Local, Bit>,
     in_ok: Signal<Local, Bit>,
     take_input: Signal<Local, Bit>,
     push: Signal<Local, Bit>,
@@ -119,6 +124,8 @@ impl Default for BucketEngine {
             point_mask: Constant::new(mask.into()),
             head_bucket: Default::default(),
             head_ok: Default::default(),
+            head_busy: Default::default(),
+            rotate: Default::default(),
             in_ok: Default::default(),
             take_input: Default::default(),
             push: Default::default(),
@@ -148,20 +155,28 @@ impl Logic for BucketEngine {
         self.stage_filled.clock.next = self.clock.val();
         self.drain.clock.next = self.clock.val();
 
-        // Scheduling: the queue's head first, then the new input.
+        // Scheduling. At most one addition issues and one queue write happens per cycle.
+        // * head free: issue the head; the input (if any) joins the queue.
+        // * head blocked: rotate it to the tail (so no blocked head holds up the
+        //   entries behind it); the input issues if its bucket is free, else waits.
+        // * no head: the input issues if free, else joins the queue.
         self.head_bucket.next = self.queue.head.val().get_bits::<BUCKET_BITS>(768);
-        self.head_ok.next = self.queue.head_valid.val()
-            & (!self.busy.q.val().get_bit(self.head_bucket.val().index()));
+        self.head_busy.next = self.busy.q.val().get_bit(self.head_bucket.val().index());
+        self.head_ok.next = self.queue.head_valid.val() & (!self.head_busy.val());
+        self.rotate.next = self.queue.head_valid.val() & self.head_busy.val();
         self.in_ok.next =
             self.in_valid.val() & (!self.busy.q.val().get_bit(self.in_bucket.val().index()));
         self.take_input.next = (!self.head_ok.val()) & self.in_ok.val();
-        self.push.next =
-            (self.in_valid.val() & (!self.take_input.val())) & (!self.queue.full.val());
+        self.push.next = ((self.in_valid.val() & (!self.take_input.val())) & (!self.rotate.val()))
+            & (!self.queue.full.val());
         self.in_ready.next = self.take_input.val() | self.push.val();
-        self.queue.pop.next = self.head_ok.val();
-        self.queue.push.next = self.push.val();
+        self.queue.pop.next = self.head_ok.val() | self.rotate.val();
+        self.queue.push.next = self.push.val() | self.rotate.val();
         self.queue.data_in.next = bit_cast::<QUEUE_WORD_BITS, 768>(self.in_point.val())
             | (bit_cast::<QUEUE_WORD_BITS, BUCKET_BITS>(self.in_bucket.val()) << 768);
+        if self.rotate.val() {
+            self.queue.data_in.next = self.queue.head.val();
+        }
         self.issue.next = self.head_ok.val() | self.take_input.val();
         self.issue_bucket.next = self.in_bucket.val();
         self.issue_point.next = self.in_point.val();

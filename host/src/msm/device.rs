@@ -46,6 +46,7 @@ pub struct DeviceMsm {
     dev: Box<dyn Device>,
     buckets: u32,
     capacity: usize,
+    adder_latency: u32,
     /// Fingerprint and count of the bases resident in card memory.
     resident: Option<([u8; 32], usize)>,
     /// How long to wait for the engine per window.
@@ -54,6 +55,16 @@ pub struct DeviceMsm {
     chunk: usize,
     /// Base loads performed (resident bases make repeated MSMs skip them).
     base_loads: u64,
+}
+
+/// Modelled cycles of one window of `n` digits with `2^(c−1)` buckets and adder latency
+/// `l`: digits enter at one per cycle, but a bucket takes one addition per `l` cycles,
+/// so a window lasts at least about `1.5 · l · n / buckets` (the busiest bucket of random
+/// digits); plus ~150 cycles of adder drain and register traffic, and five cycles per
+/// bucket read out.
+pub fn window_cycles(n: u64, c: u32, l: u64) -> u64 {
+    let buckets = 1u64 << (c - 1);
+    n.max(3 * l * n / (2 * buckets)) + 150 + 5 * buckets
 }
 
 fn fingerprint(bases: &[G1Affine]) -> [u8; 32] {
@@ -82,10 +93,12 @@ impl DeviceMsm {
         }
         let buckets = dev.read32(&regmap::MSM_BUCKETS)?;
         let capacity = dev.read32(&regmap::MSM_BASE_CAPACITY)? as usize;
+        let adder_latency = dev.read32(&regmap::MSM_ADDER_LATENCY)?;
         Ok(Self {
             dev,
             buckets,
             capacity,
+            adder_latency,
             resident: None,
             idle_deadline: Duration::from_secs(600),
             chunk: capacity,
@@ -112,11 +125,11 @@ impl DeviceMsm {
         self.base_loads
     }
 
-    /// Window size for `n` points: about log2(n) − 2 (fewer readouts for small MSMs),
-    /// capped by the card.
+    /// Window size for `n` points: the c that minimises the engine's cycle model
+    /// ([`window_cycles`]), capped by the card.
     pub fn default_window(&self, n: usize) -> u32 {
-        let log = usize::BITS - n.max(1).leading_zeros();
-        log.saturating_sub(2).clamp(2, self.max_window())
+        let l = self.adder_latency as u64;
+        (2..=self.max_window()).min_by_key(|&c| window_count(c) as u64 * window_cycles(n as u64, c, l)).unwrap_or(1)
     }
 
     /// `Σ scalars[i] · bases[i]` on the card, with window size `window` (or the default).

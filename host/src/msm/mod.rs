@@ -6,19 +6,19 @@
 //! * [`device`]: the card job (resident bases, windows, readout, host reduction).
 //! * [`files`]: the command line's point and scalar files.
 
+pub mod blst_cpu;
 pub mod device;
 pub mod files;
 pub mod recode;
 
 use ark_bls12_381::{Fr, G1Affine, G1Projective};
-use ark_ec::VariableBaseMSM;
 use std::time::{Duration, Instant};
 use zkaccel_driver::DeviceSpec;
 
 /// Where an MSM runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Backend {
-    /// arkworks' multi-threaded Pippenger on this machine.
+    /// blst's multi-threaded Pippenger on this machine.
     Cpu,
     /// A card: `sim`, `vfio-user:PATH`, `vfio:BDF` or `vfio:VVVV:DDDD`.
     Device(DeviceSpec),
@@ -75,14 +75,13 @@ impl MsmStats {
     }
 }
 
-/// The CPU path: arkworks' `VariableBaseMSM` (Pippenger, multi-threaded with rayon when
-/// ark-ec is built with `parallel`).
+/// The CPU path: blst's Pippenger ([`blst_cpu`]).
 pub fn cpu_msm(bases: &[G1Affine], scalars: &[Fr]) -> Result<(G1Projective, MsmStats), device::DeviceMsmError> {
     if bases.len() != scalars.len() {
         return Err(device::DeviceMsmError::LengthMismatch { count: bases.len(), scalars: scalars.len() });
     }
     let started = Instant::now();
-    let r = G1Projective::msm(bases, scalars).expect("lengths checked");
+    let r = blst_cpu::msm(bases, scalars);
     let stats = MsmStats { points: bases.len() as u64, wall: started.elapsed(), ..Default::default() };
     Ok((r, stats))
 }
