@@ -24,6 +24,9 @@ enum Command {
         /// Operand pairs streamed through each block.
         #[arg(long, default_value_t = 20_000)]
         pairs: usize,
+        /// Points of the MSM run on the simulated card (0 skips it).
+        #[arg(long, default_value_t = 128)]
+        msm_points: usize,
         /// Seed of the random operands (default: from the clock; printed).
         #[arg(long)]
         seed: Option<u64>,
@@ -183,7 +186,7 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Demo { pairs, seed, json } => {
+        Command::Demo { pairs, msm_points, seed, json } => {
             if pairs == 0 {
                 bail!("--pairs must be at least 1");
             }
@@ -193,11 +196,14 @@ fn run(cli: Cli) -> Result<()> {
                     .map(|d| d.as_nanos() as u64)
                     .unwrap_or(0)
             });
-            let report = demo::run(pairs, seed, !json)?;
+            let report = demo::run(pairs, msm_points, seed, !json)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
                 if report.blocks.iter().any(|b| b.mismatches > 0) {
                     bail!("some blocks disagree with ark-ff");
+                }
+                if report.msm.as_ref().is_some_and(|m| !m.agrees_with_arkworks) {
+                    bail!("the card's MSM disagrees with arkworks");
                 }
                 Ok(())
             } else {

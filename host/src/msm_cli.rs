@@ -18,7 +18,7 @@ pub fn compressed_hex(p: &G1Projective) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn stats_json(s: &MsmStats) -> serde_json::Value {
+pub fn stats_json(s: &MsmStats) -> serde_json::Value {
     serde_json::json!({
         "points": s.points,
         "window": s.window,
@@ -121,6 +121,35 @@ pub fn bench_msm(
         bail!("backend {backend} disagrees with arkworks on a 2^{log_size} MSM (seed {seed})");
     }
     let projected_s = stats.cycles() as f64 / (clock_mhz * 1e6);
+    // The cycle model, calibrated by this run (measured / modelled at this size), then
+    // extrapolated: for this build's largest window and for a build with 2^15 buckets.
+    let latency = zkaccel_hdl::ec::point_add::point_add_figures().latency as u64;
+    let max_c = zkaccel_hdl::spec::msm::MAX_WINDOW_BITS;
+    let best = |n: u64, max_c: u32| {
+        (2..=max_c)
+            .map(|c| (c, crate::msm::device::msm_cycles_model(n, c, latency)))
+            .min_by_key(|x| x.1)
+            .expect("a window")
+    };
+    let calibration = if stats.cycles() > 0 && stats.window > 0 {
+        stats.cycles() as f64 / crate::msm::device::msm_cycles_model(n as u64, stats.window, latency) as f64
+    } else {
+        1.0
+    };
+    let projections: Vec<serde_json::Value> = [20u32, 24]
+        .iter()
+        .flat_map(|&k| {
+            [(max_c, "this build"), (16, "2^15 buckets")].map(|(mc, build)| {
+                let (c, cyc) = best(1u64 << k, mc);
+                let cpp = calibration * cyc as f64 / (1u64 << k) as f64;
+                serde_json::json!({
+                    "log_size": k, "build": build, "window": c,
+                    "cycles_per_point": cpp,
+                    "time_s": cpp * (1u64 << k) as f64 / (clock_mhz * 1e6),
+                })
+            })
+        })
+        .collect();
     if json {
         let mut v = stats_json(&stats);
         v["backend"] = backend.to_string().into();
@@ -130,6 +159,8 @@ pub fn bench_msm(
         v["cpu_path_wall_s"] = cpu_stats.wall.as_secs_f64().into();
         v["arkworks_wall_s"] = ark_wall.as_secs_f64().into();
         v["blst_wall_s"] = blst_wall.as_secs_f64().into();
+        v["model_calibration"] = calibration.into();
+        v["projections"] = projections.into();
         println!("{}", serde_json::to_string(&v)?);
         return Ok(());
     }
@@ -142,6 +173,16 @@ pub fn bench_msm(
         println!("  cycles per point       {:>12.2}", stats.cycles_per_point().unwrap_or(0.0));
         println!("  adder utilization      {:>11.1} %", 100.0 * stats.adder_utilization().unwrap_or(0.0));
         println!("  projected at {clock_mhz} MHz {:>9.3} ms", projected_s * 1e3);
+    }
+    if stats.cycles() > 0 {
+        println!("  model calibration      {calibration:>12.3} (measured / modelled cycles)");
+        for p in &projections {
+            println!(
+                "  projected 2^{} ({:<12}) window {:>2}: {:>6.2} cycles/point, {:>8.3} ms at {clock_mhz} MHz",
+                p["log_size"], p["build"].as_str().unwrap_or(""), p["window"],
+                p["cycles_per_point"].as_f64().unwrap_or(0.0), 1e3 * p["time_s"].as_f64().unwrap_or(0.0)
+            );
+        }
     }
     println!("  cpu path (blst)        {:>12.3} ms", cpu_stats.wall.as_secs_f64() * 1e3);
     println!("  blst alone             {:>12.3} ms", blst_wall.as_secs_f64() * 1e3);

@@ -165,7 +165,7 @@ fn estimate_table_and_unknown_block() {
 
 #[test]
 fn demo_agrees_with_arkworks() {
-    let out = stdout_of(zkaccel().args(["demo", "--pairs", "3000", "--seed", "7", "--json"]));
+    let out = stdout_of(zkaccel().args(["demo", "--pairs", "3000", "--msm-points", "16", "--seed", "7", "--json"]));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let blocks = v["blocks"].as_array().unwrap();
     assert_eq!(blocks.len(), 6);
@@ -174,7 +174,9 @@ fn demo_agrees_with_arkworks() {
         assert_eq!(b["pairs"], 3000);
         assert_eq!(b["results_per_cycle"].as_f64().unwrap(), 1.0, "{b}");
     }
-    let text = stdout_of(zkaccel().args(["demo", "--pairs", "100", "--seed", "7"]));
+    assert_eq!(v["msm"]["agrees_with_arkworks"], true, "{}", v["msm"]);
+    assert!(v["msm"]["stats"]["adds"].as_u64().unwrap() > 0);
+    let text = stdout_of(zkaccel().args(["demo", "--pairs", "100", "--msm-points", "0", "--seed", "7"]));
     assert!(text.contains("all 6 blocks agree with ark-ff"), "{text}");
     let out = zkaccel().args(["demo", "--pairs", "0"]).output().unwrap();
     assert!(!out.status.success());

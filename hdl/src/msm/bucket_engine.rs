@@ -6,11 +6,11 @@
 //! addition is still in flight cannot be read. The scheduler:
 //! * tracks in-flight buckets in a bit vector (`busy`: set at issue, cleared at write
 //!   back), so at most one addition per bucket is ever in flight — no lost update;
-//! * each cycle issues the conflict queue's head if its bucket is free, otherwise the
-//!   new input if *its* bucket is free; an input that cannot issue goes into the queue;
-//!   a head whose bucket is busy is rotated to the tail, so entries behind it are not
-//!   held up (no head-of-line blocking); the input stalls only when it cannot issue
-//!   and the queue cannot take it.
+//! * each cycle issues the new input if its bucket is free, otherwise the conflict
+//!   queue's head if *its* bucket is free; an input that cannot issue goes into the
+//!   queue; a head whose bucket is busy is rotated to the tail when the queue's write
+//!   port is free, so entries behind it are not held up (no head-of-line blocking);
+//!   the input stalls only when it cannot issue and the queue is full.
 //!
 //! Deadlock is impossible: a queued addition waits only for an addition already in
 //! the adder, which completes within L cycles, and rotation brings every entry to the
@@ -73,6 +73,9 @@ pub struct BucketEngine {
     head_bucket: Signal<Local, Bucket>,
     head_ok: Signal<Local, Bit>,
     head_busy: Signal<Local, Bit>,
+    head_blocked: Signal<Local, Bit>,
+    in_blocked: Signal<Local, Bit>,
+    issue_head: Signal<Local, Bit>,
     rotate: Signal<Local, Bit>,
     in_ok: Signal<Local, Bit>,
     take_input: Signal<Local, Bit>,
@@ -125,6 +128,9 @@ impl Default for BucketEngine {
             head_bucket: Default::default(),
             head_ok: Default::default(),
             head_busy: Default::default(),
+            head_blocked: Default::default(),
+            in_blocked: Default::default(),
+            issue_head: Default::default(),
             rotate: Default::default(),
             in_ok: Default::default(),
             take_input: Default::default(),
@@ -156,31 +162,37 @@ impl Logic for BucketEngine {
         self.drain.clock.next = self.clock.val();
 
         // Scheduling. At most one addition issues and one queue write happens per cycle.
-        // * head free: issue the head; the input (if any) joins the queue.
-        // * head blocked: rotate it to the tail (so no blocked head holds up the
-        //   entries behind it); the input issues if its bucket is free, else waits.
-        // * no head: the input issues if free, else joins the queue.
+        // * input free: it issues; a blocked head meanwhile rotates to the tail (so it
+        //   does not hold up the entries behind it).
+        // * input blocked: the head issues if free (the input takes its place in the
+        //   queue); otherwise the input joins the queue if there is room, and if there
+        //   is not, the blocked head rotates and the input waits.
+        // * no input: the head issues if free, else rotates.
         self.head_bucket.next = self.queue.head.val().get_bits::<BUCKET_BITS>(768);
         self.head_busy.next = self.busy.q.val().get_bit(self.head_bucket.val().index());
         self.head_ok.next = self.queue.head_valid.val() & (!self.head_busy.val());
-        self.rotate.next = self.queue.head_valid.val() & self.head_busy.val();
+        self.head_blocked.next = self.queue.head_valid.val() & self.head_busy.val();
         self.in_ok.next =
             self.in_valid.val() & (!self.busy.q.val().get_bit(self.in_bucket.val().index()));
-        self.take_input.next = (!self.head_ok.val()) & self.in_ok.val();
-        self.push.next = ((self.in_valid.val() & (!self.take_input.val())) & (!self.rotate.val()))
-            & (!self.queue.full.val());
+        self.in_blocked.next = self.in_valid.val() & (!self.in_ok.val());
+        self.take_input.next = self.in_ok.val();
+        self.issue_head.next = (!self.in_ok.val()) & self.head_ok.val();
+        self.rotate.next = self.head_blocked.val()
+            & ((!self.in_blocked.val()) | self.queue.full.val());
+        self.push.next = (self.in_blocked.val() & (!self.rotate.val()))
+            & ((!self.queue.full.val()) | self.issue_head.val());
         self.in_ready.next = self.take_input.val() | self.push.val();
-        self.queue.pop.next = self.head_ok.val() | self.rotate.val();
+        self.queue.pop.next = self.issue_head.val() | self.rotate.val();
         self.queue.push.next = self.push.val() | self.rotate.val();
         self.queue.data_in.next = bit_cast::<QUEUE_WORD_BITS, 768>(self.in_point.val())
             | (bit_cast::<QUEUE_WORD_BITS, BUCKET_BITS>(self.in_bucket.val()) << 768);
         if self.rotate.val() {
             self.queue.data_in.next = self.queue.head.val();
         }
-        self.issue.next = self.head_ok.val() | self.take_input.val();
+        self.issue.next = self.issue_head.val() | self.take_input.val();
         self.issue_bucket.next = self.in_bucket.val();
         self.issue_point.next = self.in_point.val();
-        if self.head_ok.val() {
+        if self.issue_head.val() {
             self.issue_bucket.next = self.head_bucket.val();
             self.issue_point.next =
                 bit_cast::<768, QUEUE_WORD_BITS>(self.queue.head.val() & self.point_mask.val());

@@ -107,6 +107,7 @@ pub struct MsmUnit {
     start_readout: Signal<Local, Bit>,
     ro_emit: Signal<Local, Bit>,
     ro_last_bucket: Signal<Local, Bit>,
+    ro_next_bucket: Signal<Local, Bits<32>>,
 }
 
 impl Default for MsmUnit {
@@ -178,6 +179,7 @@ impl Default for MsmUnit {
             start_readout: Default::default(),
             ro_emit: Default::default(),
             ro_last_bucket: Default::default(),
+            ro_next_bucket: Default::default(),
         }
     }
 }
@@ -347,14 +349,21 @@ impl Logic for MsmUnit {
             self.s_tready.next = self.feeder.s_tready.val();
         }
 
-        // Readout (MSM_MODE = READOUT): phase 0 reads bucket, 1 captures, 2..4 emit X, Y, Z.
+        // Readout (MSM_MODE = READOUT): phase 0 reads bucket 0, 1 captures it, 2..4 emit
+        // X, Y, Z; the next bucket is read during 3..4 and captured as Z leaves, so a
+        // bucket takes three cycles.
         self.ro_active.d.next = self.ro_active.q.val();
         self.ro_bucket.d.next = self.ro_bucket.q.val();
         self.ro_phase.d.next = self.ro_phase.q.val();
         self.ro_point.d.next = self.ro_point.q.val();
         self.engine.rd_enable.next = self.ro_active.q.val();
+        // From phase 3 on, the next bucket is read, so it is ready when Z leaves.
         self.engine.rd_bucket.next = self.ro_bucket.q.val().get_bits::<BUCKET_BITS>(0);
-        self.ro_last_bucket.next = (self.ro_bucket.q.val() + 1) >= self.readout_count.q.val();
+        self.ro_next_bucket.next = self.ro_bucket.q.val() + 1;
+        if self.ro_phase.q.val() >= 3 {
+            self.engine.rd_bucket.next = self.ro_next_bucket.val().get_bits::<BUCKET_BITS>(0);
+        }
+        self.ro_last_bucket.next = self.ro_next_bucket.val() >= self.readout_count.q.val();
         self.m_tvalid.next = false;
         self.m_tlast.next = false;
         self.m_tdata.next = bit_cast::<512, 384>(self.ro_point.q.val().get_bits::<384>(0));
@@ -380,7 +389,8 @@ impl Logic for MsmUnit {
         if self.ro_emit.val() {
             self.ro_phase.d.next = self.ro_phase.q.val() + 1;
             if self.ro_phase.q.val() == 4 {
-                self.ro_phase.d.next = 0.into();
+                self.ro_phase.d.next = 2.into();
+                self.ro_point.d.next = self.engine.rd_point.val();
                 self.ro_bucket.d.next = self.ro_bucket.q.val() + 1;
                 if self.ro_last_bucket.val() {
                     self.ro_active.d.next = false;

@@ -57,14 +57,29 @@ pub struct DeviceMsm {
     base_loads: u64,
 }
 
-/// Modelled cycles of one window of `n` digits with `2^(c−1)` buckets and adder latency
-/// `l`: digits enter at one per cycle, but a bucket takes one addition per `l` cycles,
-/// so a window lasts at least about `1.5 · l · n / buckets` (the busiest bucket of random
-/// digits); plus ~150 cycles of adder drain and register traffic, and five cycles per
-/// bucket read out.
-pub fn window_cycles(n: u64, c: u32, l: u64) -> u64 {
+/// Modelled card cycles of an MSM of `n` points with window `c` and adder latency `l`,
+/// summed over the windows. In a window, digits enter at one per cycle, but a bucket
+/// takes one addition per `l` cycles, so a window lasts at least about
+/// `1.5 · l · n / buckets` (the busiest bucket of random digits), where the top window
+/// only has the buckets its few high bits can reach (r < 2^255: for c = 11 the top
+/// window holds 2 bits, so its additions pile onto ~4 buckets); plus ~150 cycles of
+/// adder drain and register traffic and three cycles per bucket read out.
+pub fn msm_cycles_model(n: u64, c: u32, l: u64) -> u64 {
+    use ark_ff::{BigInteger, PrimeField};
     let buckets = 1u64 << (c - 1);
-    n.max(3 * l * n / (2 * buckets)) + 150 + 5 * buckets
+    let windows = window_count(c);
+    let r = num_bigint::BigUint::from_bytes_le(&Fr::MODULUS.to_bytes_le());
+    (0..windows)
+        .map(|w| {
+            let reach: u64 = if w + 1 == windows {
+                let top = &r >> (c as usize * w);
+                u64::try_from(top).unwrap_or(u64::MAX).saturating_add(1).min(buckets)
+            } else {
+                buckets
+            };
+            n.max(3 * l * n / (2 * reach)) + 150 + 3 * buckets
+        })
+        .sum()
 }
 
 fn fingerprint(bases: &[G1Affine]) -> [u8; 32] {
@@ -126,10 +141,10 @@ impl DeviceMsm {
     }
 
     /// Window size for `n` points: the c that minimises the engine's cycle model
-    /// ([`window_cycles`]), capped by the card.
+    /// ([`msm_cycles_model`]), capped by the card.
     pub fn default_window(&self, n: usize) -> u32 {
         let l = self.adder_latency as u64;
-        (2..=self.max_window()).min_by_key(|&c| window_count(c) as u64 * window_cycles(n as u64, c, l)).unwrap_or(1)
+        (2..=self.max_window()).min_by_key(|&c| msm_cycles_model(n as u64, c, l)).unwrap_or(1)
     }
 
     /// `Σ scalars[i] · bases[i]` on the card, with window size `window` (or the default).
@@ -294,5 +309,21 @@ impl DeviceMsm {
         }
         stats.points += bases.len() as u64;
         Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_model_sees_the_thin_top_window() {
+        // c = 11: 24 windows, the top one reaches 4 buckets of 1024.
+        let thin = msm_cycles_model(4096, 11, 88);
+        let full = 24 * (4096 + 150 + 3 * 1024);
+        assert!(thin > full + 40_000, "{thin} vs {full}");
+        // c = 8: 32 windows, the top window reaches 116 of 128 buckets (r's top byte 0x73).
+        let c8 = msm_cycles_model(4096, 8, 88);
+        assert!(c8 < thin);
     }
 }
