@@ -398,7 +398,10 @@ impl<T: Transport> ShellCard<T> {
     /// card-to-host (C2H) if any, each as a single descriptor with completion as set.
     fn xdma_transfer(&mut self, beats: &[Beat], read: usize) -> Result<Vec<Beat>, DriverError> {
         let bytes = beats.len().max(read) * 64;
-        let fits = self.xdma_buffers.as_ref().is_some_and(|(s, _, _)| s.len() >= bytes);
+        let fits = self
+            .xdma_buffers
+            .as_ref()
+            .is_some_and(|(s, _, _)| s.len() >= bytes);
         if !fits {
             let src = self.dma_buffer(bytes)?;
             let dst = self.dma_buffer(bytes)?;
@@ -424,7 +427,10 @@ impl<T: Transport> ShellCard<T> {
         self.start_channel(xdma::C2H_CHANNEL, xdma::C2H_SGDMA, desc_iova + 32)?;
         self.finish_channel("C2H", xdma::C2H_CHANNEL, started)?;
         let (_, dst, _) = self.xdma_buffers.as_ref().expect("kept");
-        Ok(dst.bytes()[..read * 64].chunks(64).map(beat_from_bytes).collect())
+        Ok(dst.bytes()[..read * 64]
+            .chunks(64)
+            .map(beat_from_bytes)
+            .collect())
     }
 
     fn f1_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError> {
@@ -498,7 +504,12 @@ impl<T: Transport> Device for ShellCard<T> {
             Shell::F1 => {
                 let max_beats = (f1::DATA_WINDOW_BYTES / 64) as usize;
                 for chunk in beats.chunks(max_beats) {
-                    self.t.bar_write(f1::DATA_BAR, 0, &beats_to_bytes(chunk), "writing the data port")?;
+                    self.t.bar_write(
+                        f1::DATA_BAR,
+                        0,
+                        &beats_to_bytes(chunk),
+                        "writing the data port",
+                    )?;
                 }
                 Ok(())
             }
@@ -514,7 +525,8 @@ impl<T: Transport> Device for ShellCard<T> {
                 while left > 0 {
                     let k = left.min(max_beats);
                     let mut back = vec![0u8; k * 64];
-                    self.t.bar_read(f1::DATA_BAR, 0, &mut back, "reading the data port")?;
+                    self.t
+                        .bar_read(f1::DATA_BAR, 0, &mut back, "reading the data port")?;
                     out.extend(back.chunks(64).map(beat_from_bytes));
                     left -= k;
                 }

@@ -17,32 +17,44 @@ impl SimCard {
             device: "sim".into(),
             reason: e.to_string(),
         })?;
-        Ok(Self { card, produced: Default::default() })
+        Ok(Self {
+            card,
+            produced: Default::default(),
+        })
     }
 }
 
 impl crate::Device for SimCard {
     fn data_write(&mut self, beats: &[crate::Beat]) -> Result<(), DriverError> {
-        let out = self.card.send(beats).map_err(|e| DriverError::Unresponsive {
-            device: "sim".into(),
-            reason: e.to_string(),
-        })?;
+        let out = self
+            .card
+            .send(beats)
+            .map_err(|e| DriverError::Unresponsive {
+                device: "sim".into(),
+                reason: e.to_string(),
+            })?;
         self.produced.extend(out);
         Ok(())
     }
     fn data_read(&mut self, n: usize) -> Result<Vec<crate::Beat>, DriverError> {
         let missing = n.saturating_sub(self.produced.len());
         if missing > 0 {
-            let more = self.card.receive(missing).map_err(|e| DriverError::Unresponsive {
-                device: "sim".into(),
-                reason: e.to_string(),
-            })?;
+            let more = self
+                .card
+                .receive(missing)
+                .map_err(|e| DriverError::Unresponsive {
+                    device: "sim".into(),
+                    reason: e.to_string(),
+                })?;
             self.produced.extend(more);
         }
         if self.produced.len() < n {
             return Err(DriverError::Unresponsive {
                 device: "sim".into(),
-                reason: format!("the card produced {} of the {n} data beats asked for", self.produced.len()),
+                reason: format!(
+                    "the card produced {} of the {n} data beats asked for",
+                    self.produced.len()
+                ),
             });
         }
         Ok(self.produced.drain(..n).collect())

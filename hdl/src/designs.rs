@@ -287,7 +287,15 @@ fn point_add() -> Design {
         f.multipliers, f.adders, f.subtractors
     );
     let tiles = crate::ec::point_add::point_add_dsp_tiles();
-    design("g1_add", DesignKind::PointAdd, d, Some(f.latency), tiles, v, h)
+    design(
+        "g1_add",
+        DesignKind::PointAdd,
+        d,
+        Some(f.latency),
+        tiles,
+        v,
+        h,
+    )
 }
 
 fn dsp_tile() -> Design {

@@ -5,8 +5,14 @@ use zkaccel_hdl::spec::msm::{encode_digit, mode, msm_control};
 use zkaccel_hdl::spec::regmap;
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().unwrap()).collect();
-    let (n, c) = (args.first().copied().unwrap_or(1024), args.get(1).copied().unwrap_or(11) as u32);
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().unwrap())
+        .collect();
+    let (n, c) = (
+        args.first().copied().unwrap_or(1024),
+        args.get(1).copied().unwrap_or(11) as u32,
+    );
     let mut dev = zkaccel_driver::open(&DeviceSpec::Sim)?;
     let (bases, _) = zkaccel_host::msm_cli::random_inputs(n, 1);
     let mut beats = vec![];

@@ -44,10 +44,18 @@ pub fn homogeneous_words(p: &G1Affine) -> [FqWord; 3] {
 /// A homogeneous projective card point as an arkworks point. `None` when a word is not
 /// a field element or the point is not on the curve.
 pub fn from_homogeneous_words(p: &[FqWord; 3]) -> Option<G1Projective> {
-    let (x, y, z) = (fq_from_word(&p[0])?, fq_from_word(&p[1])?, fq_from_word(&p[2])?);
+    let (x, y, z) = (
+        fq_from_word(&p[0])?,
+        fq_from_word(&p[1])?,
+        fq_from_word(&p[2])?,
+    );
     if z.is_zero() {
         // (0 : Y : 0) with Y ≠ 0 is the identity; (0 : 0 : 0) is not a point.
-        return if x.is_zero() && !y.is_zero() { Some(G1Projective::zero()) } else { None };
+        return if x.is_zero() && !y.is_zero() {
+            Some(G1Projective::zero())
+        } else {
+            None
+        };
     }
     let q = G1Projective::new_unchecked(x * z, y * z * z, z);
     let on_curve = {

@@ -9,9 +9,9 @@
 pub mod demo;
 pub mod field_check;
 pub mod g1;
+pub mod hdl_flow;
 pub mod msm;
 pub mod msm_cli;
-pub mod hdl_flow;
 pub mod sim_serve;
 pub mod tools;
 pub mod xdma_model;

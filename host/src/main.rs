@@ -186,7 +186,12 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Demo { pairs, msm_points, seed, json } => {
+        Command::Demo {
+            pairs,
+            msm_points,
+            seed,
+            json,
+        } => {
             if pairs == 0 {
                 bail!("--pairs must be at least 1");
             }
@@ -211,20 +216,48 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Devices { json } => devices(json),
-        Command::Msm { points, scalars, point_format, backend, window, json } => {
+        Command::Msm {
+            points,
+            scalars,
+            point_format,
+            backend,
+            window,
+            json,
+        } => {
             zkaccel_host::msm_cli::run_msm(&points, &scalars, point_format, &backend, window, json)
         }
-        Command::Bench { command: BenchCommand::MsmInputs { count, points, scalars, point_format, seed } } => {
+        Command::Bench {
+            command:
+                BenchCommand::MsmInputs {
+                    count,
+                    points,
+                    scalars,
+                    point_format,
+                    seed,
+                },
+        } => {
             use zkaccel_host::msm::files::{encode_points, encode_scalars};
             let (b, k) = zkaccel_host::msm_cli::random_inputs(count, seed);
             std::fs::write(&points, encode_points(&b, point_format))?;
             std::fs::write(&scalars, encode_scalars(&k))?;
-            println!("wrote {count} points to {} and {count} scalars to {}", points.display(), scalars.display());
+            println!(
+                "wrote {count} points to {} and {count} scalars to {}",
+                points.display(),
+                scalars.display()
+            );
             Ok(())
         }
-        Command::Bench { command: BenchCommand::Msm { backend, log_size, window, clock_mhz, seed, json } } => {
-            zkaccel_host::msm_cli::bench_msm(&backend, log_size, window, clock_mhz, seed, json)
-        }
+        Command::Bench {
+            command:
+                BenchCommand::Msm {
+                    backend,
+                    log_size,
+                    window,
+                    clock_mhz,
+                    seed,
+                    json,
+                },
+        } => zkaccel_host::msm_cli::bench_msm(&backend, log_size, window, clock_mhz, seed, json),
         Command::Sim {
             command:
                 SimCommand::Serve {

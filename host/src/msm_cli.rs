@@ -14,7 +14,9 @@ use std::time::Instant;
 /// The 48-byte compressed encoding as hex.
 pub fn compressed_hex(p: &G1Projective) -> String {
     let mut b = vec![];
-    p.into_affine().serialize_compressed(&mut b).expect("to a Vec");
+    p.into_affine()
+        .serialize_compressed(&mut b)
+        .expect("to a Vec");
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
@@ -50,7 +52,11 @@ pub fn run_msm(
         v["backend"] = backend.to_string().into();
         println!("{}", serde_json::to_string(&v)?);
     } else {
-        println!("backend {backend}: {} points in {:.3} s", bases.len(), stats.wall.as_secs_f64());
+        println!(
+            "backend {backend}: {} points in {:.3} s",
+            bases.len(),
+            stats.wall.as_secs_f64()
+        );
         if let Some(u) = stats.adder_utilization() {
             println!(
                 "card: window {} bits, {} windows, {} additions, {} cycles ({} accumulating, {} readout), adder utilization {:.1} %",
@@ -101,7 +107,10 @@ pub fn bench_msm(
     let blst_points: Vec<blst::blst_p1_affine> = bases
         .iter()
         .map(|p| match ark_ec::AffineRepr::xy(p) {
-            Some((x, y)) => blst::blst_p1_affine { x: blst::blst_fp { l: x.0 .0 }, y: blst::blst_fp { l: y.0 .0 } },
+            Some((x, y)) => blst::blst_p1_affine {
+                x: blst::blst_fp { l: x.0 .0 },
+                y: blst::blst_fp { l: y.0 .0 },
+            },
             None => Default::default(),
         })
         .collect();
@@ -132,7 +141,8 @@ pub fn bench_msm(
             .expect("a window")
     };
     let calibration = if stats.cycles() > 0 && stats.window > 0 {
-        stats.cycles() as f64 / crate::msm::device::msm_cycles_model(n as u64, stats.window, latency) as f64
+        stats.cycles() as f64
+            / crate::msm::device::msm_cycles_model(n as u64, stats.window, latency) as f64
     } else {
         1.0
     };
@@ -155,7 +165,11 @@ pub fn bench_msm(
         v["backend"] = backend.to_string().into();
         v["log_size"] = log_size.into();
         v["clock_mhz"] = clock_mhz.into();
-        v["projected_time_s"] = if stats.cycles() > 0 { projected_s.into() } else { serde_json::Value::Null };
+        v["projected_time_s"] = if stats.cycles() > 0 {
+            projected_s.into()
+        } else {
+            serde_json::Value::Null
+        };
         v["cpu_path_wall_s"] = cpu_stats.wall.as_secs_f64().into();
         v["arkworks_wall_s"] = ark_wall.as_secs_f64().into();
         v["blst_wall_s"] = blst_wall.as_secs_f64().into();
@@ -165,14 +179,34 @@ pub fn bench_msm(
         return Ok(());
     }
     println!("MSM 2^{log_size} = {n} points, seed {seed}: backend {backend} equals arkworks");
-    println!("  backend wall time      {:>12.3} ms", stats.wall.as_secs_f64() * 1e3);
+    println!(
+        "  backend wall time      {:>12.3} ms",
+        stats.wall.as_secs_f64() * 1e3
+    );
     if stats.cycles() > 0 {
-        println!("  window                 {:>12} bits ({} windows)", stats.window, stats.windows);
+        println!(
+            "  window                 {:>12} bits ({} windows)",
+            stats.window, stats.windows
+        );
         println!("  additions              {:>12}", stats.adds);
-        println!("  cycles                 {:>12} ({} accumulating + {} readout)", stats.cycles(), stats.accumulate_cycles, stats.readout_cycles);
-        println!("  cycles per point       {:>12.2}", stats.cycles_per_point().unwrap_or(0.0));
-        println!("  adder utilization      {:>11.1} %", 100.0 * stats.adder_utilization().unwrap_or(0.0));
-        println!("  projected at {clock_mhz} MHz {:>9.3} ms", projected_s * 1e3);
+        println!(
+            "  cycles                 {:>12} ({} accumulating + {} readout)",
+            stats.cycles(),
+            stats.accumulate_cycles,
+            stats.readout_cycles
+        );
+        println!(
+            "  cycles per point       {:>12.2}",
+            stats.cycles_per_point().unwrap_or(0.0)
+        );
+        println!(
+            "  adder utilization      {:>11.1} %",
+            100.0 * stats.adder_utilization().unwrap_or(0.0)
+        );
+        println!(
+            "  projected at {clock_mhz} MHz {:>9.3} ms",
+            projected_s * 1e3
+        );
     }
     if stats.cycles() > 0 {
         println!("  model calibration      {calibration:>12.3} (measured / modelled cycles)");
@@ -184,8 +218,17 @@ pub fn bench_msm(
             );
         }
     }
-    println!("  cpu path (blst)        {:>12.3} ms", cpu_stats.wall.as_secs_f64() * 1e3);
-    println!("  blst alone             {:>12.3} ms", blst_wall.as_secs_f64() * 1e3);
-    println!("  arkworks msm           {:>12.3} ms", ark_wall.as_secs_f64() * 1e3);
+    println!(
+        "  cpu path (blst)        {:>12.3} ms",
+        cpu_stats.wall.as_secs_f64() * 1e3
+    );
+    println!(
+        "  blst alone             {:>12.3} ms",
+        blst_wall.as_secs_f64() * 1e3
+    );
+    println!(
+        "  arkworks msm           {:>12.3} ms",
+        ark_wall.as_secs_f64() * 1e3
+    );
     Ok(())
 }

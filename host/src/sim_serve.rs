@@ -84,7 +84,10 @@ impl ServerBackend for CardBackend {
             f1::DATA_BAR if self.shell == ShellKind::F1 => {
                 let want = data.len().div_ceil(64);
                 if self.produced.len() < want {
-                    let more = self.card.receive(want - self.produced.len()).map_err(Self::io_err)?;
+                    let more = self
+                        .card
+                        .receive(want - self.produced.len())
+                        .map_err(Self::io_err)?;
                     self.produced.extend(more);
                 }
                 for chunk in data.chunks_mut(64) {
@@ -121,7 +124,11 @@ impl ServerBackend for CardBackend {
                     ..
                 } = self;
                 let mut run = |beats: &[Beat], pull: usize| {
-                    let r = if beats.is_empty() { card.receive(pull) } else { card.send(beats) };
+                    let r = if beats.is_empty() {
+                        card.receive(pull)
+                    } else {
+                        card.send(beats)
+                    };
                     r.unwrap_or_else(|e| {
                         tracing::error!("card data port: {e}");
                         vec![]

@@ -247,7 +247,11 @@ impl XdmaEngine {
 
     /// `card(beats, 0)` pushes beats into the card and returns its output meanwhile;
     /// `card(&[], n)` asks the card for up to `n` more output beats.
-    fn pump(&mut self, card: &mut dyn FnMut(&[Beat], usize) -> Vec<Beat>, produced: &mut VecDeque<Beat>) {
+    fn pump(
+        &mut self,
+        card: &mut dyn FnMut(&[Beat], usize) -> Vec<Beat>,
+        produced: &mut VecDeque<Beat>,
+    ) {
         for _ in 0..MAX_DESCRIPTORS_PER_PUMP {
             let Some((_, d)) = self.h2c.fetch(&self.dma) else {
                 break;

@@ -263,7 +263,11 @@ fn msm_result(backend: &str, p: &std::path::Path, k: &std::path::Path) -> String
         .arg(k)
         .output()
         .unwrap();
-    assert!(o.status.success(), "msm on {backend}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "msm on {backend}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let out = String::from_utf8(o.stdout).unwrap();
     out.lines().last().unwrap().to_string()
 }

@@ -118,6 +118,10 @@ impl PointAddPipe {
                 ));
             }
         }
-        Ok(PointAddRun { outputs, latency, cycles })
+        Ok(PointAddRun {
+            outputs,
+            latency,
+            cycles,
+        })
     }
 }

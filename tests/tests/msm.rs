@@ -31,7 +31,9 @@ enum Kind {
 
 fn inputs(kind: Kind, n: usize, seed: u64) -> (Vec<G1Affine>, Vec<Fr>) {
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut bases: Vec<G1Affine> = (0..n).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
+    let mut bases: Vec<G1Affine> = (0..n)
+        .map(|_| G1Projective::rand(&mut rng).into_affine())
+        .collect();
     let mut scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
     match kind {
         Kind::Random => {}
@@ -65,10 +67,23 @@ fn inputs(kind: Kind, n: usize, seed: u64) -> (Vec<G1Affine>, Vec<Fr>) {
     (bases, scalars)
 }
 
-fn check(dev: &mut DeviceMsm, bases: &[G1Affine], scalars: &[Fr], window: Option<u32>) -> Result<(), TestCaseError> {
+fn check(
+    dev: &mut DeviceMsm,
+    bases: &[G1Affine],
+    scalars: &[Fr],
+    window: Option<u32>,
+) -> Result<(), TestCaseError> {
     let want = G1Projective::msm(bases, scalars).unwrap();
-    let (got, stats) = dev.msm(bases, scalars, window).map_err(|e| TestCaseError::fail(e.to_string()))?;
-    prop_assert_eq!(got.into_affine(), want.into_affine(), "n = {}, window {:?}", bases.len(), window);
+    let (got, stats) = dev
+        .msm(bases, scalars, window)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(
+        got.into_affine(),
+        want.into_affine(),
+        "n = {}, window {:?}",
+        bases.len(),
+        window
+    );
     prop_assert_eq!(stats.points, bases.len() as u64);
     Ok(())
 }
@@ -76,7 +91,10 @@ fn check(dev: &mut DeviceMsm, bases: &[G1Affine], scalars: &[Fr], window: Option
 #[test]
 fn msm_on_the_card_matches_arkworks() {
     let dev = std::cell::RefCell::new(card());
-    let mut runner = TestRunner::new(Config { cases: 4, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: 4,
+        ..Config::default()
+    });
     // All-equal scalars serialise on one bucket (one addition per adder latency), so
     // they run once, small, in `every_adversarial_kind_once`.
     let kinds = prop_oneof![
@@ -87,21 +105,34 @@ fn msm_on_the_card_matches_arkworks() {
         Just(Kind::Cancelling),
     ];
     runner
-        .run(&(kinds, 1usize..=24, any::<u64>(), 5u32..=7), |(kind, n, seed, c)| {
-            let (b, s) = inputs(kind, n, seed);
-            check(&mut dev.borrow_mut(), &b, &s, Some(c))
-        })
+        .run(
+            &(kinds, 1usize..=24, any::<u64>(), 5u32..=7),
+            |(kind, n, seed, c)| {
+                let (b, s) = inputs(kind, n, seed);
+                check(&mut dev.borrow_mut(), &b, &s, Some(c))
+            },
+        )
         .unwrap();
 }
 
 #[test]
 fn every_adversarial_kind_once() {
     let mut dev = card();
-    for (i, kind) in [Kind::AllEqual, Kind::MostlyZeroOne, Kind::Extremes, Kind::RepeatedPoints, Kind::Cancelling]
-        .into_iter()
-        .enumerate()
+    for (i, kind) in [
+        Kind::AllEqual,
+        Kind::MostlyZeroOne,
+        Kind::Extremes,
+        Kind::RepeatedPoints,
+        Kind::Cancelling,
+    ]
+    .into_iter()
+    .enumerate()
     {
-        let n = if matches!(kind, Kind::AllEqual) { 6 } else { 20 };
+        let n = if matches!(kind, Kind::AllEqual) {
+            6
+        } else {
+            20
+        };
         let (b, s) = inputs(kind, n, i as u64);
         check(&mut dev, &b, &s, Some(5)).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
     }
@@ -114,7 +145,11 @@ fn bases_stay_resident_and_chunks_add_up() {
     let (_, s2) = inputs(Kind::Random, 12, 2);
     check(&mut dev, &b, &s1, Some(6)).unwrap();
     check(&mut dev, &b, &s2, Some(6)).unwrap();
-    assert_eq!(dev.base_loads(), 1, "the second MSM reuses the resident bases");
+    assert_eq!(
+        dev.base_loads(),
+        1,
+        "the second MSM reuses the resident bases"
+    );
     // Chunks of 5: 12 points in three chunks, each reloading its bases.
     dev.set_chunk(5);
     check(&mut dev, &b, &s1, Some(6)).unwrap();

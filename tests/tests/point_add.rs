@@ -26,7 +26,9 @@ fn scaled(p: &G1Affine, s: Fq) -> [[u64; 6]; 3] {
 /// A batch: each entry is (P1, P2, P1 scale). Kinds are drawn at random.
 fn batch(seed: u64) -> Vec<(G1Affine, G1Affine, Fq)> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let pool: Vec<G1Affine> = (0..8).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
+    let pool: Vec<G1Affine> = (0..8)
+        .map(|_| G1Projective::rand(&mut rng).into_affine())
+        .collect();
     (0..ADDS_PER_CASE)
         .map(|_| {
             let q = if rng.gen_bool(0.3) {
@@ -34,11 +36,15 @@ fn batch(seed: u64) -> Vec<(G1Affine, G1Affine, Fq)> {
             } else {
                 G1Projective::rand(&mut rng).into_affine()
             };
-            let s = if rng.gen_bool(0.2) { ark_ff::One::one() } else { Fq::rand(&mut rng) };
+            let s = if rng.gen_bool(0.2) {
+                ark_ff::One::one()
+            } else {
+                Fq::rand(&mut rng)
+            };
             let p = match rng.gen_range(0..5) {
-                0 => q,                       // P + P
-                1 => -q,                      // P + (−P)
-                2 => G1Affine::identity(),    // O + P
+                0 => q,                    // P + P
+                1 => -q,                   // P + (−P)
+                2 => G1Affine::identity(), // O + P
                 _ => G1Projective::rand(&mut rng).into_affine(),
             };
             (p, q, s)
@@ -50,25 +56,50 @@ fn check(seed: u64) -> Result<(), TestCaseError> {
     let cases = batch(seed);
     let adds: Vec<AddInput> = cases
         .iter()
-        .map(|(p, q, s)| AddInput { p1: scaled(p, *s), p2: affine_words(q).expect("not identity") })
+        .map(|(p, q, s)| AddInput {
+            p1: scaled(p, *s),
+            p2: affine_words(q).expect("not identity"),
+        })
         .collect();
     let mut pipe = PointAddPipe::new().expect("g1_add compiled in");
-    let run = pipe.run(&adds).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let run = pipe
+        .run(&adds)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let declared = pipe.model.info().latency.expect("pipelined") as u64;
-    prop_assert_eq!(run.latency, declared, "measured latency differs from declared");
-    prop_assert_eq!(run.cycles, adds.len() as u64 + declared - 1, "not one addition per cycle");
+    prop_assert_eq!(
+        run.latency,
+        declared,
+        "measured latency differs from declared"
+    );
+    prop_assert_eq!(
+        run.cycles,
+        adds.len() as u64 + declared - 1,
+        "not one addition per cycle"
+    );
     for (k, ((p, q, _), got)) in cases.iter().zip(&run.outputs).enumerate() {
         let want = (*p + *q).into_affine();
-        let got = from_homogeneous_words(got)
-            .ok_or_else(|| TestCaseError::fail(format!("addition {k}: result is not a curve point")))?;
-        prop_assert_eq!(got.into_affine(), want, "addition {} (seed {}): {} + {}", k, seed, p, q);
+        let got = from_homogeneous_words(got).ok_or_else(|| {
+            TestCaseError::fail(format!("addition {k}: result is not a curve point"))
+        })?;
+        prop_assert_eq!(
+            got.into_affine(),
+            want,
+            "addition {} (seed {}): {} + {}",
+            k,
+            seed,
+            p,
+            q
+        );
     }
     Ok(())
 }
 
 #[test]
 fn point_adder_matches_arkworks() {
-    let mut runner = TestRunner::new(Config { cases: CASES, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: CASES,
+        ..Config::default()
+    });
     runner.run(&any::<u64>(), check).unwrap();
 }
 
@@ -79,7 +110,12 @@ fn identity_plus_point_at_unit_scale() {
     let q = G1Projective::rand(&mut rng).into_affine();
     let mut pipe = PointAddPipe::new().unwrap();
     let id = zkaccel_host::g1::homogeneous_words(&G1Affine::identity());
-    let run = pipe.run(&[AddInput { p1: id, p2: affine_words(&q).unwrap() }]).unwrap();
+    let run = pipe
+        .run(&[AddInput {
+            p1: id,
+            p2: affine_words(&q).unwrap(),
+        }])
+        .unwrap();
     let got = from_homogeneous_words(&run.outputs[0]).unwrap();
     assert_eq!(got.into_affine(), q);
     assert!(!got.is_zero());
@@ -89,12 +125,20 @@ fn identity_plus_point_at_unit_scale() {
 fn a_wrong_reference_is_caught() {
     // The check is not vacuous: comparing against P + 2Q must fail.
     let mut rng = StdRng::seed_from_u64(11);
-    let (p, q) = (G1Projective::rand(&mut rng).into_affine(), G1Projective::rand(&mut rng).into_affine());
+    let (p, q) = (
+        G1Projective::rand(&mut rng).into_affine(),
+        G1Projective::rand(&mut rng).into_affine(),
+    );
     let mut pipe = PointAddPipe::new().unwrap();
     let run = pipe
-        .run(&[AddInput { p1: scaled(&p, Fq::from(5u8)), p2: affine_words(&q).unwrap() }])
+        .run(&[AddInput {
+            p1: scaled(&p, Fq::from(5u8)),
+            p2: affine_words(&q).unwrap(),
+        }])
         .unwrap();
-    let got = from_homogeneous_words(&run.outputs[0]).unwrap().into_affine();
+    let got = from_homogeneous_words(&run.outputs[0])
+        .unwrap()
+        .into_affine();
     assert_eq!(got, (p + q).into_affine());
     assert_ne!(got, (p + q + q).into_affine());
 }

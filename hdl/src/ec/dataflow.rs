@@ -111,7 +111,10 @@ impl Dataflow {
     }
 
     pub fn input_names(&self) -> Vec<&str> {
-        self.inputs.iter().map(|n| self.nodes[n.0].0.as_str()).collect()
+        self.inputs
+            .iter()
+            .map(|n| self.nodes[n.0].0.as_str())
+            .collect()
     }
     pub fn output_names(&self) -> Vec<&str> {
         self.outputs.iter().map(|(n, _)| n.as_str()).collect()
@@ -183,7 +186,10 @@ impl Dataflow {
             multipliers: count(|o| matches!(o, Op::Mul(..))),
             adders: count(|o| matches!(o, Op::Add(..))),
             subtractors: count(|o| matches!(o, Op::Sub(..))),
-            delay_words: taps.values().map(|d| d.iter().copied().max().unwrap_or(0)).sum(),
+            delay_words: taps
+                .values()
+                .map(|d| d.iter().copied().max().unwrap_or(0))
+                .sum(),
         }
     }
 
@@ -226,7 +232,10 @@ impl Dataflow {
         )
         .unwrap();
         // Non-ANSI header (as rust-hdl writes it), so one port parser reads every design.
-        let names: Vec<&str> = ports.iter().map(|p| p.rsplit(' ').next().unwrap()).collect();
+        let names: Vec<&str> = ports
+            .iter()
+            .map(|p| p.rsplit(' ').next().unwrap())
+            .collect();
         writeln!(v, "module {module_name}({});", names.join(",")).unwrap();
         for p in &ports {
             writeln!(v, "    {p};").unwrap();
@@ -245,7 +254,12 @@ impl Dataflow {
             if d == 0 {
                 name(node)
             } else {
-                format!("{}_dly[{}:{}]", name(node), word_bits * d - 1, word_bits * (d - 1))
+                format!(
+                    "{}_dly[{}:{}]",
+                    name(node),
+                    word_bits * d - 1,
+                    word_bits * (d - 1)
+                )
             }
         };
         for (&node, ds) in &taps {
@@ -254,7 +268,13 @@ impl Dataflow {
                 continue;
             }
             let n = name(Node(node));
-            v.push_str(&shift_register(&format!("{n}_dly"), &n, word_bits, depth, false));
+            v.push_str(&shift_register(
+                &format!("{n}_dly"),
+                &n,
+                word_bits,
+                depth,
+                false,
+            ));
         }
         // Operators.
         let (t, _, _) = self.taps(lat);
@@ -280,7 +300,9 @@ impl Dataflow {
             writeln!(v, "assign {o} = {};", tap(*n, latency - t[n.0])).unwrap();
         }
         // Valid and tag.
-        v.push_str(&shift_register("tag_dly", "in_tag", tag_bits, latency, false));
+        v.push_str(&shift_register(
+            "tag_dly", "in_tag", tag_bits, latency, false,
+        ));
         v.push_str(&shift_register("valid_dly", "in_valid", 1, latency, true));
         writeln!(
             v,
@@ -297,7 +319,13 @@ impl Dataflow {
 
 /// `reg [width*depth-1:0] reg_name` shifting `input` in at the bottom every cycle;
 /// stage `k` (0-based) is bits `[width*(k+1)-1 : width*k]`.
-fn shift_register(reg_name: &str, input: &str, width: usize, depth: usize, init_zero: bool) -> String {
+fn shift_register(
+    reg_name: &str,
+    input: &str,
+    width: usize,
+    depth: usize,
+    init_zero: bool,
+) -> String {
     let bits = width * depth;
     let mut v = format!("reg [{}:0] {reg_name};\n", bits - 1);
     if init_zero {
@@ -345,7 +373,11 @@ mod tests {
     #[test]
     fn schedule_is_asap_and_outputs_align() {
         let g = sample();
-        let lat = OpLatency { mul: 10, add: 2, sub: 3 };
+        let lat = OpLatency {
+            mul: 10,
+            add: 2,
+            sub: 3,
+        };
         assert_eq!(g.ready_times(&lat), vec![0, 0, 0, 10, 12, 15]);
         let f = g.figures(&lat);
         assert_eq!(f.latency, 15);
@@ -365,8 +397,16 @@ mod tests {
     #[test]
     fn verilog_instantiates_each_operator_once_and_balances() {
         let g = sample();
-        let lat = OpLatency { mul: 10, add: 2, sub: 3 };
-        let m = OpModules { mul: "m".into(), add: "p".into(), sub: "s".into() };
+        let lat = OpLatency {
+            mul: 10,
+            add: 2,
+            sub: 3,
+        };
+        let m = OpModules {
+            mul: "m".into(),
+            add: "p".into(),
+            sub: "s".into(),
+        };
         let v = g.verilog("top", 8, 4, &lat, &m);
         assert!(v.contains("m u_n_ab(.clock(clock), .a(a), .b(b)"), "{v}");
         assert!(v.contains("p u_n_s(.clock(clock), .a(n_ab), .b(c_dly[79:72])"));

@@ -77,8 +77,14 @@ fn times_b3(g: &mut Dataflow, name: &str, x: super::dataflow::Node) -> super::da
 /// Latencies of the Fq operators this build uses.
 pub fn fq_op_latency() -> OpLatency {
     let f = FieldSpec::get(FieldId::Fq);
-    let mul = MontMul::<FQ_WORD_BITS, FQ_PRODUCT_BITS>::new(&f).figures().latency;
-    OpLatency { mul, add: MOD_ADD_LATENCY, sub: MOD_SUB_LATENCY }
+    let mul = MontMul::<FQ_WORD_BITS, FQ_PRODUCT_BITS>::new(&f)
+        .figures()
+        .latency;
+    OpLatency {
+        mul,
+        add: MOD_ADD_LATENCY,
+        sub: MOD_SUB_LATENCY,
+    }
 }
 
 /// Figures of the point adder (latency, operator counts, delay registers).
@@ -89,7 +95,9 @@ pub fn point_add_figures() -> DataflowFigures {
 /// DSP tiles of the point adder (11 multipliers).
 pub fn point_add_dsp_tiles() -> usize {
     let f = FieldSpec::get(FieldId::Fq);
-    let per = MontMul::<FQ_WORD_BITS, FQ_PRODUCT_BITS>::new(&f).figures().dsp_tiles;
+    let per = MontMul::<FQ_WORD_BITS, FQ_PRODUCT_BITS>::new(&f)
+        .figures()
+        .dsp_tiles;
     per * point_add_figures().multipliers
 }
 
@@ -131,7 +139,13 @@ pub fn point_add_verilog(module_name: &str, tag_bits: usize, with_cores: bool) -
         add: FQ_ADD_MODULE.into(),
         sub: FQ_SUB_MODULE.into(),
     };
-    let mut v = g.verilog(module_name, FQ_WORD_BITS, tag_bits, &fq_op_latency(), &modules);
+    let mut v = g.verilog(
+        module_name,
+        FQ_WORD_BITS,
+        tag_bits,
+        &fq_op_latency(),
+        &modules,
+    );
     if with_cores {
         v.push_str(&fq_operator_cores());
     }
@@ -188,7 +202,10 @@ mod tests {
         assert_eq!(f.multipliers, 11);
         let lat = fq_op_latency();
         // Two multiplier levels plus the additions between them.
-        assert!(f.latency > 2 * lat.mul && f.latency < 2 * lat.mul + 20, "{f:?}");
+        assert!(
+            f.latency > 2 * lat.mul && f.latency < 2 * lat.mul + 20,
+            "{f:?}"
+        );
     }
 
     #[test]

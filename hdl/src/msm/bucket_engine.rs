@@ -177,8 +177,8 @@ impl Logic for BucketEngine {
         self.in_blocked.next = self.in_valid.val() & (!self.in_ok.val());
         self.take_input.next = self.in_ok.val();
         self.issue_head.next = (!self.in_ok.val()) & self.head_ok.val();
-        self.rotate.next = self.head_blocked.val()
-            & ((!self.in_blocked.val()) | self.queue.full.val());
+        self.rotate.next =
+            self.head_blocked.val() & ((!self.in_blocked.val()) | self.queue.full.val());
         self.push.next = (self.in_blocked.val() & (!self.rotate.val()))
             & ((!self.queue.full.val()) | self.issue_head.val());
         self.in_ready.next = self.take_input.val() | self.push.val();
@@ -231,15 +231,26 @@ impl Logic for BucketEngine {
 
         self.busy_set.next = self.busy.q.val();
         if self.issue.val() {
-            self.busy_set.next = self.busy.q.val().replace_bit(self.issue_bucket.val().index(), true);
+            self.busy_set.next = self
+                .busy
+                .q
+                .val()
+                .replace_bit(self.issue_bucket.val().index(), true);
         }
         self.busy.d.next = self.busy_set.val();
         if self.writeback.val() {
-            self.busy.d.next = self.busy_set.val().replace_bit(self.adder.out_tag.val().index(), false);
+            self.busy.d.next = self
+                .busy_set
+                .val()
+                .replace_bit(self.adder.out_tag.val().index(), false);
         }
         self.filled.d.next = self.filled.q.val();
         if self.writeback.val() {
-            self.filled.d.next = self.filled.q.val().replace_bit(self.adder.out_tag.val().index(), true);
+            self.filled.d.next = self
+                .filled
+                .q
+                .val()
+                .replace_bit(self.adder.out_tag.val().index(), true);
         }
         if self.clear.val() {
             self.filled.d.next = 0.into();

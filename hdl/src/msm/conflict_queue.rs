@@ -96,7 +96,9 @@ mod tests {
         let mut q: ConflictQueue<Bits<8>, 2, 3> = Default::default();
         q.connect_all();
         let mut sim = Simulation::new();
-        sim.add_clock(5, |x: &mut Box<ConflictQueue<Bits<8>, 2, 3>>| x.clock.next = !x.clock.val());
+        sim.add_clock(5, |x: &mut Box<ConflictQueue<Bits<8>, 2, 3>>| {
+            x.clock.next = !x.clock.val()
+        });
         sim.add_testbench(move |mut ep: Sim<ConflictQueue<Bits<8>, 2, 3>>| {
             let mut x = ep.init()?;
             x.reset.next = true;

@@ -134,8 +134,8 @@ impl Logic for DigitFeeder {
             & ((!self.magnitude_over.val()) & self.index_over.val());
 
         // Beat register: the next beat may enter as the last digit leaves.
-        self.s_tready.next = (!self.have_digit.val())
-            | ((self.digits_left.q.val() == 1) & self.advance.val());
+        self.s_tready.next =
+            (!self.have_digit.val()) | ((self.digits_left.q.val() == 1) & self.advance.val());
         self.load.next = self.s_tvalid.val() & self.s_tready.val();
         self.beat.d.next = self.beat.q.val();
         self.digits_left.d.next = self.digits_left.q.val();
@@ -171,8 +171,9 @@ impl Logic for DigitFeeder {
         }
         self.out_valid.next = self.s1_valid.q.val();
         self.out_bucket.next = self.s1_bucket.q.val();
-        self.out_point.next = bit_cast::<768, FQ_WORD_BITS>(self.mem_data.val().get_bits::<FQ_WORD_BITS>(0))
-            | (bit_cast::<768, FQ_WORD_BITS>(self.y_out.val()) << 384);
+        self.out_point.next =
+            bit_cast::<768, FQ_WORD_BITS>(self.mem_data.val().get_bits::<FQ_WORD_BITS>(0))
+                | (bit_cast::<768, FQ_WORD_BITS>(self.y_out.val()) << 384);
         self.busy.next = self.have_digit.val() | self.s1_valid.q.val();
 
         if self.reset.val() {

@@ -14,7 +14,9 @@ use super::bucket_engine::BucketEngine;
 use super::digit_feeder::DigitFeeder;
 use crate::card::data_port::Beat;
 use crate::spec::bus::{AXIL_ADDR_BITS, AXIL_DATA_BITS};
-use crate::spec::msm::{mode, msm_control, msm_status, BASE_ADDR_BITS, BASE_CAPACITY, BUCKETS, BUCKET_BITS};
+use crate::spec::msm::{
+    mode, msm_control, msm_status, BASE_ADDR_BITS, BASE_CAPACITY, BUCKETS, BUCKET_BITS,
+};
 use crate::spec::regmap;
 use rust_hdl::prelude::*;
 
@@ -208,7 +210,8 @@ impl Logic for MsmUnit {
         self.ro_point.clock.next = self.clock.val();
 
         self.mode.next = self.mode_reg.q.val();
-        self.idle.next = (self.engine.idle.val() & (!self.feeder.busy.val())) & (!self.ro_active.q.val());
+        self.idle.next =
+            (self.engine.idle.val() & (!self.feeder.busy.val())) & (!self.ro_active.q.val());
 
         // Register reads.
         self.status_value.next = bits::<32>(0);
@@ -326,7 +329,8 @@ impl Logic for MsmUnit {
 
         // Digits (MSM_MODE = DIGITS).
         self.feeder.s_tdata.next = self.s_tdata.val();
-        self.feeder.s_tvalid.next = self.s_tvalid.val() & (self.mode_reg.q.val() == self.mode_digits.val());
+        self.feeder.s_tvalid.next =
+            self.s_tvalid.val() & (self.mode_reg.q.val() == self.mode_digits.val());
         self.feeder.index.next = self.index.q.val();
         if self.feeder.consume.val() {
             self.index.d.next = self.index.q.val() + 1;

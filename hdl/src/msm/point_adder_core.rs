@@ -52,6 +52,9 @@ impl<const TB: usize> Logic for PointAdderCore<TB> {
             b = s(1),
             c = s(2)
         );
-        Verilog::Wrapper(Wrapper { code, cores: point_add_verilog(POINT_ADDER_MODULE, TB, true) })
+        Verilog::Wrapper(Wrapper {
+            code,
+            cores: point_add_verilog(POINT_ADDER_MODULE, TB, true),
+        })
     }
 }

@@ -16,7 +16,7 @@
 //! bucket reads as the identity (0 : 1 : 0).
 
 /// log2 of the number of buckets in this build (the window-size build parameter).
-pub const BUCKET_BITS: usize = 10;
+pub const BUCKET_BITS: usize = 12;
 /// Buckets in this build.
 pub const BUCKETS: usize = 1 << BUCKET_BITS;
 /// Largest window the engine supports: signed digits of magnitude ≤ 2^(c−1) = BUCKETS.
@@ -39,7 +39,10 @@ pub const BEATS_PER_BUCKET: usize = 3;
 
 /// Encodes a signed digit (|d| ≤ BUCKETS) in the card's 16-bit format.
 pub fn encode_digit(d: i32) -> u16 {
-    assert!(d.unsigned_abs() as usize <= BUCKETS, "digit {d} exceeds the bucket count");
+    assert!(
+        d.unsigned_abs() as usize <= BUCKETS,
+        "digit {d} exceeds the bucket count"
+    );
     let m = d.unsigned_abs() as u16;
     if d < 0 {
         m | DIGIT_NEGATIVE

@@ -12,7 +12,10 @@ use blst::{blst_fp, blst_p1, blst_p1_affine, MultiPoint};
 
 fn to_blst(p: &G1Affine) -> blst_p1_affine {
     match p.xy() {
-        Some((x, y)) => blst_p1_affine { x: blst_fp { l: x.0 .0 }, y: blst_fp { l: y.0 .0 } },
+        Some((x, y)) => blst_p1_affine {
+            x: blst_fp { l: x.0 .0 },
+            y: blst_fp { l: y.0 .0 },
+        },
         None => blst_p1_affine::default(),
     }
 }
@@ -54,7 +57,9 @@ mod tests {
     fn blst_equals_arkworks_including_edges() {
         let mut rng = ark_std::test_rng();
         for n in [1usize, 2, 3, 17, 64, 300] {
-            let mut bases: Vec<G1Affine> = (0..n).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
+            let mut bases: Vec<G1Affine> = (0..n)
+                .map(|_| G1Projective::rand(&mut rng).into_affine())
+                .collect();
             let mut scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
             if n > 2 {
                 bases[1] = G1Affine::identity();

@@ -35,7 +35,9 @@ impl std::str::FromStr for PointFormat {
         match s {
             "compressed" => Ok(PointFormat::Compressed),
             "uncompressed" => Ok(PointFormat::Uncompressed),
-            _ => Err(format!("point format {s:?}: expected compressed or uncompressed")),
+            _ => Err(format!(
+                "point format {s:?}: expected compressed or uncompressed"
+            )),
         }
     }
 }
@@ -43,23 +45,52 @@ impl std::str::FromStr for PointFormat {
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     #[error("{file}: {source}")]
-    Io { file: String, source: std::io::Error },
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
     #[error("{file}: {len} bytes is not a whole number of {what} ({size} bytes each); the file is truncated or not {what}")]
-    Truncated { file: String, len: usize, size: usize, what: &'static str },
+    Truncated {
+        file: String,
+        len: usize,
+        size: usize,
+        what: &'static str,
+    },
     #[error("{file}: {len} bytes fits neither 48-byte compressed nor 96-byte uncompressed points ({hint}); give --point-format")]
-    AmbiguousSize { file: String, len: usize, hint: &'static str },
+    AmbiguousSize {
+        file: String,
+        len: usize,
+        hint: &'static str,
+    },
     #[error("{file}: point {index} (byte {offset}): {reason}")]
-    BadPoint { file: String, index: usize, offset: usize, reason: String },
+    BadPoint {
+        file: String,
+        index: usize,
+        offset: usize,
+        reason: String,
+    },
     #[error("{file}: scalar {index} (byte {offset}) is not below the group order r")]
-    ScalarTooLarge { file: String, index: usize, offset: usize },
+    ScalarTooLarge {
+        file: String,
+        index: usize,
+        offset: usize,
+    },
     #[error("{points} points in {point_file} but {scalars} scalars in {scalar_file}")]
-    CountMismatch { points: usize, point_file: String, scalars: usize, scalar_file: String },
+    CountMismatch {
+        points: usize,
+        point_file: String,
+        scalars: usize,
+        scalar_file: String,
+    },
     #[error("{file} is empty")]
     Empty { file: String },
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, InputError> {
-    std::fs::read(path).map_err(|source| InputError::Io { file: path.display().to_string(), source })
+    std::fs::read(path).map_err(|source| InputError::Io {
+        file: path.display().to_string(),
+        source,
+    })
 }
 
 /// Chooses the point format from the file size when not given.
@@ -67,15 +98,28 @@ pub fn detect_format(len: usize, file: &str) -> Result<PointFormat, InputError> 
     match (len % 48 == 0, len % 96 == 0) {
         (_, true) => {
             // 96 | len: both fit. The first byte's compression flag (bit 7) decides.
-            Err(InputError::AmbiguousSize { file: file.into(), len, hint: "a multiple of both" })
+            Err(InputError::AmbiguousSize {
+                file: file.into(),
+                len,
+                hint: "a multiple of both",
+            })
         }
         (true, false) => Ok(PointFormat::Compressed),
-        (false, _) => Err(InputError::Truncated { file: file.into(), len, size: 48, what: "points" }),
+        (false, _) => Err(InputError::Truncated {
+            file: file.into(),
+            len,
+            size: 48,
+            what: "points",
+        }),
     }
 }
 
 /// Decodes points; `format` None = detect (size, then the compression flag).
-pub fn decode_points(bytes: &[u8], format: Option<PointFormat>, file: &str) -> Result<Vec<G1Affine>, InputError> {
+pub fn decode_points(
+    bytes: &[u8],
+    format: Option<PointFormat>,
+    file: &str,
+) -> Result<Vec<G1Affine>, InputError> {
     if bytes.is_empty() {
         return Err(InputError::Empty { file: file.into() });
     }
@@ -96,21 +140,46 @@ pub fn decode_points(bytes: &[u8], format: Option<PointFormat>, file: &str) -> R
     };
     let size = format.bytes();
     if bytes.len() % size != 0 {
-        return Err(InputError::Truncated { file: file.into(), len: bytes.len(), size, what: "points" });
+        return Err(InputError::Truncated {
+            file: file.into(),
+            len: bytes.len(),
+            size,
+            what: "points",
+        });
     }
-    let compress = if format == PointFormat::Compressed { Compress::Yes } else { Compress::No };
+    let compress = if format == PointFormat::Compressed {
+        Compress::Yes
+    } else {
+        Compress::No
+    };
     bytes
         .chunks(size)
         .enumerate()
         .map(|(index, chunk)| {
-            let bad = |reason: String| InputError::BadPoint { file: file.into(), index, offset: index * size, reason };
-            let p = G1Affine::deserialize_with_mode(chunk, compress, Validate::No)
-                .map_err(|e| bad(format!("not a valid {} point encoding ({e})", if size == 48 { "compressed" } else { "uncompressed" })))?;
+            let bad = |reason: String| InputError::BadPoint {
+                file: file.into(),
+                index,
+                offset: index * size,
+                reason,
+            };
+            let p =
+                G1Affine::deserialize_with_mode(chunk, compress, Validate::No).map_err(|e| {
+                    bad(format!(
+                        "not a valid {} point encoding ({e})",
+                        if size == 48 {
+                            "compressed"
+                        } else {
+                            "uncompressed"
+                        }
+                    ))
+                })?;
             if !p.is_on_curve() {
                 return Err(bad("not on the BLS12-381 G1 curve".into()));
             }
             if !p.is_in_correct_subgroup_assuming_on_curve() {
-                return Err(bad("on the curve but not in the prime-order subgroup".into()));
+                return Err(bad(
+                    "on the curve but not in the prime-order subgroup".into()
+                ));
             }
             Ok(p)
         })
@@ -123,7 +192,12 @@ pub fn decode_scalars(bytes: &[u8], file: &str) -> Result<Vec<Fr>, InputError> {
         return Err(InputError::Empty { file: file.into() });
     }
     if bytes.len() % 32 != 0 {
-        return Err(InputError::Truncated { file: file.into(), len: bytes.len(), size: 32, what: "scalars" });
+        return Err(InputError::Truncated {
+            file: file.into(),
+            len: bytes.len(),
+            size: 32,
+            what: "scalars",
+        });
     }
     let r = BigUint::from_bytes_le(&ark_ff::BigInteger::to_bytes_le(&Fr::MODULUS));
     bytes
@@ -132,7 +206,11 @@ pub fn decode_scalars(bytes: &[u8], file: &str) -> Result<Vec<Fr>, InputError> {
         .map(|(index, chunk)| {
             let v = BigUint::from_bytes_be(chunk);
             if v >= r {
-                return Err(InputError::ScalarTooLarge { file: file.into(), index, offset: index * 32 });
+                return Err(InputError::ScalarTooLarge {
+                    file: file.into(),
+                    index,
+                    offset: index * 32,
+                });
             }
             Ok(Fr::from_be_bytes_mod_order(chunk))
         })
@@ -150,7 +228,12 @@ pub fn read_inputs(
     let p = decode_points(&read(points)?, format, &pf)?;
     let s = decode_scalars(&read(scalars)?, &sf)?;
     if p.len() != s.len() {
-        return Err(InputError::CountMismatch { points: p.len(), point_file: pf, scalars: s.len(), scalar_file: sf });
+        return Err(InputError::CountMismatch {
+            points: p.len(),
+            point_file: pf,
+            scalars: s.len(),
+            scalar_file: sf,
+        });
     }
     Ok((p, s))
 }
@@ -192,7 +275,9 @@ mod tests {
     #[test]
     fn round_trip_both_formats_and_detection() {
         let mut rng = ark_std::test_rng();
-        let mut pts: Vec<G1Affine> = (0..4).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
+        let mut pts: Vec<G1Affine> = (0..4)
+            .map(|_| G1Projective::rand(&mut rng).into_affine())
+            .collect();
         pts.push(G1Affine::identity());
         for f in [PointFormat::Compressed, PointFormat::Uncompressed] {
             let b = encode_points(&pts, f);
@@ -204,12 +289,21 @@ mod tests {
     #[test]
     fn bad_points_name_their_index() {
         let mut rng = ark_std::test_rng();
-        let pts: Vec<G1Affine> = (0..3).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
+        let pts: Vec<G1Affine> = (0..3)
+            .map(|_| G1Projective::rand(&mut rng).into_affine())
+            .collect();
         let mut b = encode_points(&pts, PointFormat::Uncompressed);
         b[96 + 95] ^= 1; // y of point 1 off by one bit: off the curve
-        let e = decode_points(&b, Some(PointFormat::Uncompressed), "p.bin").unwrap_err().to_string();
-        assert!(e.contains("point 1") && e.contains("not on the BLS12-381 G1 curve"), "{e}");
-        let e = decode_points(&b[..100], Some(PointFormat::Uncompressed), "p.bin").unwrap_err().to_string();
+        let e = decode_points(&b, Some(PointFormat::Uncompressed), "p.bin")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("point 1") && e.contains("not on the BLS12-381 G1 curve"),
+            "{e}"
+        );
+        let e = decode_points(&b[..100], Some(PointFormat::Uncompressed), "p.bin")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("truncated"), "{e}");
     }
 
@@ -230,7 +324,9 @@ mod tests {
             x += Fq::one();
         };
         let b = encode_points(&[p], PointFormat::Uncompressed);
-        let e = decode_points(&b, Some(PointFormat::Uncompressed), "p").unwrap_err().to_string();
+        let e = decode_points(&b, Some(PointFormat::Uncompressed), "p")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("point 0") && e.contains("subgroup"), "{e}");
     }
 
@@ -238,10 +334,16 @@ mod tests {
     fn scalars_at_and_above_r() {
         let r_minus_1 = -Fr::from(1u8);
         let mut b = encode_scalars(&[Fr::from(0u8), r_minus_1]);
-        assert_eq!(decode_scalars(&b, "s").unwrap(), vec![Fr::from(0u8), r_minus_1]);
+        assert_eq!(
+            decode_scalars(&b, "s").unwrap(),
+            vec![Fr::from(0u8), r_minus_1]
+        );
         b[63] = b[63].wrapping_add(1); // r−1 → r
         let e = decode_scalars(&b, "s").unwrap_err().to_string();
         assert!(e.contains("scalar 1") && e.contains("not below"), "{e}");
-        assert!(decode_scalars(&b[..40], "s").unwrap_err().to_string().contains("truncated"));
+        assert!(decode_scalars(&b[..40], "s")
+            .unwrap_err()
+            .to_string()
+            .contains("truncated"));
     }
 }

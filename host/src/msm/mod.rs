@@ -30,9 +30,9 @@ impl std::str::FromStr for Backend {
         if s == "cpu" {
             return Ok(Backend::Cpu);
         }
-        s.parse::<DeviceSpec>()
-            .map(Backend::Device)
-            .map_err(|e| format!("backend {s:?}: expected cpu, sim, vfio-user:PATH or vfio:BDF ({e})"))
+        s.parse::<DeviceSpec>().map(Backend::Device).map_err(|e| {
+            format!("backend {s:?}: expected cpu, sim, vfio-user:PATH or vfio:BDF ({e})")
+        })
     }
 }
 
@@ -76,13 +76,23 @@ impl MsmStats {
 }
 
 /// The CPU path: blst's Pippenger ([`blst_cpu`]).
-pub fn cpu_msm(bases: &[G1Affine], scalars: &[Fr]) -> Result<(G1Projective, MsmStats), device::DeviceMsmError> {
+pub fn cpu_msm(
+    bases: &[G1Affine],
+    scalars: &[Fr],
+) -> Result<(G1Projective, MsmStats), device::DeviceMsmError> {
     if bases.len() != scalars.len() {
-        return Err(device::DeviceMsmError::LengthMismatch { count: bases.len(), scalars: scalars.len() });
+        return Err(device::DeviceMsmError::LengthMismatch {
+            count: bases.len(),
+            scalars: scalars.len(),
+        });
     }
     let started = Instant::now();
     let r = blst_cpu::msm(bases, scalars);
-    let stats = MsmStats { points: bases.len() as u64, wall: started.elapsed(), ..Default::default() };
+    let stats = MsmStats {
+        points: bases.len() as u64,
+        wall: started.elapsed(),
+        ..Default::default()
+    };
     Ok((r, stats))
 }
 
