@@ -146,7 +146,7 @@ pub fn bench_msm(
     } else {
         1.0
     };
-    let projections: Vec<serde_json::Value> = [20u32, 24]
+    let projections: Vec<serde_json::Value> = if stats.cycles() == 0 { vec![] } else { [20u32, 24].to_vec() }
         .iter()
         .flat_map(|&k| {
             [(max_c, "this build"), (16, "2^15 buckets")].map(|(mc, build)| {
