@@ -1,6 +1,6 @@
 //! Measures one MSM window on the simulated card: card cycles spent taking the digits,
 //! additions issued, engine-active cycles. `cargo run -p zkaccel-host --example msm_window_probe -- N C`
-use zkaccel_driver::{read_cycles, Device, DeviceSpec};
+use zkaccel_driver::{read_cycles, DeviceSpec};
 use zkaccel_hdl::spec::msm::{encode_digit, mode, msm_control};
 use zkaccel_hdl::spec::regmap;
 
@@ -28,6 +28,7 @@ fn main() -> anyhow::Result<()> {
     dev.write32(&regmap::MSM_MODE, mode::LOAD_BASES)?;
     dev.write32(&regmap::MSM_BASE_INDEX, 0)?;
     dev.data_write(&beats)?;
+    // Digits (1..=half, or negative) applied to one window; all buckets reachable.
     let half = 1i64 << (c - 1);
     let mut x = 12345u64;
     let digits: Vec<u16> = (0..n)

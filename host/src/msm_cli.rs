@@ -146,20 +146,24 @@ pub fn bench_msm(
     } else {
         1.0
     };
-    let projections: Vec<serde_json::Value> = if stats.cycles() == 0 { vec![] } else { [20u32, 24].to_vec() }
-        .iter()
-        .flat_map(|&k| {
-            [(max_c, "this build"), (16, "2^15 buckets")].map(|(mc, build)| {
-                let (c, cyc) = best(1u64 << k, mc);
-                let cpp = calibration * cyc as f64 / (1u64 << k) as f64;
-                serde_json::json!({
-                    "log_size": k, "build": build, "window": c,
-                    "cycles_per_point": cpp,
-                    "time_s": cpp * (1u64 << k) as f64 / (clock_mhz * 1e6),
-                })
+    let projections: Vec<serde_json::Value> = if stats.cycles() == 0 {
+        vec![]
+    } else {
+        [20u32, 24].to_vec()
+    }
+    .iter()
+    .flat_map(|&k| {
+        [(max_c, "this build"), (16, "2^15 buckets")].map(|(mc, build)| {
+            let (c, cyc) = best(1u64 << k, mc);
+            let cpp = calibration * cyc as f64 / (1u64 << k) as f64;
+            serde_json::json!({
+                "log_size": k, "build": build, "window": c,
+                "cycles_per_point": cpp,
+                "time_s": cpp * (1u64 << k) as f64 / (clock_mhz * 1e6),
             })
         })
-        .collect();
+    })
+    .collect();
     if json {
         let mut v = stats_json(&stats);
         v["backend"] = backend.to_string().into();

@@ -110,6 +110,8 @@ pub struct MsmUnit {
     ro_emit: Signal<Local, Bit>,
     ro_last_bucket: Signal<Local, Bit>,
     ro_next_bucket: Signal<Local, Bits<32>>,
+    guarded: Signal<Local, Bit>,
+    refused: Signal<Local, Bit>,
 }
 
 impl Default for MsmUnit {
@@ -182,6 +184,8 @@ impl Default for MsmUnit {
             ro_emit: Default::default(),
             ro_last_bucket: Default::default(),
             ro_next_bucket: Default::default(),
+            guarded: Default::default(),
+            refused: Default::default(),
         }
     }
 }
@@ -249,14 +253,21 @@ impl Logic for MsmUnit {
         } else {
             self.reg_rhit.next = false;
         }
-        self.reg_whit.next = (((self.reg_waddr.val() == self.at_mode.val())
+        // MSM_MODE, MSM_BASE_INDEX and MSM_CONTROL change what the stream means, so
+        // they are refused (SLVERR, recorded in STATUS.BUS_ERROR) unless the unit is
+        // idle: a write racing digits still being consumed would apply them to the
+        // wrong bases.
+        self.guarded.next = ((self.reg_waddr.val() == self.at_mode.val())
             | (self.reg_waddr.val() == self.at_index.val()))
-            | (self.reg_waddr.val() == self.at_control.val()))
+            | (self.reg_waddr.val() == self.at_control.val());
+        self.refused.next = self.guarded.val() & (!self.idle.val());
+        self.reg_whit.next = (self.guarded.val() & (!self.refused.val()))
             | (self.reg_waddr.val() == self.at_readout_count.val());
-        self.reg_wro.next = (((self.reg_waddr.val() == self.at_status.val())
-            | (self.reg_waddr.val() == self.at_adds.val()))
-            | ((self.reg_waddr.val() == self.at_active_cycles.val())
-                | (self.reg_waddr.val() == self.at_buckets.val())))
+        self.reg_wro.next = self.refused.val()
+            | (((self.reg_waddr.val() == self.at_status.val())
+                | (self.reg_waddr.val() == self.at_adds.val()))
+                | ((self.reg_waddr.val() == self.at_active_cycles.val())
+                    | (self.reg_waddr.val() == self.at_buckets.val())))
             | ((self.reg_waddr.val() == self.at_capacity.val())
                 | (self.reg_waddr.val() == self.at_latency.val()));
 

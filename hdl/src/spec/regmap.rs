@@ -160,21 +160,21 @@ pub const MSM_MODE: Register = Register {
     offset: 0x040,
     access: Access::ReadWrite,
     reset: 0,
-    doc: "What the data port carries: 0 loopback, 1 load bases, 2 digits, 3 readout (`spec::msm::mode`).",
+    doc: "What the data port carries: 0 loopback, 1 load bases, 2 digits, 3 readout (`spec::msm::mode`). Writable only while MSM_STATUS.IDLE (else SLVERR).",
 };
 pub const MSM_BASE_INDEX: Register = Register {
     name: "MSM_BASE_INDEX",
     offset: 0x044,
     access: Access::ReadWrite,
     reset: 0,
-    doc: "Index of the next base to load (mode 1) or of the base the next digit applies to (mode 2); advances as beats are consumed.",
+    doc: "Index of the next base to load (mode 1) or of the base the next digit applies to (mode 2); advances as beats are consumed. Writable only while MSM_STATUS.IDLE (else SLVERR).",
 };
 pub const MSM_CONTROL: Register = Register {
     name: "MSM_CONTROL",
     offset: 0x048,
     access: Access::WriteOnlyPulse,
     reset: 0,
-    doc: "MSM commands, write 1 to act: CLEAR_BUCKETS, START_READOUT (`spec::msm::msm_control`). Reads return 0.",
+    doc: "MSM commands, write 1 to act: CLEAR_BUCKETS, START_READOUT (`spec::msm::msm_control`). Only while MSM_STATUS.IDLE (else SLVERR). Reads return 0.",
 };
 pub const MSM_STATUS: Register = Register {
     name: "MSM_STATUS",

@@ -59,6 +59,14 @@ pub enum DeviceMsmError {
         window: usize,
         bucket: usize,
     },
+    #[error(
+        "{device} refused a register write at {addr:#x} during window {window} (STATUS.BUS_ERROR)"
+    )]
+    Refused {
+        device: String,
+        addr: u32,
+        window: usize,
+    },
     #[error("{count} points but {scalars} scalars")]
     LengthMismatch { count: usize, scalars: usize },
 }
@@ -134,6 +142,21 @@ impl DeviceMsm {
                 device: dev.device(),
                 caps: id.capabilities,
             });
+        }
+        // A client killed mid-job can leave the unit busy (a readout nobody reads):
+        // bring it back with a soft reset before using it.
+        if dev.read32(&regmap::MSM_STATUS)? & msm_status::IDLE == 0 {
+            dev.write32(&regmap::CONTROL, regmap::control::SOFT_RESET)?;
+            let t = Instant::now();
+            while dev.read32(&regmap::MSM_STATUS)? & msm_status::IDLE == 0 {
+                if t.elapsed() > Duration::from_secs(10) {
+                    return Err(DeviceMsmError::Timeout {
+                        device: dev.device(),
+                        window: 0,
+                        waited: t.elapsed(),
+                    });
+                }
+            }
         }
         let buckets = dev.read32(&regmap::MSM_BUCKETS)?;
         let capacity = dev.read32(&regmap::MSM_BASE_CAPACITY)? as usize;
@@ -331,6 +354,16 @@ impl DeviceMsm {
             let d = self.dev.as_mut();
             let with_readout = d.read32(&regmap::MSM_ACTIVE_CYCLES)? as u64;
             d.write32(&regmap::MSM_MODE, mode::LOOPBACK)?;
+            // Posted writes (PCIe) report nothing; the card records a refusal.
+            if d.read32(&regmap::STATUS)? & regmap::status::BUS_ERROR != 0 {
+                let addr = d.read32(&regmap::BUS_ERROR_ADDR)?;
+                let _ = d.write32(&regmap::CONTROL, regmap::control::CLEAR_ERRORS);
+                return Err(DeviceMsmError::Refused {
+                    device: self.device(),
+                    addr,
+                    window: w,
+                });
+            }
             stats.adds += adds;
             stats.accumulate_cycles += accumulate;
             stats.readout_cycles += with_readout.saturating_sub(accumulate);
