@@ -214,7 +214,7 @@ impl DeviceMsm {
                 scalars: scalars.len(),
             });
         }
-        let c = window.unwrap_or_else(|| self.default_window(bases.len()));
+        let c = window.unwrap_or_else(|| self.default_window(bases.len().min(self.chunk)));
         if !(2..=self.max_window()).contains(&c) {
             return Err(DeviceMsmError::Window {
                 device: self.device(),
