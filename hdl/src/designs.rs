@@ -26,6 +26,8 @@ pub enum DesignKind {
     MontMul(FieldId),
     /// The G1 complete mixed point adder ([`crate::ec::point_add`]).
     PointAdd,
+    /// The Fr radix-2 NTT butterfly ([`crate::ntt::butterfly`]).
+    Butterfly,
     Card,
 }
 
@@ -298,6 +300,23 @@ fn point_add() -> Design {
     )
 }
 
+fn butterfly() -> Design {
+    let v = crate::ntt::butterfly::butterfly_verilog("top", POINT_ADD_TAG_BITS, true);
+    let f = crate::ntt::butterfly::butterfly_figures();
+    let h = sha256_hex(&v);
+    let d = "Fr radix-2 NTT butterfly (a + w*b, a - w*b), one per cycle".to_string();
+    let tiles = crate::ntt::butterfly::butterfly_dsp_tiles();
+    design(
+        "fr_butterfly",
+        DesignKind::Butterfly,
+        d,
+        Some(f.latency),
+        tiles,
+        v,
+        h,
+    )
+}
+
 fn dsp_tile() -> Design {
     let mut u = DspTile::default();
     connect_inputs!(u, clock, a, b);
@@ -340,6 +359,7 @@ pub const DESIGN_NAMES: &[&str] = &[
     "fr_sub",
     "fr_mont_mul",
     "g1_add",
+    "fr_butterfly",
     "card",
 ];
 
@@ -354,6 +374,7 @@ pub fn kind_of(name: &str) -> Option<DesignKind> {
         "fr_sub" => DesignKind::ModSub(FieldId::Fr),
         "fr_mont_mul" => DesignKind::MontMul(FieldId::Fr),
         "g1_add" => DesignKind::PointAdd,
+        "fr_butterfly" => DesignKind::Butterfly,
         "card" => DesignKind::Card,
         _ => return None,
     })
@@ -367,6 +388,7 @@ pub fn generate(name: &str) -> Option<Design> {
         DesignKind::ModSub(f) => mod_sub(f),
         DesignKind::MontMul(f) => mont_mul(f),
         DesignKind::PointAdd => point_add(),
+        DesignKind::Butterfly => butterfly(),
         DesignKind::Card => card(),
     })
 }

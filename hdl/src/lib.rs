@@ -12,6 +12,7 @@ pub mod card;
 pub mod designs;
 pub mod ec;
 pub mod msm;
+pub mod ntt;
 pub mod spec;
 
 /// The Verilator lint waivers for the generated Verilog (`hdl/lint/waivers.vlt`), each

@@ -14,6 +14,7 @@
 //! [`Model::trace_to`] for one model.
 
 pub mod card;
+pub mod dataflow;
 pub mod pipeline;
 pub mod point_add;
 
