@@ -12,6 +12,7 @@ pub mod g1;
 pub mod hdl_flow;
 pub mod msm;
 pub mod msm_cli;
+pub mod ntt;
 pub mod sim_serve;
 pub mod tools;
 pub mod xdma_model;

@@ -76,6 +76,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// NTT over Fr matching ark-poly's Radix2EvaluationDomain (fft, ifft, coset forms).
+    Ntt {
+        /// 32-byte big-endian Fr elements (each < r), a power-of-two count.
+        #[arg(long)]
+        input: PathBuf,
+        /// Where to write the result, same encoding.
+        #[arg(long)]
+        output: PathBuf,
+        /// ifft instead of fft (with the 1/n scaling).
+        #[arg(long)]
+        inverse: bool,
+        /// Over the coset GENERATOR·H (GENERATOR = 7), as ark-poly's get_coset.
+        #[arg(long)]
+        coset: bool,
+        /// cpu (a card backend is refused: no NTT engine on the card yet).
+        #[arg(long, default_value = "cpu")]
+        backend: zkaccel_host::msm::Backend,
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -216,6 +236,22 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Devices { json } => devices(json),
+        Command::Ntt { input, output, inverse, coset, backend, json } => {
+            use zkaccel_host::msm::files::{decode_fr, encode_scalars};
+            let bytes = std::fs::read(&input).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+            let mut values = decode_fr(&bytes, &input.display().to_string(), "value")?;
+            let n = values.len();
+            let kind = zkaccel_host::ntt::NttKind { inverse, coset };
+            let wall = zkaccel_host::ntt::ntt(&backend, &mut values, kind)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+            std::fs::write(&output, encode_scalars(&values)).map_err(|e| anyhow::anyhow!("{}: {e}", output.display()))?;
+            if json {
+                println!("{}", serde_json::json!({"backend": backend.to_string(), "size": n, "inverse": inverse, "coset": coset, "wall_time_s": wall.as_secs_f64(), "output": output.display().to_string()}));
+            } else {
+                println!("{} of {n} values on {backend} in {:.3} ms -> {}", if inverse { "ifft" } else { "fft" }, wall.as_secs_f64() * 1e3, output.display());
+            }
+            Ok(())
+        }
         Command::Msm {
             points,
             scalars,

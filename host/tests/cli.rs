@@ -363,3 +363,71 @@ fn hex_bytes(h: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
         .collect()
 }
+
+#[test]
+fn ntt_on_files_equals_ark_poly_at_every_size() {
+    use ark_bls12_381::Fr;
+    use ark_ff::{FftField, One, UniformRand, Zero};
+    use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+    use zkaccel_host::msm::files::{decode_fr, encode_scalars};
+    let t = tempfile::tempdir().unwrap();
+    let mut rng = ark_std::test_rng();
+    let input = t.path().join("in.bin");
+    let output = t.path().join("out.bin");
+    for k in 1..=12u32 {
+        let n = 1usize << k;
+        let d = Radix2EvaluationDomain::<Fr>::new(n).unwrap();
+        let c = d.get_coset(Fr::GENERATOR).unwrap();
+        let random: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        let mut one_hot = vec![Fr::zero(); n];
+        one_hot[n / 2] = Fr::one();
+        for (name, v) in [("random", random), ("zero", vec![Fr::zero(); n]), ("one-hot", one_hot)] {
+            std::fs::write(&input, encode_scalars(&v)).unwrap();
+            for (flags, want) in [
+                (vec![], d.fft(&v)),
+                (vec!["--inverse"], d.ifft(&v)),
+                (vec!["--coset"], c.fft(&v)),
+                (vec!["--coset", "--inverse"], c.ifft(&v)),
+            ] {
+                // Every size runs the four transforms on random input; zero and one-hot
+                // inputs run at a few sizes (the command is a process per call).
+                if name != "random" && k % 4 != 1 {
+                    continue;
+                }
+                stdout_of(
+                    zkaccel().args(["ntt", "--input"]).arg(&input).arg("--output").arg(&output).args(&flags),
+                );
+                let got = decode_fr(&std::fs::read(&output).unwrap(), "out", "value").unwrap();
+                assert_eq!(got, want, "2^{k} {name} {flags:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn ntt_bad_inputs_and_card_backends_are_clear_errors() {
+    use ark_bls12_381::Fr;
+    use zkaccel_host::msm::files::encode_scalars;
+    let t = tempfile::tempdir().unwrap();
+    let input = t.path().join("in.bin");
+    let output = t.path().join("out.bin");
+    let ntt = |extra: &[&str]| {
+        let mut c = zkaccel();
+        c.args(["ntt", "--input"]).arg(&input).arg("--output").arg(&output).args(extra);
+        c
+    };
+    std::fs::write(&input, encode_scalars(&vec![Fr::from(3u8); 12])).unwrap();
+    let e = stderr_of_failure(&mut ntt(&[]));
+    assert!(e.contains("power-of-two") && e.contains("12 values"), "{e}");
+    let mut b = encode_scalars(&vec![Fr::from(3u8); 4]);
+    b[64..96].copy_from_slice(&[0xFF; 32]);
+    std::fs::write(&input, &b).unwrap();
+    let e = stderr_of_failure(&mut ntt(&[]));
+    assert!(e.contains("value 2") && e.contains("not below the group order"), "{e}");
+    std::fs::write(&input, &b[..70]).unwrap();
+    assert!(stderr_of_failure(&mut ntt(&[])).contains("truncated"));
+    std::fs::write(&input, encode_scalars(&vec![Fr::from(3u8); 4])).unwrap();
+    let e = stderr_of_failure(&mut ntt(&["--backend", "sim"]));
+    assert!(e.contains("no NTT engine"), "{e}");
+    assert!(!output.exists(), "nothing written on failure");
+}

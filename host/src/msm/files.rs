@@ -69,11 +69,12 @@ pub enum InputError {
         offset: usize,
         reason: String,
     },
-    #[error("{file}: scalar {index} (byte {offset}) is not below the group order r")]
+    #[error("{file}: {what} {index} (byte {offset}) is not below the group order r")]
     ScalarTooLarge {
         file: String,
         index: usize,
         offset: usize,
+        what: &'static str,
     },
     #[error("{points} points in {point_file} but {scalars} scalars in {scalar_file}")]
     CountMismatch {
@@ -188,6 +189,11 @@ pub fn decode_points(
 
 /// Decodes 32-byte big-endian scalars, each < r.
 pub fn decode_scalars(bytes: &[u8], file: &str) -> Result<Vec<Fr>, InputError> {
+    decode_fr(bytes, file, "scalar")
+}
+
+/// Decodes 32-byte big-endian Fr elements, each < r; `what` names them in errors.
+pub fn decode_fr(bytes: &[u8], file: &str, what: &'static str) -> Result<Vec<Fr>, InputError> {
     if bytes.is_empty() {
         return Err(InputError::Empty { file: file.into() });
     }
@@ -196,7 +202,7 @@ pub fn decode_scalars(bytes: &[u8], file: &str) -> Result<Vec<Fr>, InputError> {
             file: file.into(),
             len: bytes.len(),
             size: 32,
-            what: "scalars",
+            what: if what == "scalar" { "scalars" } else { "field elements" },
         });
     }
     let r = BigUint::from_bytes_le(&ark_ff::BigInteger::to_bytes_le(&Fr::MODULUS));
@@ -210,6 +216,7 @@ pub fn decode_scalars(bytes: &[u8], file: &str) -> Result<Vec<Fr>, InputError> {
                     file: file.into(),
                     index,
                     offset: index * 32,
+                    what,
                 });
             }
             Ok(Fr::from_be_bytes_mod_order(chunk))
@@ -252,6 +259,7 @@ pub fn encode_points(points: &[G1Affine], format: PointFormat) -> Vec<u8> {
     out
 }
 
+/// 32-byte big-endian encoding (scalars and NTT values).
 pub fn encode_scalars(scalars: &[Fr]) -> Vec<u8> {
     scalars
         .iter()
