@@ -227,24 +227,17 @@ fn point_adder_kat(dev: &mut dyn Device) -> Result<String, String> {
     use ark_bls12_381::{Fq, G1Projective};
     use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
     use ark_ff::{BigInt, Field, PrimeField, Zero};
-    use zkaccel_hdl::spec::msm::{encode_digit, mode, msm_control, msm_status};
+    use zkaccel_hdl::spec::msm::{
+        coordinate_beat, digit_beat, encode_digit, mode, msm_control, msm_status,
+    };
     let g = G1Projective::generator();
     let bases = [g.into_affine(), (g + g).into_affine()];
-    let beat = |w: [u64; 6]| -> Beat {
-        let mut b = [0u64; 8];
-        b[..6].copy_from_slice(&w);
-        b
-    };
-    let digits = |a: i32, b: i32| -> Beat {
-        let mut x = [0u64; 8];
-        x[0] = encode_digit(a) as u64 | (encode_digit(b) as u64) << 16;
-        x
-    };
+    let digits = |a: i32, b: i32| -> Beat { digit_beat(&[encode_digit(a), encode_digit(b)]) };
     let mut load = vec![];
     for p in &bases {
         let (x, y) = p.xy().expect("not the identity");
-        load.push(beat(x.0 .0));
-        load.push(beat(y.0 .0));
+        load.push(coordinate_beat(&x.0 .0));
+        load.push(coordinate_beat(&y.0 .0));
     }
     let wait_idle = |dev: &mut dyn Device| -> Result<(), DriverError> {
         let t = std::time::Instant::now();

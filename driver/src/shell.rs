@@ -362,41 +362,11 @@ impl<T: Transport> ShellCard<T> {
         self.finish_channel("H2C", xdma::H2C_CHANNEL, Instant::now())
     }
 
-    fn xdma_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError> {
-        let bytes = beats.len() * 64;
-        let fits = self
-            .xdma_buffers
-            .as_ref()
-            .is_some_and(|(s, _, _)| s.len() >= bytes);
-        if !fits {
-            let src = self.dma_buffer(bytes)?;
-            let dst = self.dma_buffer(bytes)?;
-            let desc = self.dma_buffer(2 * xdma::DESC_BYTES)?;
-            self.xdma_buffers = Some((src, dst, desc));
-        }
-        let (src, dst, desc) = self.xdma_buffers.as_mut().expect("allocated above");
-        src.bytes_mut()[..bytes].copy_from_slice(&beats_to_bytes(beats));
-        let flags = xdma::DESC_STOP | xdma::DESC_EOP | xdma::DESC_COMPLETED;
-        let h2c = xdma::Descriptor::new(flags, bytes as u32, src.iova(), 0, 0);
-        let c2h = xdma::Descriptor::new(flags, bytes as u32, 0, dst.iova(), 0);
-        desc.bytes_mut()[..32].copy_from_slice(&h2c.to_bytes());
-        desc.bytes_mut()[32..64].copy_from_slice(&c2h.to_bytes());
-        let desc_iova = desc.iova();
-        let started = Instant::now();
-        self.start_channel(xdma::C2H_CHANNEL, xdma::C2H_SGDMA, desc_iova + 32)?;
-        self.start_channel(xdma::H2C_CHANNEL, xdma::H2C_SGDMA, desc_iova)?;
-        self.finish_channel("H2C", xdma::H2C_CHANNEL, started)?;
-        self.finish_channel("C2H", xdma::C2H_CHANNEL, started)?;
-        let (_, dst, _) = self.xdma_buffers.as_ref().expect("kept");
-        Ok(dst.bytes()[..bytes]
-            .chunks(64)
-            .map(beat_from_bytes)
-            .collect())
-    }
-
-    /// One XDMA transfer: `beats` host-to-card (H2C) if any, then `read` beats
-    /// card-to-host (C2H) if any, each as a single descriptor with completion as set.
-    fn xdma_transfer(&mut self, beats: &[Beat], read: usize) -> Result<Vec<Beat>, DriverError> {
+    /// Puts `beats` in the H2C source buffer and writes one H2C descriptor (for the
+    /// beats) and one C2H descriptor (for `read` beats) into the descriptor buffer,
+    /// growing the buffers if needed. Returns the IOVA of the H2C descriptor; the C2H
+    /// descriptor follows it.
+    fn xdma_prepare(&mut self, beats: &[Beat], read: usize) -> Result<u64, DriverError> {
         let bytes = beats.len().max(read) * 64;
         let fits = self
             .xdma_buffers
@@ -415,7 +385,34 @@ impl<T: Transport> ShellCard<T> {
         let c2h = xdma::Descriptor::new(flags, (read * 64) as u32, 0, dst.iova(), 0);
         desc.bytes_mut()[..32].copy_from_slice(&h2c.to_bytes());
         desc.bytes_mut()[32..64].copy_from_slice(&c2h.to_bytes());
-        let desc_iova = desc.iova();
+        Ok(desc.iova())
+    }
+
+    /// The first `n` beats of the C2H destination buffer.
+    fn xdma_received(&self, n: usize) -> Vec<Beat> {
+        let (_, dst, _) = self.xdma_buffers.as_ref().expect("prepared");
+        dst.bytes()[..n * 64]
+            .chunks(64)
+            .map(beat_from_bytes)
+            .collect()
+    }
+
+    /// Loopback: both channels run at once (C2H started first), as the card's output
+    /// follows its input.
+    fn xdma_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError> {
+        let desc_iova = self.xdma_prepare(beats, beats.len())?;
+        let started = Instant::now();
+        self.start_channel(xdma::C2H_CHANNEL, xdma::C2H_SGDMA, desc_iova + 32)?;
+        self.start_channel(xdma::H2C_CHANNEL, xdma::H2C_SGDMA, desc_iova)?;
+        self.finish_channel("H2C", xdma::H2C_CHANNEL, started)?;
+        self.finish_channel("C2H", xdma::C2H_CHANNEL, started)?;
+        Ok(self.xdma_received(beats.len()))
+    }
+
+    /// One XDMA transfer: `beats` host-to-card (H2C) if any, then `read` beats
+    /// card-to-host (C2H) if any, each as a single descriptor with completion as set.
+    fn xdma_transfer(&mut self, beats: &[Beat], read: usize) -> Result<Vec<Beat>, DriverError> {
+        let desc_iova = self.xdma_prepare(beats, read)?;
         let started = Instant::now();
         if !beats.is_empty() {
             self.start_channel(xdma::H2C_CHANNEL, xdma::H2C_SGDMA, desc_iova)?;
@@ -426,27 +423,35 @@ impl<T: Transport> ShellCard<T> {
         }
         self.start_channel(xdma::C2H_CHANNEL, xdma::C2H_SGDMA, desc_iova + 32)?;
         self.finish_channel("C2H", xdma::C2H_CHANNEL, started)?;
-        let (_, dst, _) = self.xdma_buffers.as_ref().expect("kept");
-        Ok(dst.bytes()[..read * 64]
-            .chunks(64)
-            .map(beat_from_bytes)
-            .collect())
+        Ok(self.xdma_received(read))
+    }
+
+    /// Beats the F1 data window (BAR4) carries per access.
+    const F1_WINDOW_BEATS: usize = (f1::DATA_WINDOW_BYTES / 64) as usize;
+
+    /// Writes up to a window of beats to the F1 data window.
+    fn f1_write(&mut self, chunk: &[Beat]) -> Result<(), DriverError> {
+        self.t.bar_write(
+            f1::DATA_BAR,
+            0,
+            &beats_to_bytes(chunk),
+            "writing the data port",
+        )
+    }
+
+    /// Reads `n` beats (at most a window) from the F1 data window.
+    fn f1_read(&mut self, n: usize) -> Result<Vec<Beat>, DriverError> {
+        let mut back = vec![0u8; n * 64];
+        self.t
+            .bar_read(f1::DATA_BAR, 0, &mut back, "reading the data port")?;
+        Ok(back.chunks(64).map(beat_from_bytes).collect())
     }
 
     fn f1_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError> {
-        let max_beats = (f1::DATA_WINDOW_BYTES / 64) as usize;
         let mut out = Vec::with_capacity(beats.len());
-        for chunk in beats.chunks(max_beats) {
-            self.t.bar_write(
-                f1::DATA_BAR,
-                0,
-                &beats_to_bytes(chunk),
-                "writing the data port",
-            )?;
-            let mut back = vec![0u8; chunk.len() * 64];
-            self.t
-                .bar_read(f1::DATA_BAR, 0, &mut back, "reading the data port")?;
-            out.extend(back.chunks(64).map(beat_from_bytes));
+        for chunk in beats.chunks(Self::F1_WINDOW_BEATS) {
+            self.f1_write(chunk)?;
+            out.extend(self.f1_read(chunk.len())?);
         }
         Ok(out)
     }
@@ -501,34 +506,19 @@ impl<T: Transport> Device for ShellCard<T> {
     fn data_write(&mut self, beats: &[Beat]) -> Result<(), DriverError> {
         match self.shell {
             Shell::Xdma => self.xdma_transfer(beats, 0).map(|_| ()),
-            Shell::F1 => {
-                let max_beats = (f1::DATA_WINDOW_BYTES / 64) as usize;
-                for chunk in beats.chunks(max_beats) {
-                    self.t.bar_write(
-                        f1::DATA_BAR,
-                        0,
-                        &beats_to_bytes(chunk),
-                        "writing the data port",
-                    )?;
-                }
-                Ok(())
-            }
+            Shell::F1 => beats
+                .chunks(Self::F1_WINDOW_BEATS)
+                .try_for_each(|c| self.f1_write(c)),
         }
     }
     fn data_read(&mut self, n: usize) -> Result<Vec<Beat>, DriverError> {
         match self.shell {
             Shell::Xdma => self.xdma_transfer(&[], n),
             Shell::F1 => {
-                let max_beats = (f1::DATA_WINDOW_BYTES / 64) as usize;
                 let mut out = Vec::with_capacity(n);
-                let mut left = n;
-                while left > 0 {
-                    let k = left.min(max_beats);
-                    let mut back = vec![0u8; k * 64];
-                    self.t
-                        .bar_read(f1::DATA_BAR, 0, &mut back, "reading the data port")?;
-                    out.extend(back.chunks(64).map(beat_from_bytes));
-                    left -= k;
+                while out.len() < n {
+                    let k = (n - out.len()).min(Self::F1_WINDOW_BEATS);
+                    out.extend(self.f1_read(k)?);
                 }
                 Ok(out)
             }

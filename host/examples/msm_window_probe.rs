@@ -1,7 +1,9 @@
 //! Measures one MSM window on the simulated card: card cycles spent taking the digits,
 //! additions issued, engine-active cycles. `cargo run -p zkaccel-host --example msm_window_probe -- N C`
 use zkaccel_driver::{read_cycles, DeviceSpec};
-use zkaccel_hdl::spec::msm::{encode_digit, mode, msm_control};
+use zkaccel_hdl::spec::msm::{
+    coordinate_beat, digit_beat, encode_digit, mode, msm_control, DIGITS_PER_BEAT,
+};
 use zkaccel_hdl::spec::regmap;
 
 fn main() -> anyhow::Result<()> {
@@ -18,12 +20,8 @@ fn main() -> anyhow::Result<()> {
     let mut beats = vec![];
     for p in &bases {
         let [x, y] = zkaccel_host::g1::affine_words(p).unwrap();
-        let mut bx = [0u64; 8];
-        bx[..6].copy_from_slice(&x);
-        let mut by = [0u64; 8];
-        by[..6].copy_from_slice(&y);
-        beats.push(bx);
-        beats.push(by);
+        beats.push(coordinate_beat(&x));
+        beats.push(coordinate_beat(&y));
     }
     dev.write32(&regmap::MSM_MODE, mode::LOAD_BASES)?;
     dev.write32(&regmap::MSM_BASE_INDEX, 0)?;
@@ -40,16 +38,7 @@ fn main() -> anyhow::Result<()> {
             encode_digit(if d == 0 { 1 } else { d as i32 })
         })
         .collect();
-    let dbeats: Vec<[u64; 8]> = digits
-        .chunks(32)
-        .map(|ds| {
-            let mut b = [0u64; 8];
-            for (j, d) in ds.iter().enumerate() {
-                b[j / 4] |= (*d as u64) << (16 * (j % 4));
-            }
-            b
-        })
-        .collect();
+    let dbeats: Vec<[u64; 8]> = digits.chunks(DIGITS_PER_BEAT).map(digit_beat).collect();
     dev.write32(&regmap::MSM_CONTROL, msm_control::CLEAR_BUCKETS)?;
     dev.write32(&regmap::MSM_BASE_INDEX, 0)?;
     dev.write32(&regmap::MSM_MODE, mode::DIGITS)?;

@@ -236,19 +236,36 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Devices { json } => devices(json),
-        Command::Ntt { input, output, inverse, coset, backend, json } => {
+        Command::Ntt {
+            input,
+            output,
+            inverse,
+            coset,
+            backend,
+            json,
+        } => {
             use zkaccel_host::msm::files::{decode_fr, encode_scalars};
-            let bytes = std::fs::read(&input).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+            let bytes =
+                std::fs::read(&input).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
             let mut values = decode_fr(&bytes, &input.display().to_string(), "value")?;
             let n = values.len();
             let kind = zkaccel_host::ntt::NttKind { inverse, coset };
             let wall = zkaccel_host::ntt::ntt(&backend, &mut values, kind)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
-            std::fs::write(&output, encode_scalars(&values)).map_err(|e| anyhow::anyhow!("{}: {e}", output.display()))?;
+            std::fs::write(&output, encode_scalars(&values))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", output.display()))?;
             if json {
-                println!("{}", serde_json::json!({"backend": backend.to_string(), "size": n, "inverse": inverse, "coset": coset, "wall_time_s": wall.as_secs_f64(), "output": output.display().to_string()}));
+                println!(
+                    "{}",
+                    serde_json::json!({"backend": backend.to_string(), "size": n, "inverse": inverse, "coset": coset, "wall_time_s": wall.as_secs_f64(), "output": output.display().to_string()})
+                );
             } else {
-                println!("{} of {n} values on {backend} in {:.3} ms -> {}", if inverse { "ifft" } else { "fft" }, wall.as_secs_f64() * 1e3, output.display());
+                println!(
+                    "{} of {n} values on {backend} in {:.3} ms -> {}",
+                    if inverse { "ifft" } else { "fft" },
+                    wall.as_secs_f64() * 1e3,
+                    output.display()
+                );
             }
             Ok(())
         }

@@ -104,24 +104,9 @@ pub fn bench_msm(
         bail!("the CPU path disagrees with arkworks on a 2^{log_size} MSM (seed {seed})");
     }
     // blst itself, without our wrapping (limb copies, scalar bytes), for the comparison.
-    let blst_points: Vec<blst::blst_p1_affine> = bases
-        .iter()
-        .map(|p| match ark_ec::AffineRepr::xy(p) {
-            Some((x, y)) => blst::blst_p1_affine {
-                x: blst::blst_fp { l: x.0 .0 },
-                y: blst::blst_fp { l: y.0 .0 },
-            },
-            None => Default::default(),
-        })
-        .collect();
-    let blst_scalars: Vec<u8> = scalars
-        .iter()
-        .flat_map(|s| {
-            let mut b = ark_ff::BigInteger::to_bytes_le(&ark_ff::PrimeField::into_bigint(*s));
-            b.resize(32, 0);
-            b
-        })
-        .collect();
+    let blst_points: Vec<blst::blst_p1_affine> =
+        bases.iter().map(crate::msm::blst_cpu::to_blst).collect();
+    let blst_scalars = crate::msm::blst_cpu::scalar_bytes(&scalars);
     let t = Instant::now();
     let _ = blst::MultiPoint::mult(blst_points.as_slice(), &blst_scalars, 255);
     let blst_wall = t.elapsed();

@@ -22,8 +22,14 @@ pub struct NttKind {
 
 #[derive(Debug, thiserror::Error)]
 pub enum NttError {
-    #[error("{len} values: an NTT needs a power-of-two length (the nearest are {below} and {above})")]
-    NotPowerOfTwo { len: usize, below: usize, above: usize },
+    #[error(
+        "{len} values: an NTT needs a power-of-two length (the nearest are {below} and {above})"
+    )]
+    NotPowerOfTwo {
+        len: usize,
+        below: usize,
+        above: usize,
+    },
     #[error("{len} values: larger than Fr's largest radix-2 domain (2^32)")]
     TooLarge { len: usize },
     #[error("no values")]
@@ -41,7 +47,11 @@ pub fn domain(n: usize) -> Result<Radix2EvaluationDomain<Fr>, NttError> {
     }
     if !n.is_power_of_two() {
         let below = 1usize << (usize::BITS - 1 - n.leading_zeros());
-        return Err(NttError::NotPowerOfTwo { len: n, below, above: below * 2 });
+        return Err(NttError::NotPowerOfTwo {
+            len: n,
+            below,
+            above: below * 2,
+        });
     }
     Radix2EvaluationDomain::<Fr>::new(n).ok_or(NttError::TooLarge { len: n })
 }
@@ -50,7 +60,9 @@ pub fn domain(n: usize) -> Result<Radix2EvaluationDomain<Fr>, NttError> {
 pub fn cpu_ntt(values: &mut Vec<Fr>, kind: NttKind) -> Result<Duration, NttError> {
     let mut d = domain(values.len())?;
     if kind.coset {
-        d = d.get_coset(Fr::GENERATOR).expect("the generator is not in the subgroup");
+        d = d
+            .get_coset(Fr::GENERATOR)
+            .expect("the generator is not in the subgroup");
     }
     let t = Instant::now();
     if kind.inverse {
@@ -71,7 +83,10 @@ pub fn ntt(backend: &Backend, values: &mut Vec<Fr>, kind: NttKind) -> Result<Dur
             let id = zkaccel_driver::identify(dev.as_mut())?;
             let caps = id.capabilities;
             if caps & zkaccel_hdl::spec::regmap::capabilities::NTT == 0 {
-                return Err(NttError::NoEngine { device: dev.device(), caps });
+                return Err(NttError::NoEngine {
+                    device: dev.device(),
+                    caps,
+                });
             }
             unreachable!("no card build sets the NTT capability yet")
         }
@@ -92,18 +107,56 @@ mod tests {
             let d = Radix2EvaluationDomain::<Fr>::new(n).unwrap();
             let c = d.get_coset(Fr::GENERATOR).unwrap();
             for (kind, want) in [
-                (NttKind { inverse: false, coset: false }, d.fft(&v)),
-                (NttKind { inverse: true, coset: false }, d.ifft(&v)),
-                (NttKind { inverse: false, coset: true }, c.fft(&v)),
-                (NttKind { inverse: true, coset: true }, c.ifft(&v)),
+                (
+                    NttKind {
+                        inverse: false,
+                        coset: false,
+                    },
+                    d.fft(&v),
+                ),
+                (
+                    NttKind {
+                        inverse: true,
+                        coset: false,
+                    },
+                    d.ifft(&v),
+                ),
+                (
+                    NttKind {
+                        inverse: false,
+                        coset: true,
+                    },
+                    c.fft(&v),
+                ),
+                (
+                    NttKind {
+                        inverse: true,
+                        coset: true,
+                    },
+                    c.ifft(&v),
+                ),
             ] {
                 let mut got = v.clone();
                 cpu_ntt(&mut got, kind).unwrap();
                 assert_eq!(got, want, "n = {n}, {kind:?}");
             }
             let mut x = v.clone();
-            cpu_ntt(&mut x, NttKind { inverse: false, coset: true }).unwrap();
-            cpu_ntt(&mut x, NttKind { inverse: true, coset: true }).unwrap();
+            cpu_ntt(
+                &mut x,
+                NttKind {
+                    inverse: false,
+                    coset: true,
+                },
+            )
+            .unwrap();
+            cpu_ntt(
+                &mut x,
+                NttKind {
+                    inverse: true,
+                    coset: true,
+                },
+            )
+            .unwrap();
             assert_eq!(x, v);
         }
         assert_eq!(Fr::GENERATOR, Fr::from(7u8));
@@ -114,7 +167,10 @@ mod tests {
     fn lengths_that_are_not_domains() {
         assert!(matches!(domain(0), Err(NttError::Empty)));
         let e = domain(12).unwrap_err().to_string();
-        assert!(e.contains("power-of-two") && e.contains("8") && e.contains("16"), "{e}");
+        assert!(
+            e.contains("power-of-two") && e.contains("8") && e.contains("16"),
+            "{e}"
+        );
         assert!(domain(1).is_ok());
     }
 }

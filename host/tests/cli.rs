@@ -381,7 +381,11 @@ fn ntt_on_files_equals_ark_poly_at_every_size() {
         let random: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
         let mut one_hot = vec![Fr::zero(); n];
         one_hot[n / 2] = Fr::one();
-        for (name, v) in [("random", random), ("zero", vec![Fr::zero(); n]), ("one-hot", one_hot)] {
+        for (name, v) in [
+            ("random", random),
+            ("zero", vec![Fr::zero(); n]),
+            ("one-hot", one_hot),
+        ] {
             std::fs::write(&input, encode_scalars(&v)).unwrap();
             for (flags, want) in [
                 (vec![], d.fft(&v)),
@@ -395,7 +399,12 @@ fn ntt_on_files_equals_ark_poly_at_every_size() {
                     continue;
                 }
                 stdout_of(
-                    zkaccel().args(["ntt", "--input"]).arg(&input).arg("--output").arg(&output).args(&flags),
+                    zkaccel()
+                        .args(["ntt", "--input"])
+                        .arg(&input)
+                        .arg("--output")
+                        .arg(&output)
+                        .args(&flags),
                 );
                 let got = decode_fr(&std::fs::read(&output).unwrap(), "out", "value").unwrap();
                 assert_eq!(got, want, "2^{k} {name} {flags:?}");
@@ -413,7 +422,11 @@ fn ntt_bad_inputs_and_card_backends_are_clear_errors() {
     let output = t.path().join("out.bin");
     let ntt = |extra: &[&str]| {
         let mut c = zkaccel();
-        c.args(["ntt", "--input"]).arg(&input).arg("--output").arg(&output).args(extra);
+        c.args(["ntt", "--input"])
+            .arg(&input)
+            .arg("--output")
+            .arg(&output)
+            .args(extra);
         c
     };
     std::fs::write(&input, encode_scalars(&vec![Fr::from(3u8); 12])).unwrap();
@@ -423,7 +436,10 @@ fn ntt_bad_inputs_and_card_backends_are_clear_errors() {
     b[64..96].copy_from_slice(&[0xFF; 32]);
     std::fs::write(&input, &b).unwrap();
     let e = stderr_of_failure(&mut ntt(&[]));
-    assert!(e.contains("value 2") && e.contains("not below the group order"), "{e}");
+    assert!(
+        e.contains("value 2") && e.contains("not below the group order"),
+        "{e}"
+    );
     std::fs::write(&input, &b[..70]).unwrap();
     assert!(stderr_of_failure(&mut ntt(&[])).contains("truncated"));
     std::fs::write(&input, encode_scalars(&vec![Fr::from(3u8); 4])).unwrap();

@@ -44,7 +44,7 @@ impl DataflowPipe {
     }
 
     /// Streams the input sets at one per cycle; every result must come back once, in
-    /// order, with its tag (index mod 2^16).
+    /// order, with its tag (index mod 2^16), and nothing may follow the last one.
     pub fn run(&mut self, sets: &[Vec<Vec<u64>>]) -> Result<DataflowRun, SimError> {
         let declared = self.model.info().latency.unwrap_or(0) as u64;
         let start = self.model.cycles();

@@ -65,7 +65,7 @@ fn check(seed: u64) -> Result<(), TestCaseError> {
     let run = pipe
         .run(&adds)
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let declared = pipe.model.info().latency.expect("pipelined") as u64;
+    let declared = pipe.model().info().latency.expect("pipelined") as u64;
     prop_assert_eq!(
         run.latency,
         declared,

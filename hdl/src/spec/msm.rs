@@ -51,6 +51,30 @@ pub fn encode_digit(d: i32) -> u16 {
     }
 }
 
+/// 64-bit words per 512-bit beat.
+pub const BEAT_WORDS: usize = crate::spec::bus::DATA_PORT_BITS / 64;
+
+/// A beat of up to 32 encoded digits (digit k in bits 16k..16k+15, unused digits 0).
+pub fn digit_beat(digits: &[u16]) -> [u64; BEAT_WORDS] {
+    assert!(
+        digits.len() <= DIGITS_PER_BEAT,
+        "{} digits do not fit a beat",
+        digits.len()
+    );
+    let mut b = [0u64; BEAT_WORDS];
+    for (j, d) in digits.iter().enumerate() {
+        b[j / 4] |= (*d as u64) << (16 * (j % 4));
+    }
+    b
+}
+
+/// A beat holding one Fq coordinate (six limbs, zero-padded): base loads and readout.
+pub fn coordinate_beat(limbs: &[u64; 6]) -> [u64; BEAT_WORDS] {
+    let mut b = [0u64; BEAT_WORDS];
+    b[..6].copy_from_slice(limbs);
+    b
+}
+
 /// What the data port carries (`MSM_MODE`).
 pub mod mode {
     /// Beats loop back (the DMA self-test).
@@ -94,5 +118,8 @@ mod tests {
         assert_eq!(encode_digit(BUCKETS as i32), BUCKETS as u16);
         assert!(BUCKETS < DIGIT_NEGATIVE as usize);
         assert_eq!(DIGITS_PER_BEAT * 16, crate::spec::bus::DATA_PORT_BITS);
+        let b = digit_beat(&[1, 2, 0, 0, 0x8005]);
+        assert_eq!(b[0], 1 | 2 << 16);
+        assert_eq!(b[1], 0x8005);
     }
 }

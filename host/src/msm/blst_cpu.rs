@@ -10,7 +10,8 @@ use ark_ec::AffineRepr;
 use ark_ff::{BigInt, BigInteger, PrimeField};
 use blst::{blst_fp, blst_p1, blst_p1_affine, MultiPoint};
 
-fn to_blst(p: &G1Affine) -> blst_p1_affine {
+/// An arkworks affine point as blst's (limb copy; the identity is (0, 0)).
+pub fn to_blst(p: &G1Affine) -> blst_p1_affine {
     match p.xy() {
         Some((x, y)) => blst_p1_affine {
             x: blst_fp { l: x.0 .0 },
@@ -38,13 +39,18 @@ pub fn msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
         return G1Projective::default();
     }
     let points: Vec<blst_p1_affine> = bases.iter().map(to_blst).collect();
+    from_blst(&points.as_slice().mult(&scalar_bytes(scalars), 255))
+}
+
+/// Scalars as blst takes them: 32 little-endian bytes each, concatenated.
+pub fn scalar_bytes(scalars: &[Fr]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(32 * scalars.len());
     for s in scalars {
         let mut b = s.into_bigint().to_bytes_le();
         b.resize(32, 0);
         bytes.extend_from_slice(&b);
     }
-    from_blst(&points.as_slice().mult(&bytes, 255))
+    bytes
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 
 use super::recode::{signed_digits_widths, window_widths};
 use super::MsmStats;
-use crate::g1::{affine_words, from_homogeneous_words, FqWord};
+use crate::g1::{affine_words, from_homogeneous_words};
 use ark_bls12_381::{Fr, G1Affine, G1Projective};
 use ark_ec::AffineRepr;
 use ark_ff::{AdditiveGroup, Zero};
@@ -18,7 +18,8 @@ use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
 use zkaccel_driver::{Beat, Device, DriverError};
 use zkaccel_hdl::spec::msm::{
-    encode_digit, mode, msm_control, msm_status, BEATS_PER_BUCKET, DIGITS_PER_BEAT,
+    coordinate_beat, digit_beat, encode_digit, mode, msm_control, msm_status, BEATS_PER_BUCKET,
+    DIGITS_PER_BEAT,
 };
 use zkaccel_hdl::spec::regmap::{self, capabilities};
 
@@ -125,12 +126,6 @@ fn fingerprint(bases: &[G1Affine]) -> [u8; 32] {
         }
     }
     h.finalize().into()
-}
-
-fn word_beat(w: &FqWord) -> Beat {
-    let mut b = [0u64; 8];
-    b[..6].copy_from_slice(w);
-    b
 }
 
 impl DeviceMsm {
@@ -247,8 +242,8 @@ impl DeviceMsm {
             // The identity has no affine coordinates; its digits are forced to 0, so
             // the word stored for it is never read.
             let [x, y] = affine_words(p).unwrap_or([[0; 6], [0; 6]]);
-            beats.push(word_beat(&x));
-            beats.push(word_beat(&y));
+            beats.push(coordinate_beat(&x));
+            beats.push(coordinate_beat(&y));
         }
         let d = self.dev.as_mut();
         d.write32(&regmap::MSM_MODE, mode::LOAD_BASES)?;
@@ -314,16 +309,7 @@ impl DeviceMsm {
                 result.double_in_place();
             }
             let row = &digits[w];
-            let beats: Vec<Beat> = row
-                .chunks(DIGITS_PER_BEAT)
-                .map(|ds| {
-                    let mut b = [0u64; 8];
-                    for (j, d) in ds.iter().enumerate() {
-                        b[j / 4] |= (*d as u64) << (16 * (j % 4));
-                    }
-                    b
-                })
-                .collect();
+            let beats: Vec<Beat> = row.chunks(DIGITS_PER_BEAT).map(digit_beat).collect();
             let d = self.dev.as_mut();
             d.write32(&regmap::MSM_CONTROL, msm_control::CLEAR_BUCKETS)?;
             d.write32(&regmap::MSM_BASE_INDEX, 0)?;

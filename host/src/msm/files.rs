@@ -202,7 +202,11 @@ pub fn decode_fr(bytes: &[u8], file: &str, what: &'static str) -> Result<Vec<Fr>
             file: file.into(),
             len: bytes.len(),
             size: 32,
-            what: if what == "scalar" { "scalars" } else { "field elements" },
+            what: if what == "scalar" {
+                "scalars"
+            } else {
+                "field elements"
+            },
         });
     }
     let r = BigUint::from_bytes_le(&ark_ff::BigInteger::to_bytes_le(&Fr::MODULUS));
