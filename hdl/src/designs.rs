@@ -302,15 +302,15 @@ fn point_add() -> Design {
 
 fn butterfly() -> Design {
     let v = crate::ntt::butterfly::butterfly_verilog("top", POINT_ADD_TAG_BITS, true);
-    let f = crate::ntt::butterfly::butterfly_figures();
+    let latency = crate::ntt::butterfly::butterfly_latency();
     let h = sha256_hex(&v);
-    let d = "Fr radix-2 NTT butterfly (a + w*b, a - w*b), one per cycle".to_string();
+    let d = "Fr radix-2 NTT butterfly, one per cycle: gs=0 (a + w*b, a - w*b), gs=1 ((a + b)/2, w*(a - b))".to_string();
     let tiles = crate::ntt::butterfly::butterfly_dsp_tiles();
     design(
         "fr_butterfly",
         DesignKind::Butterfly,
         d,
-        Some(f.latency),
+        Some(latency),
         tiles,
         v,
         h,

@@ -1,10 +1,13 @@
-//! The Fr NTT butterfly's Verilator model against ark-ff: (a, b, w) → (a + w·b, a − w·b)
-//! for random words and every edge value, streamed at one butterfly per cycle.
+//! The Fr NTT butterfly's Verilator model against ark-ff, in both kinds:
+//! Cooley–Tukey (a, b, w) → (a + w·b, a − w·b) and Gentleman–Sande with halving
+//! (a, b, w) → ((a + b)/2, w·(a − b)), for random words and every edge value, the two
+//! kinds interleaved and streamed at one butterfly per cycle.
 
 use ark_bls12_381::{Fr, FrConfig};
 use ark_ff::{BigInt, MontBackend};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+use zkaccel_hdl::spec::ntt::butterfly_reference;
 use zkaccel_sim::dataflow::DataflowPipe;
 use zkaccel_tests::{edge_words, word};
 
@@ -14,12 +17,14 @@ fn fr(w: &[u64; 4]) -> Fr {
     Fr::new_unchecked(BigInt(*w))
 }
 
-fn check(sets: &[([u64; 4], [u64; 4], [u64; 4])]) -> Result<(), TestCaseError> {
-    let mut pipe =
-        DataflowPipe::new("fr_butterfly", &["a", "b", "w"], &["x", "y"]).expect("compiled in");
+type Set = ([u64; 4], [u64; 4], [u64; 4], bool);
+
+fn check(sets: &[Set]) -> Result<(), TestCaseError> {
+    let mut pipe = DataflowPipe::new("fr_butterfly", &["a", "b", "w", "gs"], &["x", "y"])
+        .expect("compiled in");
     let input: Vec<Vec<Vec<u64>>> = sets
         .iter()
-        .map(|(a, b, w)| vec![a.to_vec(), b.to_vec(), w.to_vec()])
+        .map(|(a, b, w, gs)| vec![a.to_vec(), b.to_vec(), w.to_vec(), vec![*gs as u64]])
         .collect();
     let run = pipe
         .run(&input)
@@ -31,10 +36,10 @@ fn check(sets: &[([u64; 4], [u64; 4], [u64; 4])]) -> Result<(), TestCaseError> {
         sets.len() as u64 + declared - 1,
         "one butterfly per cycle"
     );
-    for (k, ((a, b, w), got)) in sets.iter().zip(&run.outputs).enumerate() {
-        let (a, b, w) = (fr(a), fr(b), fr(w));
-        prop_assert_eq!(&got[0][..], &(a + w * b).0 .0[..], "x of butterfly {}", k);
-        prop_assert_eq!(&got[1][..], &(a - w * b).0 .0[..], "y of butterfly {}", k);
+    for (k, ((a, b, w, gs), got)) in sets.iter().zip(&run.outputs).enumerate() {
+        let (x, y) = butterfly_reference(fr(a), fr(b), fr(w), *gs);
+        prop_assert_eq!(&got[0][..], &x.0 .0[..], "x of butterfly {} (gs {})", k, gs);
+        prop_assert_eq!(&got[1][..], &y.0 .0[..], "y of butterfly {} (gs {})", k, gs);
     }
     Ok(())
 }
@@ -45,7 +50,15 @@ fn butterfly_matches_ark_on_random_words() {
         cases: 10,
         ..Config::default()
     });
-    let s = proptest::collection::vec((word::<P, 4>(), word::<P, 4>(), word::<P, 4>()), 500);
+    let s = proptest::collection::vec(
+        (
+            word::<P, 4>(),
+            word::<P, 4>(),
+            word::<P, 4>(),
+            any::<bool>(),
+        ),
+        500,
+    );
     runner.run(&s, |sets| check(&sets)).unwrap();
 }
 
@@ -55,8 +68,10 @@ fn butterfly_on_every_edge_triple() {
     let mut sets = vec![];
     for a in &e {
         for b in &e {
-            for w in e.iter().step_by(3) {
-                sets.push((*a, *b, *w));
+            for (i, w) in e.iter().enumerate().step_by(3) {
+                for gs in [false, true] {
+                    sets.push((*a, *b, *w, gs ^ (i % 2 == 1)));
+                }
             }
         }
     }

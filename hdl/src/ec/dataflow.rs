@@ -319,7 +319,7 @@ impl Dataflow {
 
 /// `reg [width*depth-1:0] reg_name` shifting `input` in at the bottom every cycle;
 /// stage `k` (0-based) is bits `[width*(k+1)-1 : width*k]`.
-fn shift_register(
+pub(crate) fn shift_register(
     reg_name: &str,
     input: &str,
     width: usize,

@@ -7,4 +7,5 @@
 pub mod bus;
 pub mod field;
 pub mod msm;
+pub mod ntt;
 pub mod regmap;
