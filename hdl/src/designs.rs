@@ -337,7 +337,7 @@ fn dsp_tile() -> Design {
 fn card() -> Design {
     let hash = card_design_hash();
     let v = card_verilog(hash);
-    let d = "card top: AXI4-Lite register file + 512-bit AXI4-Stream data port (loopback or MSM engine: bases, digits, bucket readout)".into();
+    let d = "card top: AXI4-Lite register file + 512-bit AXI4-Stream data port (loopback, MSM engine: bases, digits, bucket readout; NTT engine up to 2^12)".into();
     design(
         "card",
         DesignKind::Card,

@@ -250,14 +250,15 @@ fn run(cli: Cli) -> Result<()> {
             let mut values = decode_fr(&bytes, &input.display().to_string(), "value")?;
             let n = values.len();
             let kind = zkaccel_host::ntt::NttKind { inverse, coset };
-            let wall = zkaccel_host::ntt::ntt(&backend, &mut values, kind)
+            let run = zkaccel_host::ntt::ntt(&backend, &mut values, kind)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+            let wall = run.wall;
             std::fs::write(&output, encode_scalars(&values))
                 .map_err(|e| anyhow::anyhow!("{}: {e}", output.display()))?;
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({"backend": backend.to_string(), "size": n, "inverse": inverse, "coset": coset, "wall_time_s": wall.as_secs_f64(), "output": output.display().to_string()})
+                    serde_json::json!({"backend": backend.to_string(), "size": n, "inverse": inverse, "coset": coset, "wall_time_s": wall.as_secs_f64(), "card": run.card, "output": output.display().to_string()})
                 );
             } else {
                 println!(

@@ -65,7 +65,7 @@ pub mod capabilities {
     pub const DATA_LOOPBACK: u32 = 1 << 0;
     /// MSM engine (registers MSM_*, formats in `spec::msm`).
     pub const MSM: u32 = 1 << 1;
-    /// NTT engine (not yet in this build).
+    /// NTT engine (registers NTT_*, formats in `spec::ntt`).
     pub const NTT: u32 = 1 << 2;
 }
 
@@ -109,7 +109,7 @@ pub const CAPABILITIES: Register = Register {
     name: "CAPABILITIES",
     offset: 0x014,
     access: Access::ReadOnly,
-    reset: capabilities::DATA_LOOPBACK | capabilities::MSM,
+    reset: capabilities::DATA_LOOPBACK | capabilities::MSM | capabilities::NTT,
     doc: "Engines present in this build (see `capabilities`).",
 };
 pub const CYCLES_LO: Register = Register {
@@ -226,6 +226,63 @@ pub const MSM_ADDER_LATENCY: Register = Register {
     doc: "Point adder pipeline latency in cycles.",
 };
 
+pub const NTT_CONFIG: Register = Register {
+    name: "NTT_CONFIG",
+    offset: 0x080,
+    access: Access::ReadWrite,
+    reset: 0,
+    doc: "The next NTT job: log2 size [4:0], INVERSE [8], COSET [9] (`spec::ntt::ntt_config`). Writable only while NTT_STATUS.IDLE (else SLVERR).",
+};
+pub const NTT_CONTROL: Register = Register {
+    name: "NTT_CONTROL",
+    offset: 0x084,
+    access: Access::WriteOnlyPulse,
+    reset: 0,
+    doc: "NTT commands, write 1 to act: START (`spec::ntt::ntt_control`): the data port then belongs to the NTT engine until the job's last output beat. Only while NTT_STATUS.IDLE (else SLVERR). Reads return 0.",
+};
+pub const NTT_STATUS: Register = Register {
+    name: "NTT_STATUS",
+    offset: 0x088,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "NTT status: IDLE, LOADING, COMPUTING, OUTPUT, CONFIG_ERROR (`spec::ntt::ntt_status`).",
+};
+pub const NTT_BUTTERFLIES: Register = Register {
+    name: "NTT_BUTTERFLIES",
+    offset: 0x08C,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "Butterflies issued by the current or last job.",
+};
+pub const NTT_ISSUE_CYCLES: Register = Register {
+    name: "NTT_ISSUE_CYCLES",
+    offset: 0x090,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "Cycles from the job's first butterfly to its last one issued (inclusive, stage gaps included).",
+};
+pub const NTT_JOB_CYCLES: Register = Register {
+    name: "NTT_JOB_CYCLES",
+    offset: 0x094,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "Cycles from START to the job's last output beat (includes waiting for the host).",
+};
+pub const NTT_MAX_LOG_SIZE: Register = Register {
+    name: "NTT_MAX_LOG_SIZE",
+    offset: 0x098,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "log2 of the largest transform in this build (K).",
+};
+pub const NTT_PIPELINE_LATENCY: Register = Register {
+    name: "NTT_PIPELINE_LATENCY",
+    offset: 0x09C,
+    access: Access::ReadOnly,
+    reset: 0,
+    doc: "Cycles from a butterfly's issue to the write of its results (twiddle multiplier, memory read, butterfly).",
+};
+
 /// Every register, in address order.
 pub const REGISTERS: &[Register] = &[
     MAGIC,
@@ -250,12 +307,23 @@ pub const REGISTERS: &[Register] = &[
     MSM_BUCKETS,
     MSM_BASE_CAPACITY,
     MSM_ADDER_LATENCY,
+    NTT_CONFIG,
+    NTT_CONTROL,
+    NTT_STATUS,
+    NTT_BUTTERFLIES,
+    NTT_ISSUE_CYCLES,
+    NTT_JOB_CYCLES,
+    NTT_MAX_LOG_SIZE,
+    NTT_PIPELINE_LATENCY,
 ];
 
 /// The MSM engine's registers occupy [MSM_FIRST, MSM_LAST]; the register file forwards
 /// accesses there to the engine.
 pub const MSM_FIRST: u32 = MSM_MODE.offset;
 pub const MSM_LAST: u32 = MSM_ADDER_LATENCY.offset;
+/// The NTT engine's registers occupy [NTT_FIRST, NTT_LAST], forwarded likewise.
+pub const NTT_FIRST: u32 = NTT_CONFIG.offset;
+pub const NTT_LAST: u32 = NTT_PIPELINE_LATENCY.offset;
 
 /// Size of the register window in bytes; everything from here up is unmapped.
 pub const WINDOW_BYTES: u32 = 0x1000;

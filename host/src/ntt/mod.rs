@@ -2,10 +2,12 @@
 //! and their coset forms over `get_coset(GENERATOR)` (the multiplicative generator of
 //! Fr, 7).
 //!
-//! Backends: `cpu` (ark-poly itself). The card has no NTT engine yet — only its
-//! butterfly exists in hardware (`zkaccel_hdl::ntt::butterfly`, verified on the
-//! simulator) — so a card backend is refused with a message saying so, never silently
-//! run on the CPU.
+//! Backends: `cpu` (ark-poly itself) and every card (`sim`, `vfio-user:PATH`,
+//! `vfio:BDF`) through the driver ([`device`]): one card job up to the card's size,
+//! the four-step method beyond it. A card that cannot run a transform is an error,
+//! never a silent fall-back to the CPU.
+
+pub mod device;
 
 use crate::msm::Backend;
 use ark_bls12_381::Fr;
@@ -34,8 +36,8 @@ pub enum NttError {
     TooLarge { len: usize },
     #[error("no values")]
     Empty,
-    #[error("{device} has no NTT engine (CAPABILITIES = {caps:#x}); this build computes NTTs with --backend cpu")]
-    NoEngine { device: String, caps: u32 },
+    #[error(transparent)]
+    Device(#[from] device::DeviceNttError),
     #[error(transparent)]
     Driver(#[from] zkaccel_driver::DriverError),
 }
@@ -73,22 +75,30 @@ pub fn cpu_ntt(values: &mut Vec<Fr>, kind: NttKind) -> Result<Duration, NttError
     Ok(t.elapsed())
 }
 
-/// Runs the transform on `backend`.
-pub fn ntt(backend: &Backend, values: &mut Vec<Fr>, kind: NttKind) -> Result<Duration, NttError> {
+/// What a transform cost.
+#[derive(Clone, Debug)]
+pub struct NttRun {
+    pub wall: Duration,
+    /// The card's figures (card backends).
+    pub card: Option<device::NttStats>,
+}
+
+/// Runs the transform on `backend`, in place.
+pub fn ntt(backend: &Backend, values: &mut Vec<Fr>, kind: NttKind) -> Result<NttRun, NttError> {
     domain(values.len())?;
     match backend {
-        Backend::Cpu => cpu_ntt(values, kind),
+        Backend::Cpu => Ok(NttRun {
+            wall: cpu_ntt(values, kind)?,
+            card: None,
+        }),
         Backend::Device(spec) => {
-            let mut dev = zkaccel_driver::open(spec)?;
-            let id = zkaccel_driver::identify(dev.as_mut())?;
-            let caps = id.capabilities;
-            if caps & zkaccel_hdl::spec::regmap::capabilities::NTT == 0 {
-                return Err(NttError::NoEngine {
-                    device: dev.device(),
-                    caps,
-                });
-            }
-            unreachable!("no card build sets the NTT capability yet")
+            let started = Instant::now();
+            let mut card = device::DeviceNtt::new(zkaccel_driver::open(spec)?)?;
+            let stats = card.ntt(values, kind)?;
+            Ok(NttRun {
+                wall: started.elapsed(),
+                card: Some(stats),
+            })
         }
     }
 }

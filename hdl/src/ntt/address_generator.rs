@@ -1,0 +1,163 @@
+//! The NTT core's butterfly schedule: for each stage, which two addresses a butterfly
+//! pairs, which twiddle it uses, and which stage constant scales the twiddle. One
+//! butterfly per cycle, with no bubbles between stages from 2^NO_GAP_LOG up.
+//!
+//! Stage `s` of a size-2^L job pairs on bit `b` (`b = s` forward, `b = L − 1 − s`
+//! inverse). Butterfly `k` (0 ≤ k < 2^(L−1)) pairs `lo` = k with a 0 inserted at bit
+//! `b`, and `hi = lo | 2^b`; its twiddle is entry `j·2^(K−1−b)` of the table (negated
+//! index for the inverse), `j = k mod 2^b`, and its stage constant has exponent
+//! `e = L − 1 − b`. The software twin is `spec::ntt::schedule_model`.
+//!
+//! **Hazards.** A stage's butterflies read what the previous stage wrote. In this order
+//! an element written by butterfly `k` of one stage is read by a butterfly of the next
+//! stage whose index differs from `k` by at most 2^(L−2) = n/4, so a value is read at
+//! least `n/2 − n/4` cycles after it was produced. That covers the pipeline (issue to
+//! write, `hazard_cycles`) from n ≥ 4·hazard_cycles on; smaller jobs wait
+//! `hazard_cycles` between stages.
+
+use crate::spec::ntt::MAX_LOG_SIZE;
+use rust_hdl::prelude::*;
+
+/// Address bits (K).
+const A: usize = MAX_LOG_SIZE;
+
+/// Smallest log size whose stages need no gap for a pipeline of `hazard_cycles`
+/// (issue to last write, plus the read-after-write cycle).
+pub fn no_gap_log(hazard_cycles: usize) -> usize {
+    let mut l = 1;
+    while (1usize << l) / 4 < hazard_cycles + 1 {
+        l += 1;
+    }
+    l
+}
+
+#[derive(LogicBlock)]
+pub struct NttAddressGenerator {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// Starts a job (log_n and inverse must hold for the whole job).
+    pub start: Signal<In, Bit>,
+    pub log_n: Signal<In, Bits<4>>,
+    pub inverse: Signal<In, Bit>,
+    /// A butterfly is issued this cycle.
+    pub valid: Signal<Out, Bit>,
+    pub lo: Signal<Out, Bits<A>>,
+    pub hi: Signal<Out, Bits<A>>,
+    pub twiddle_index: Signal<Out, Bits<A>>,
+    pub constant_exponent: Signal<Out, Bits<4>>,
+    /// The job's butterflies are not all issued yet.
+    pub busy: Signal<Out, Bit>,
+    running: DFF<Bit>,
+    stage: DFF<Bits<4>>,
+    k: DFF<Bits<A>>,
+    gap: DFF<Bits<8>>,
+    pair_bit: Signal<Local, Bits<4>>,
+    mask: Signal<Local, Bits<A>>,
+    low: Signal<Local, Bits<A>>,
+    high: Signal<Local, Bits<A>>,
+    lo_value: Signal<Local, Bits<A>>,
+    index: Signal<Local, Bits<A>>,
+    last_k: Signal<Local, Bits<A>>,
+    issue: Signal<Local, Bit>,
+    one: Constant<Bits<A>>,
+    top_bit: Constant<Bits<4>>,
+    gap_cycles: Constant<Bits<8>>,
+    no_gap_log: Constant<Bits<4>>,
+}
+
+impl NttAddressGenerator {
+    /// `hazard_cycles`: cycles from a butterfly's issue until its results can be read.
+    pub fn new(hazard_cycles: usize) -> Self {
+        assert!(hazard_cycles < 255);
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            start: Default::default(),
+            log_n: Default::default(),
+            inverse: Default::default(),
+            valid: Default::default(),
+            lo: Default::default(),
+            hi: Default::default(),
+            twiddle_index: Default::default(),
+            constant_exponent: Default::default(),
+            busy: Default::default(),
+            running: Default::default(),
+            stage: Default::default(),
+            k: Default::default(),
+            gap: Default::default(),
+            pair_bit: Default::default(),
+            mask: Default::default(),
+            low: Default::default(),
+            high: Default::default(),
+            lo_value: Default::default(),
+            index: Default::default(),
+            last_k: Default::default(),
+            issue: Default::default(),
+            one: Constant::new(1.into()),
+            top_bit: Constant::new(((A - 1) as u64).into()),
+            gap_cycles: Constant::new((hazard_cycles as u64 + 1).into()),
+            no_gap_log: Constant::new((no_gap_log(hazard_cycles) as u64).into()),
+        }
+    }
+}
+
+impl Logic for NttAddressGenerator {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.running.clock.next = self.clock.val();
+        self.stage.clock.next = self.clock.val();
+        self.k.clock.next = self.clock.val();
+        self.gap.clock.next = self.clock.val();
+        self.running.d.next = self.running.q.val();
+        self.stage.d.next = self.stage.q.val();
+        self.k.d.next = self.k.q.val();
+        self.gap.d.next = self.gap.q.val();
+
+        // The pairing bit of this stage.
+        self.pair_bit.next = self.stage.q.val();
+        if self.inverse.val() {
+            self.pair_bit.next = (self.log_n.val() - 1) - self.stage.q.val();
+        }
+        self.mask.next = (self.one.val() << self.pair_bit.val()) - 1;
+        self.low.next = self.k.q.val() & self.mask.val();
+        self.high.next = (self.k.q.val() >> self.pair_bit.val()) << (self.pair_bit.val() + 1);
+        self.lo_value.next = self.high.val() | self.low.val();
+        self.lo.next = self.lo_value.val();
+        self.hi.next = self.lo_value.val() | (self.one.val() << self.pair_bit.val());
+        self.index.next = self.low.val() << (self.top_bit.val() - self.pair_bit.val());
+        self.twiddle_index.next = self.index.val();
+        if self.inverse.val() {
+            self.twiddle_index.next = bits::<A>(0) - self.index.val();
+        }
+        self.constant_exponent.next = (self.log_n.val() - 1) - self.pair_bit.val();
+
+        self.issue.next = self.running.q.val() & (!self.gap.q.val().any());
+        self.valid.next = self.issue.val();
+        self.busy.next = self.running.q.val();
+        self.last_k.next = (self.one.val() << (self.log_n.val() - 1)) - 1;
+        if self.gap.q.val().any() {
+            self.gap.d.next = self.gap.q.val() - 1;
+        }
+        if self.issue.val() {
+            self.k.d.next = self.k.q.val() + 1;
+            if self.k.q.val() == self.last_k.val() {
+                self.k.d.next = 0.into();
+                self.stage.d.next = self.stage.q.val() + 1;
+                if self.stage.q.val() == (self.log_n.val() - 1) {
+                    self.running.d.next = false;
+                } else if self.log_n.val() < self.no_gap_log.val() {
+                    self.gap.d.next = self.gap_cycles.val();
+                }
+            }
+        }
+        if self.start.val() {
+            self.running.d.next = true;
+            self.stage.d.next = 0.into();
+            self.k.d.next = 0.into();
+            self.gap.d.next = 0.into();
+        }
+        if self.reset.val() {
+            self.running.d.next = false;
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! NTTs on a card through the driver — the same code for the in-process simulator,
+//! vfio-user and a board.
+//!
+//! A transform of up to 2^NTT_MAX_LOG_SIZE elements is one card job: NTT_CONFIG,
+//! NTT_CONTROL.START, n/2 beats in, n/2 beats out (formats in
+//! `zkaccel_hdl::spec::ntt`). The card does the bit reversal, the twiddles, the coset
+//! factors and the 1/n.
+//!
+//! Larger transforms use the **four-step** method, n = n1·n2 with both ≤ the card's
+//! size: with input index `i = n2·a + b` and output index `k = c + n1·d`,
+//! 1. the card runs n2 transforms of size n1 over the columns `x[n2·a + b]` (fixed b);
+//! 2. the host multiplies entry (b, c) by ω_n^(b·c) (ω_n^(−b·c) for the inverse);
+//! 3. the card runs n1 transforms of size n2 over the rows (fixed c);
+//! 4. the host transposes: output `c + n1·d` is row c's element d.
+//!
+//! The inverse sub-transforms each carry their own 1/n1, 1/n2. Coset factors are
+//! applied on the host around the four steps (`x_i·g^i` before a forward transform,
+//! `y_i·g^(−i)` after an inverse one): n multiplications, like the twiddle step, so
+//! the host does O(n) work and the card the O(n log n).
+
+use super::NttKind;
+use ark_bls12_381::Fr;
+use ark_ff::{BigInt, FftField, Field, One};
+use std::time::{Duration, Instant};
+use zkaccel_driver::{Beat, Device, DriverError};
+use zkaccel_hdl::spec::ntt::{config_word, element_beat, limbs, ntt_control, ntt_status};
+use zkaccel_hdl::spec::regmap::{self, capabilities};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceNttError {
+    #[error(transparent)]
+    Driver(#[from] DriverError),
+    #[error("{device} has no NTT engine (CAPABILITIES = {caps:#x})")]
+    NoEngine { device: String, caps: u32 },
+    #[error("{device}: 2^{log_size} elements is beyond this card (2^{max} per job, 2^{four_step} with the four-step method)")]
+    TooLarge {
+        device: String,
+        log_size: u32,
+        max: u32,
+        four_step: u32,
+    },
+    #[error("{device}: the NTT engine refused a job of 2^{log_size} (NTT_STATUS = {status:#x})")]
+    Refused {
+        device: String,
+        log_size: u32,
+        status: u32,
+    },
+    #[error("{device}: after a job of 2^{log_size} the NTT engine is not idle (NTT_STATUS = {status:#x})")]
+    NotIdle {
+        device: String,
+        log_size: u32,
+        status: u32,
+    },
+    #[error("{device}: output element {index} of a job of 2^{log_size} is not a field element (≥ r)")]
+    BadOutput {
+        device: String,
+        log_size: u32,
+        index: usize,
+    },
+    #[error("{device}: a job of 2^{log_size} was still computing after {waited:?} (NTT_STATUS = {status:#x})")]
+    Timeout {
+        device: String,
+        log_size: u32,
+        waited: Duration,
+        status: u32,
+    },
+    #[error("{device}: job of 2^{log_size} issued {got} butterflies, expected {want}")]
+    Butterflies {
+        device: String,
+        log_size: u32,
+        got: u32,
+        want: u64,
+    },
+}
+
+/// What the card did for one transform (summed over its jobs).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct NttStats {
+    /// Card jobs run (1, or n1 + n2 with the four-step method).
+    pub jobs: u64,
+    /// Butterflies issued (NTT_BUTTERFLIES).
+    pub butterflies: u64,
+    /// Cycles from each job's first butterfly to its last (NTT_ISSUE_CYCLES).
+    pub issue_cycles: u64,
+    /// Cycles from each START to its last output beat (NTT_JOB_CYCLES).
+    pub job_cycles: u64,
+    /// `(n1, n2)` when the four-step method ran.
+    pub four_step: Option<(usize, usize)>,
+    /// Host time spent in the four-step twiddle, transpose and coset steps.
+    #[serde(skip)]
+    pub host_steps: Duration,
+    #[serde(skip)]
+    pub wall: Duration,
+}
+
+/// An NTT-capable card.
+pub struct DeviceNtt {
+    dev: Box<dyn Device>,
+    max_log: u32,
+    pipeline_latency: u32,
+    /// How long a job may compute.
+    pub deadline: Duration,
+}
+
+fn element(limbs: &[u64]) -> Option<Fr> {
+    let w: [u64; 4] = limbs.try_into().ok()?;
+    // The card computes in Montgomery form; a value ≥ r is no field element.
+    let x = Fr::new_unchecked(BigInt(w));
+    (BigInt(w) < <Fr as ark_ff::PrimeField>::MODULUS).then_some(x)
+}
+
+impl DeviceNtt {
+    /// Checks the card (identity, NTT capability) and reads the engine's parameters.
+    /// A job left running by a killed client is cleared with a soft reset.
+    pub fn new(mut dev: Box<dyn Device>) -> Result<Self, DeviceNttError> {
+        let id = zkaccel_driver::identify(dev.as_mut())?;
+        if id.capabilities & capabilities::NTT == 0 {
+            return Err(DeviceNttError::NoEngine {
+                device: dev.device(),
+                caps: id.capabilities,
+            });
+        }
+        let status = dev.read32(&regmap::NTT_STATUS)?;
+        if status & ntt_status::IDLE == 0 {
+            dev.write32(&regmap::CONTROL, regmap::control::SOFT_RESET)?;
+            let status = dev.read32(&regmap::NTT_STATUS)?;
+            if status & ntt_status::IDLE == 0 {
+                return Err(DeviceNttError::NotIdle {
+                    device: dev.device(),
+                    log_size: 0,
+                    status,
+                });
+            }
+        }
+        let max_log = dev.read32(&regmap::NTT_MAX_LOG_SIZE)?;
+        let pipeline_latency = dev.read32(&regmap::NTT_PIPELINE_LATENCY)?;
+        Ok(Self {
+            dev,
+            max_log,
+            pipeline_latency,
+            deadline: Duration::from_secs(600),
+        })
+    }
+
+    pub fn device(&self) -> String {
+        self.dev.device()
+    }
+    /// log2 of the largest single job.
+    pub fn max_log_size(&self) -> u32 {
+        self.max_log
+    }
+    /// Cycles from a butterfly's issue to its write.
+    pub fn pipeline_latency(&self) -> u32 {
+        self.pipeline_latency
+    }
+
+    /// The transform of `values` (length a power of two, 2 ..= 2^(2·max)) in place.
+    pub fn ntt(&mut self, values: &mut [Fr], kind: NttKind) -> Result<NttStats, DeviceNttError> {
+        let started = Instant::now();
+        let n = values.len();
+        assert!(n.is_power_of_two(), "the caller checks the domain");
+        let log = n.trailing_zeros();
+        let mut stats = NttStats::default();
+        if n == 1 {
+            // A one-point domain: fft and ifft are the identity, coset forms scale by g^0.
+        } else if log <= self.max_log {
+            self.job(values, kind, &mut stats)?;
+        } else if log <= 2 * self.max_log {
+            self.four_step(values, kind, &mut stats)?;
+        } else {
+            return Err(DeviceNttError::TooLarge {
+                device: self.device(),
+                log_size: log,
+                max: self.max_log,
+                four_step: 2 * self.max_log,
+            });
+        }
+        stats.wall = started.elapsed();
+        Ok(stats)
+    }
+
+    /// One card job on `values` (2 ≤ n ≤ 2^max).
+    fn job(
+        &mut self,
+        values: &mut [Fr],
+        kind: NttKind,
+        stats: &mut NttStats,
+    ) -> Result<(), DeviceNttError> {
+        let n = values.len();
+        let log = n.trailing_zeros();
+        let device = self.device();
+        let d = self.dev.as_mut();
+        d.write32(&regmap::NTT_CONFIG, config_word(log, kind.inverse, kind.coset))?;
+        d.write32(&regmap::NTT_CONTROL, ntt_control::START)?;
+        let status = d.read32(&regmap::NTT_STATUS)?;
+        if status & ntt_status::LOADING == 0 {
+            return Err(DeviceNttError::Refused {
+                device,
+                log_size: log,
+                status,
+            });
+        }
+        let beats: Vec<Beat> = values
+            .chunks(2)
+            .map(|p| element_beat(&limbs(p[0]), &limbs(p[1])))
+            .collect();
+        d.data_write(&beats)?;
+        // Wait for the butterflies (the output port is silent meanwhile).
+        let t = Instant::now();
+        loop {
+            let status = d.read32(&regmap::NTT_STATUS)?;
+            if status & ntt_status::COMPUTING == 0 {
+                break;
+            }
+            if t.elapsed() > self.deadline {
+                return Err(DeviceNttError::Timeout {
+                    device,
+                    log_size: log,
+                    waited: t.elapsed(),
+                    status,
+                });
+            }
+        }
+        let out = d.data_read(n / 2)?;
+        for (m, beat) in out.iter().enumerate() {
+            for h in 0..2 {
+                let i = 2 * m + h;
+                values[i] = element(&beat[4 * h..4 * h + 4]).ok_or_else(|| {
+                    DeviceNttError::BadOutput {
+                        device: device.clone(),
+                        log_size: log,
+                        index: i,
+                    }
+                })?;
+            }
+        }
+        let status = d.read32(&regmap::NTT_STATUS)?;
+        if status & ntt_status::IDLE == 0 {
+            return Err(DeviceNttError::NotIdle {
+                device,
+                log_size: log,
+                status,
+            });
+        }
+        let butterflies = d.read32(&regmap::NTT_BUTTERFLIES)?;
+        let want = (n as u64 / 2) * log as u64;
+        if butterflies as u64 != want {
+            return Err(DeviceNttError::Butterflies {
+                device,
+                log_size: log,
+                got: butterflies,
+                want,
+            });
+        }
+        stats.jobs += 1;
+        stats.butterflies += butterflies as u64;
+        stats.issue_cycles += d.read32(&regmap::NTT_ISSUE_CYCLES)? as u64;
+        stats.job_cycles += d.read32(&regmap::NTT_JOB_CYCLES)? as u64;
+        Ok(())
+    }
+
+    fn four_step(
+        &mut self,
+        values: &mut [Fr],
+        kind: NttKind,
+        stats: &mut NttStats,
+    ) -> Result<(), DeviceNttError> {
+        let n = values.len();
+        let log = n.trailing_zeros();
+        let (log1, log2) = (log.div_ceil(2), log / 2);
+        let (n1, n2) = (1usize << log1, 1usize << log2);
+        stats.four_step = Some((n1, n2));
+        let plain = NttKind {
+            inverse: kind.inverse,
+            coset: false,
+        };
+        let mut host = Duration::ZERO;
+        let t = Instant::now();
+        if kind.coset && !kind.inverse {
+            scale_by_powers(values, Fr::GENERATOR);
+        }
+        host += t.elapsed();
+        // 1. Columns: for each b, x[n2·a + b] over a.
+        let mut grid = vec![Fr::one(); n]; // grid[b·n1 + c] after step 1
+        let mut column = vec![Fr::one(); n1];
+        for b in 0..n2 {
+            for (a, v) in column.iter_mut().enumerate() {
+                *v = values[n2 * a + b];
+            }
+            self.job(&mut column, plain, stats)?;
+            grid[b * n1..(b + 1) * n1].copy_from_slice(&column);
+        }
+        // 2. Twiddles ω_n^(±b·c).
+        let t = Instant::now();
+        let mut w = Fr::get_root_of_unity(n as u64).expect("n ≤ 2^32");
+        if kind.inverse {
+            w = w.inverse().expect("ω ≠ 0");
+        }
+        let mut wb = Fr::one(); // ω^b
+        for b in 0..n2 {
+            let mut f = Fr::one(); // ω^(b·c)
+            for c in 0..n1 {
+                grid[b * n1 + c] *= f;
+                f *= wb;
+            }
+            wb *= w;
+        }
+        host += t.elapsed();
+        // 3. Rows: for each c, grid[b·n1 + c] over b; 4. output c + n1·d.
+        let mut row = vec![Fr::one(); n2];
+        for c in 0..n1 {
+            for (b, v) in row.iter_mut().enumerate() {
+                *v = grid[b * n1 + c];
+            }
+            self.job(&mut row, plain, stats)?;
+            for (dd, v) in row.iter().enumerate() {
+                values[c + n1 * dd] = *v;
+            }
+        }
+        let t = Instant::now();
+        if kind.coset && kind.inverse {
+            scale_by_powers(values, Fr::GENERATOR.inverse().expect("g ≠ 0"));
+        }
+        host += t.elapsed();
+        stats.host_steps = host;
+        Ok(())
+    }
+}
+
+/// `values[i] *= h^i`.
+fn scale_by_powers(values: &mut [Fr], h: Fr) {
+    let mut f = Fr::one();
+    for v in values.iter_mut() {
+        *v *= f;
+        f *= h;
+    }
+}
