@@ -118,7 +118,13 @@ fn zero_and_one_hot_inputs() {
                     Fr::rand(&mut StdRng::seed_from_u64(seed))
                 };
                 hot[pos as usize % n] = v;
-                prop_assert_eq!(on_card(&mut card, &hot, kind), ark(&hot, kind), "2^{} {:?}", log, kind);
+                prop_assert_eq!(
+                    on_card(&mut card, &hot, kind),
+                    ark(&hot, kind),
+                    "2^{} {:?}",
+                    log,
+                    kind
+                );
                 Ok(())
             },
         )
@@ -142,4 +148,81 @@ fn edge_values() {
     for kind in KINDS {
         assert_eq!(on_card(&mut card, &x, kind), ark(&x, kind), "{kind:?}");
     }
+}
+
+/// The four-step method through the card: single jobs limited to 2^4 so transforms of
+/// 2^5..2^7 split into column and row jobs, every kind, against ark-poly.
+#[test]
+fn four_step_beyond_the_job_size() {
+    let mut card = card();
+    card.set_max_job_log(4);
+    let mut rng = StdRng::seed_from_u64(13);
+    for log in 5..=7 {
+        let n = 1usize << log;
+        let x: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        for kind in KINDS {
+            let mut v = x.clone();
+            let stats = card.ntt(&mut v, kind).unwrap();
+            let (n1, n2) = stats.four_step.expect("four-step");
+            assert_eq!(n1 * n2, n);
+            assert_eq!(stats.jobs as usize, n1 + n2);
+            assert_eq!(v, ark(&x, kind), "2^{log} {kind:?}");
+        }
+    }
+    let mut too_big = vec![Fr::one(); 1 << 9];
+    let e = card.ntt(&mut too_big, KINDS[0]).unwrap_err().to_string();
+    assert!(e.contains("2^9") && e.contains("four-step"), "{e}");
+}
+
+/// 2^13 and 2^14: beyond the card's 2^12, four-step with the card's full job size.
+#[test]
+#[ignore = "about 3 minutes on the simulated card"]
+fn four_step_beyond_the_card() {
+    let mut card = card();
+    let mut rng = StdRng::seed_from_u64(17);
+    for log in 13..=14 {
+        let n = 1usize << log;
+        let x: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        for kind in [KINDS[0], KINDS[3]] {
+            let mut v = x.clone();
+            card.ntt(&mut v, kind).unwrap();
+            assert_eq!(v, ark(&x, kind), "2^{log} {kind:?}");
+        }
+    }
+}
+
+/// Requests the card refuses are errors naming what, and the card stays usable.
+#[test]
+fn bad_requests_are_errors_and_the_card_recovers() {
+    use zkaccel_hdl::spec::ntt::{config_word, ntt_control, ntt_status};
+    use zkaccel_hdl::spec::regmap;
+    let mut dev = zkaccel_driver::open(&DeviceSpec::Sim).unwrap();
+    // Log size 13 is beyond this card: START sets CONFIG_ERROR and does not start.
+    dev.write32(&regmap::NTT_CONFIG, config_word(13, false, false))
+        .unwrap();
+    dev.write32(&regmap::NTT_CONTROL, ntt_control::START)
+        .unwrap();
+    let st = dev.read32(&regmap::NTT_STATUS).unwrap();
+    assert_eq!(st, ntt_status::IDLE | ntt_status::CONFIG_ERROR);
+    // A job holds the engine: its registers are refused until the job ends.
+    dev.write32(&regmap::NTT_CONFIG, config_word(3, false, false))
+        .unwrap();
+    dev.write32(&regmap::NTT_CONTROL, ntt_control::START)
+        .unwrap();
+    assert_eq!(
+        dev.read32(&regmap::NTT_STATUS).unwrap(),
+        ntt_status::LOADING
+    );
+    let e = dev
+        .write32(&regmap::NTT_CONFIG, config_word(4, false, false))
+        .unwrap_err();
+    assert!(e.to_string().contains("NTT_CONFIG"), "{e}");
+    assert_eq!(dev.read32(&regmap::NTT_CONFIG).unwrap(), 3);
+    // A new client finds the job abandoned mid-load, resets it, and computes.
+    dev.write32(&regmap::CONTROL, regmap::control::CLEAR_ERRORS)
+        .unwrap();
+    let mut card = DeviceNtt::new(dev).unwrap();
+    let mut rng = StdRng::seed_from_u64(3);
+    let x: Vec<Fr> = (0..8).map(|_| Fr::rand(&mut rng)).collect();
+    assert_eq!(on_card(&mut card, &x, KINDS[1]), ark(&x, KINDS[1]));
 }

@@ -453,7 +453,8 @@ impl Logic for NttUnit {
         self.agen.log_n.next = self.log_n.val();
         self.agen.inverse.next = self.inverse.val();
         self.twiddles.address.next = self.agen.twiddle_index.val();
-        self.const_addr.next = bit_cast::<STAGE_CONST_ADDR_BITS, 4>(self.agen.constant_exponent.val());
+        self.const_addr.next =
+            bit_cast::<STAGE_CONST_ADDR_BITS, 4>(self.agen.constant_exponent.val());
         if self.coset.val() {
             self.const_addr.next = self.const_addr.val() | 16;
         }
@@ -563,8 +564,8 @@ impl Logic for NttUnit {
             self.ro_e0.next = self.bank1.read_data.val();
             self.ro_e1.next = self.bank0.read_data.val();
         }
-        self.m_tdata.next =
-            bit_cast::<512, 256>(self.ro_e0.val()) | (bit_cast::<512, 256>(self.ro_e1.val()) << 256);
+        self.m_tdata.next = bit_cast::<512, 256>(self.ro_e0.val())
+            | (bit_cast::<512, 256>(self.ro_e1.val()) << 256);
         self.m_tvalid.next = self.ro_valid.q.val() & (self.state.q.val() == self.s_output.val());
         self.m_tlast.next = self.ro_cur.q.val() == (self.half.val() - 1);
 

@@ -51,7 +51,9 @@ pub enum DeviceNttError {
         log_size: u32,
         status: u32,
     },
-    #[error("{device}: output element {index} of a job of 2^{log_size} is not a field element (≥ r)")]
+    #[error(
+        "{device}: output element {index} of a job of 2^{log_size} is not a field element (≥ r)"
+    )]
     BadOutput {
         device: String,
         log_size: u32,
@@ -97,6 +99,8 @@ pub struct NttStats {
 pub struct DeviceNtt {
     dev: Box<dyn Device>,
     max_log: u32,
+    /// Largest single job used (the card's size unless lowered).
+    job_log: u32,
     pipeline_latency: u32,
     /// How long a job may compute.
     pub deadline: Duration,
@@ -137,6 +141,7 @@ impl DeviceNtt {
         Ok(Self {
             dev,
             max_log,
+            job_log: max_log,
             pipeline_latency,
             deadline: Duration::from_secs(600),
         })
@@ -148,6 +153,11 @@ impl DeviceNtt {
     /// log2 of the largest single job.
     pub fn max_log_size(&self) -> u32 {
         self.max_log
+    }
+    /// Limits single jobs to 2^k (≤ the card's size), so larger transforms take the
+    /// four-step path (to exercise it on small sizes in tests).
+    pub fn set_max_job_log(&mut self, k: u32) {
+        self.job_log = k.clamp(1, self.max_log);
     }
     /// Cycles from a butterfly's issue to its write.
     pub fn pipeline_latency(&self) -> u32 {
@@ -163,16 +173,16 @@ impl DeviceNtt {
         let mut stats = NttStats::default();
         if n == 1 {
             // A one-point domain: fft and ifft are the identity, coset forms scale by g^0.
-        } else if log <= self.max_log {
+        } else if log <= self.job_log {
             self.job(values, kind, &mut stats)?;
-        } else if log <= 2 * self.max_log {
+        } else if log <= 2 * self.job_log {
             self.four_step(values, kind, &mut stats)?;
         } else {
             return Err(DeviceNttError::TooLarge {
                 device: self.device(),
                 log_size: log,
-                max: self.max_log,
-                four_step: 2 * self.max_log,
+                max: self.job_log,
+                four_step: 2 * self.job_log,
             });
         }
         stats.wall = started.elapsed();
@@ -190,7 +200,10 @@ impl DeviceNtt {
         let log = n.trailing_zeros();
         let device = self.device();
         let d = self.dev.as_mut();
-        d.write32(&regmap::NTT_CONFIG, config_word(log, kind.inverse, kind.coset))?;
+        d.write32(
+            &regmap::NTT_CONFIG,
+            config_word(log, kind.inverse, kind.coset),
+        )?;
         d.write32(&regmap::NTT_CONTROL, ntt_control::START)?;
         let status = d.read32(&regmap::NTT_STATUS)?;
         if status & ntt_status::LOADING == 0 {
@@ -225,13 +238,12 @@ impl DeviceNtt {
         for (m, beat) in out.iter().enumerate() {
             for h in 0..2 {
                 let i = 2 * m + h;
-                values[i] = element(&beat[4 * h..4 * h + 4]).ok_or_else(|| {
-                    DeviceNttError::BadOutput {
+                values[i] =
+                    element(&beat[4 * h..4 * h + 4]).ok_or_else(|| DeviceNttError::BadOutput {
                         device: device.clone(),
                         log_size: log,
                         index: i,
-                    }
-                })?;
+                    })?;
             }
         }
         let status = d.read32(&regmap::NTT_STATUS)?;
