@@ -145,6 +145,24 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// NTT of 2^K random elements on a backend, beside the CPU path and ark-poly.
+    Ntt {
+        #[arg(long, default_value = "sim")]
+        backend: zkaccel_host::msm::Backend,
+        #[arg(long, default_value_t = 10)]
+        log_size: u32,
+        #[arg(long)]
+        inverse: bool,
+        #[arg(long)]
+        coset: bool,
+        /// Clock for the projected time, in MHz.
+        #[arg(long, default_value_t = 250.0)]
+        clock_mhz: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -280,6 +298,25 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             zkaccel_host::msm_cli::run_msm(&points, &scalars, point_format, &backend, window, json)
         }
+        Command::Bench {
+            command:
+                BenchCommand::Ntt {
+                    backend,
+                    log_size,
+                    inverse,
+                    coset,
+                    clock_mhz,
+                    seed,
+                    json,
+                },
+        } => zkaccel_host::ntt::bench::bench_ntt(
+            &backend,
+            log_size,
+            zkaccel_host::ntt::NttKind { inverse, coset },
+            clock_mhz,
+            seed,
+            json,
+        ),
         Command::Bench {
             command:
                 BenchCommand::MsmInputs {

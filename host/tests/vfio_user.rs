@@ -283,3 +283,45 @@ fn msm_through_vfio_user_equals_the_cpu_behind_each_shell() {
         assert_eq!(msm_result(&server.spec(), &p, &k), want, "shell {shell}");
     }
 }
+
+/// `zkaccel ntt` through vfio-user against `zkaccel sim serve`, behind each shell,
+/// writes the same file as the CPU (fft and coset ifft of 2^8 values).
+#[test]
+fn ntt_through_vfio_user_equals_the_cpu_behind_each_shell() {
+    use ark_bls12_381::Fr;
+    use ark_ff::UniformRand;
+    use zkaccel_host::msm::files::encode_scalars;
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = ark_std::test_rng();
+    let values: Vec<Fr> = (0..256).map(|_| Fr::rand(&mut rng)).collect();
+    let input = dir.path().join("in.bin");
+    std::fs::write(&input, encode_scalars(&values)).unwrap();
+    let run = |backend: &str, flags: &[&str], out: &str| -> Vec<u8> {
+        let output = dir.path().join(out);
+        let o = Command::new(bin())
+            .args(["ntt", "--backend", backend, "--input"])
+            .arg(&input)
+            .arg("--output")
+            .arg(&output)
+            .args(flags)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "ntt on {backend}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        std::fs::read(&output).unwrap()
+    };
+    for flags in [&[][..], &["--coset", "--inverse"][..]] {
+        let want = run("cpu", flags, "cpu.bin");
+        for shell in ["f1", "xdma"] {
+            let server = Server::start_with(shell);
+            assert_eq!(
+                run(&server.spec(), flags, "card.bin"),
+                want,
+                "shell {shell} {flags:?}"
+            );
+        }
+    }
+}

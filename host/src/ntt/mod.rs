@@ -7,6 +7,7 @@
 //! the four-step method beyond it. A card that cannot run a transform is an error,
 //! never a silent fall-back to the CPU.
 
+pub mod bench;
 pub mod device;
 
 use crate::msm::Backend;
