@@ -1,7 +1,8 @@
 //! The demo job: identify the simulated card through the driver, run every
 //! field-arithmetic block on the simulator against arkworks, then an MSM on the
 //! simulated card (through the driver, as a board would run it) against arkworks and
-//! the CPU path, and report what was measured.
+//! the CPU path, and NTTs on the simulated card against ark-poly, and report what was
+//! measured.
 
 use crate::field_check::{arithmetic_designs, run_block, BlockReport};
 use anyhow::{bail, Result};
@@ -16,6 +17,17 @@ pub struct DemoReport {
     pub seed: u64,
     pub blocks: Vec<BlockReport>,
     pub msm: Option<MsmDemo>,
+    pub ntt: Vec<NttDemo>,
+}
+
+/// One NTT of the demo.
+#[derive(Debug, Serialize)]
+pub struct NttDemo {
+    pub log_size: u32,
+    pub kind: crate::ntt::NttKind,
+    pub agrees_with_ark_poly: bool,
+    pub stats: crate::ntt::device::NttStats,
+    pub card_wall_s: f64,
 }
 
 /// The MSM part of the demo.
@@ -29,7 +41,13 @@ pub struct MsmDemo {
     pub cpu_wall_s: f64,
 }
 
-pub fn run(pairs: usize, msm_points: usize, seed: u64, progress: bool) -> Result<DemoReport> {
+pub fn run(
+    pairs: usize,
+    msm_points: usize,
+    ntt_log_size: u32,
+    seed: u64,
+    progress: bool,
+) -> Result<DemoReport> {
     let mut card = SimCard::new()?;
     let CardIdentity {
         version,
@@ -65,6 +83,32 @@ pub fn run(pairs: usize, msm_points: usize, seed: u64, progress: bool) -> Result
     } else {
         None
     };
+    let mut ntt = vec![];
+    if ntt_log_size > 0 {
+        use ark_ff::UniformRand;
+        use rand::SeedableRng;
+        let mut dev = crate::ntt::device::DeviceNtt::new(Box::new(SimCard::new()?))?;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let n = 1usize << ntt_log_size;
+        let x: Vec<ark_bls12_381::Fr> = (0..n).map(|_| ark_bls12_381::Fr::rand(&mut rng)).collect();
+        for (inverse, coset) in [(false, false), (true, true)] {
+            let kind = crate::ntt::NttKind { inverse, coset };
+            if progress {
+                eprintln!("NTT of 2^{ntt_log_size} ({kind:?}) on the simulated card ...");
+            }
+            let mut want = x.clone();
+            crate::ntt::cpu_ntt(&mut want, kind)?;
+            let mut got = x.clone();
+            let stats = dev.ntt(&mut got, kind)?;
+            ntt.push(NttDemo {
+                log_size: ntt_log_size,
+                kind,
+                agrees_with_ark_poly: got == want,
+                card_wall_s: stats.wall.as_secs_f64(),
+                stats,
+            });
+        }
+    }
     Ok(DemoReport {
         card_design_hash: format!("{design_hash:016x}"),
         card_version: format!("{}.{}", version >> 16, version & 0xFFFF),
@@ -72,6 +116,7 @@ pub fn run(pairs: usize, msm_points: usize, seed: u64, progress: bool) -> Result
         seed,
         blocks,
         msm,
+        ntt,
     })
 }
 
@@ -133,6 +178,27 @@ pub fn print(r: &DemoReport) -> Result<()> {
             bail!("the card's MSM disagrees with arkworks");
         }
         println!("MSM result {} equals arkworks", m.result);
+    }
+    for t in &r.ntt {
+        let st = &t.stats;
+        println!(
+            "NTT 2^{} ({}{}) on the simulated card: {} butterflies in {} issue cycles ({:.3}/cycle), job {} cycles incl. load and output ({:.3}/cycle), {:.1} s simulated",
+            t.log_size,
+            if t.kind.coset { "coset " } else { "" },
+            if t.kind.inverse { "ifft" } else { "fft" },
+            st.butterflies,
+            st.issue_cycles,
+            st.butterflies as f64 / st.issue_cycles.max(1) as f64,
+            st.job_cycles,
+            st.butterflies as f64 / st.job_cycles.max(1) as f64,
+            t.card_wall_s
+        );
+        if !t.agrees_with_ark_poly {
+            bail!("the card's NTT disagrees with ark-poly");
+        }
+    }
+    if !r.ntt.is_empty() {
+        println!("NTT results equal ark-poly");
     }
     Ok(())
 }

@@ -27,6 +27,9 @@ enum Command {
         /// Points of the MSM run on the simulated card (0 skips it).
         #[arg(long, default_value_t = 128)]
         msm_points: usize,
+        /// log2 size of the NTTs (fft, coset ifft) run on the simulated card (0 skips them).
+        #[arg(long, default_value_t = 10)]
+        ntt_log_size: u32,
         /// Seed of the random operands (default: from the clock; printed).
         #[arg(long)]
         seed: Option<u64>,
@@ -227,9 +230,16 @@ fn run(cli: Cli) -> Result<()> {
         Command::Demo {
             pairs,
             msm_points,
+            ntt_log_size,
             seed,
             json,
         } => {
+            if ntt_log_size > zkaccel_hdl::spec::ntt::MAX_LOG_SIZE as u32 {
+                bail!(
+                    "--ntt-log-size {ntt_log_size}: the simulated card runs up to 2^{}",
+                    zkaccel_hdl::spec::ntt::MAX_LOG_SIZE
+                );
+            }
             if pairs == 0 {
                 bail!("--pairs must be at least 1");
             }
@@ -239,7 +249,7 @@ fn run(cli: Cli) -> Result<()> {
                     .map(|d| d.as_nanos() as u64)
                     .unwrap_or(0)
             });
-            let report = demo::run(pairs, msm_points, seed, !json)?;
+            let report = demo::run(pairs, msm_points, ntt_log_size, seed, !json)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
                 if report.blocks.iter().any(|b| b.mismatches > 0) {
@@ -247,6 +257,9 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 if report.msm.as_ref().is_some_and(|m| !m.agrees_with_arkworks) {
                     bail!("the card's MSM disagrees with arkworks");
+                }
+                if report.ntt.iter().any(|t| !t.agrees_with_ark_poly) {
+                    bail!("the card's NTT disagrees with ark-poly");
                 }
                 Ok(())
             } else {
