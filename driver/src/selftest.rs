@@ -215,7 +215,78 @@ pub fn run(dev: &mut dyn Device) -> Vec<Check> {
             detail: "no MSM engine in this card build (CAPABILITIES)".into(),
         });
     }
+    if caps & capabilities::NTT != 0 {
+        out.push(check("NTT engine (Fr arithmetic)", ntt_kat(dev)));
+    } else {
+        out.push(Check {
+            name: "NTT engine (Fr arithmetic)",
+            passed: None,
+            detail: "no NTT engine in this card build (CAPABILITIES)".into(),
+        });
+    }
     out
+}
+
+/// Known answers for the card's Fr arithmetic through its NTT engine: the four kinds
+/// (fft, ifft, coset fft, coset ifft) of 8 elements {0, 1, r − 1, 2, 3, …} compared
+/// with ark-poly. Leaves the engine idle.
+fn ntt_kat(dev: &mut dyn Device) -> Result<String, String> {
+    use ark_bls12_381::Fr;
+    use ark_ff::{BigInt, FftField, PrimeField};
+    use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+    use zkaccel_hdl::spec::ntt::{config_word, element_beat, limbs, ntt_control, ntt_status};
+    let n = 8usize;
+    let x: Vec<Fr> = (0..n as u64)
+        .map(|i| if i == 2 { -Fr::from(1u64) } else { Fr::from(i) })
+        .collect();
+    let d = Radix2EvaluationDomain::<Fr>::new(n).expect("2^3 domain");
+    let c = d.get_coset(Fr::GENERATOR).expect("coset");
+    let kinds = [
+        ("fft", false, false, d.fft(&x)),
+        ("ifft", true, false, d.ifft(&x)),
+        ("coset fft", false, true, c.fft(&x)),
+        ("coset ifft", true, true, c.ifft(&x)),
+    ];
+    let beats: Vec<Beat> = x
+        .chunks(2)
+        .map(|p| element_beat(&limbs(p[0]), &limbs(p[1])))
+        .collect();
+    for (name, inverse, coset, want) in kinds {
+        let got = (|| -> Result<Vec<Beat>, DriverError> {
+            dev.write32(&regmap::NTT_CONFIG, config_word(3, inverse, coset))?;
+            dev.write32(&regmap::NTT_CONTROL, ntt_control::START)?;
+            dev.data_write(&beats)?;
+            let t = std::time::Instant::now();
+            while dev.read32(&regmap::NTT_STATUS)? & ntt_status::COMPUTING != 0 {
+                if t.elapsed() > std::time::Duration::from_secs(10) {
+                    return Err(DriverError::Unresponsive {
+                        device: dev.device(),
+                        reason: "the NTT engine computed for more than 10 s".into(),
+                    });
+                }
+            }
+            dev.data_read(n / 2)
+        })()
+        .map_err(|e| format!("{name}: {e}"))?;
+        for (i, want) in want.iter().enumerate() {
+            let w: [u64; 4] = got[i / 2][4 * (i % 2)..4 * (i % 2) + 4]
+                .try_into()
+                .expect("4 limbs");
+            if BigInt(w) >= Fr::MODULUS || Fr::new_unchecked(BigInt(w)) != *want {
+                return Err(format!(
+                    "{name} of 8 elements: element {i} is {w:x?}, ark-poly says {:x?}",
+                    limbs(*want)
+                ));
+            }
+        }
+    }
+    let status = dev.read32(&regmap::NTT_STATUS).map_err(|e| e.to_string())?;
+    if status != ntt_status::IDLE {
+        return Err(format!(
+            "NTT_STATUS {status:#x} after the checks, expected IDLE"
+        ));
+    }
+    Ok("fft, ifft, coset fft and coset ifft of 8 elements equal ark-poly".into())
 }
 
 /// Known answers for the card's Fq arithmetic through its point adder: with bases
