@@ -176,7 +176,7 @@ fn four_step_beyond_the_job_size() {
 
 /// 2^13 and 2^14: beyond the card's 2^12, four-step with the card's full job size.
 #[test]
-#[ignore = "about 3 minutes on the simulated card"]
+#[ignore = "several minutes on the simulated card"]
 fn four_step_beyond_the_card() {
     let mut card = card();
     let mut rng = StdRng::seed_from_u64(17);

@@ -97,7 +97,8 @@ wire sum_valid_unused, difference_valid_unused, product_valid_unused, ct_x_valid
     let s = tap("sum_dly", w, lm + la);
     writeln!(
         v,
-        "wire [{w}:0] sum_odd = {{1'b0, {s}}} + ({s}[0] ? {{1'b0, {modulus}}} : {w1}'d0);
+        "wire [{hi}:0] sum_late = {s};
+wire [{w}:0] sum_odd = {{1'b0, sum_late}} + (sum_late[0] ? {{1'b0, {modulus}}} : {w1}'d0);
 reg [{hi}:0] x_r;
 reg [{hi}:0] y_r;
 always @(posedge clock) begin
