@@ -9,19 +9,10 @@
 //! Every offset comes from the regmap constants; the block stores them as rust-hdl
 //! `Constant`s (Verilog `localparam`s), never as literals.
 
-use crate::spec::bus::{resp, AXIL_ADDR_BITS, AXIL_DATA_BITS, AXIL_STRB_BITS};
+use crate::card::register_constants::{addr, word, Addr, Word};
+use crate::spec::bus::{resp, AXIL_STRB_BITS};
 use crate::spec::regmap::{self, control, status};
 use rust_hdl::prelude::*;
-
-type Word = Bits<AXIL_DATA_BITS>;
-type Addr = Bits<AXIL_ADDR_BITS>;
-
-fn word(v: u32) -> Constant<Word> {
-    Constant::new((v as u64).into())
-}
-fn addr(r: &regmap::Register) -> Constant<Addr> {
-    Constant::new((r.offset as u64).into())
-}
 
 #[derive(LogicBlock)]
 pub struct AxilRegFile {

@@ -7,4 +7,5 @@
 
 pub mod axil_regfile;
 pub mod data_port;
+pub mod register_constants;
 pub mod top;

@@ -13,22 +13,12 @@
 use super::bucket_engine::BucketEngine;
 use super::digit_feeder::DigitFeeder;
 use crate::card::data_port::Beat;
-use crate::spec::bus::{AXIL_ADDR_BITS, AXIL_DATA_BITS};
+use crate::card::register_constants::{addr, word, Addr, Word};
 use crate::spec::msm::{
     mode, msm_control, msm_status, BASE_ADDR_BITS, BASE_CAPACITY, BUCKETS, BUCKET_BITS,
 };
 use crate::spec::regmap;
 use rust_hdl::prelude::*;
-
-type Word = Bits<AXIL_DATA_BITS>;
-type Addr = Bits<AXIL_ADDR_BITS>;
-
-fn word(v: u64) -> Constant<Word> {
-    Constant::new(v.into())
-}
-fn addr(r: &regmap::Register) -> Constant<Addr> {
-    Constant::new((r.offset as u64).into())
-}
 
 #[derive(LogicBlock)]
 pub struct MsmUnit {

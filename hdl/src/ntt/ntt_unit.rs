@@ -30,7 +30,7 @@ use super::bit_reverse::BitReverse;
 use super::datapath_core::NttDatapathCore;
 use crate::arith::delay_line::DelayLine;
 use crate::card::data_port::Beat;
-use crate::spec::bus::{AXIL_ADDR_BITS, AXIL_DATA_BITS};
+use crate::card::register_constants::{addr, word, Addr, Word};
 use crate::spec::ntt::{
     limbs, ntt_control, ntt_status, stage_constant_table, twiddle_table, BANK_ADDR_BITS,
     MAX_LOG_SIZE, STAGE_CONST_ADDR_BITS,
@@ -47,8 +47,6 @@ const TAG: usize = 2 * K;
 /// The issue delay line's word: `{valid, hi, lo}`.
 const ISSUE: usize = 2 * K + 1;
 type Elem = Bits<256>;
-type Word = Bits<AXIL_DATA_BITS>;
-type Addr = Bits<AXIL_ADDR_BITS>;
 
 /// `state` values.
 const IDLE: u64 = 0;
@@ -56,12 +54,6 @@ const LOADING: u64 = 1;
 const COMPUTING: u64 = 2;
 const OUTPUT: u64 = 3;
 
-fn word(v: u64) -> Constant<Word> {
-    Constant::new(v.into())
-}
-fn addr(r: &regmap::Register) -> Constant<Addr> {
-    Constant::new((r.offset as u64).into())
-}
 fn element(x: ark_bls12_381::Fr) -> Elem {
     let l = limbs(x);
     BigUint::from_slice(
