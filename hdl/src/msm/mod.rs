@@ -6,6 +6,7 @@
 //! * [`digit_feeder`]: unpacks signed digits, fetches and negates bases.
 //! * [`msm_unit`]: registers, base memory, loader, readout; what the card holds.
 
+pub mod base_memory;
 pub mod bucket_engine;
 pub mod conflict_queue;
 pub mod digit_feeder;

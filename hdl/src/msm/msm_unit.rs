@@ -2,21 +2,21 @@
 //! its loader, the digit feeder, the bucket engine, and bucket readout — everything
 //! the card needs to accumulate one Pippenger window at a time.
 //!
-//! **Card memory.** In this build the bases live in an on-card RAM of
-//! `BASE_CAPACITY` points (`{y, x}` per word), written by the loader and read by the
-//! feeder through a one-cycle read port. On a board build this port is the one an
-//! HBM/DDR AXI read master serves; the host sees the same registers and formats.
+//! **Card memory** ([`super::base_memory`]) holds `BASE_CAPACITY` points (`{y, x}` per
+//! word), written by the loader and read by the feeder through a request/response port
+//! with the latency of a DDR/HBM controller (`BASE_MEMORY_LATENCY`). On a board build
+//! that port is served by an AXI read master; the host sees the same registers and
+//! formats.
 //!
 //! The data port is routed by `MSM_MODE` (see `spec::msm`): the card top steers the
 //! stream to the loopback or to this unit.
 
+use super::base_memory::BaseMemory;
 use super::bucket_engine::BucketEngine;
 use super::digit_feeder::DigitFeeder;
 use crate::card::data_port::Beat;
 use crate::card::register_constants::{addr, word, Addr, Word};
-use crate::spec::msm::{
-    mode, msm_control, msm_status, BASE_ADDR_BITS, BASE_CAPACITY, BUCKETS, BUCKET_BITS,
-};
+use crate::spec::msm::{mode, msm_control, msm_status, BASE_CAPACITY, BUCKETS, BUCKET_BITS};
 use crate::spec::regmap;
 use rust_hdl::prelude::*;
 
@@ -50,7 +50,7 @@ pub struct MsmUnit {
 
     engine: BucketEngine,
     feeder: DigitFeeder,
-    bases: RAM<Bits<768>, BASE_ADDR_BITS>,
+    bases: BaseMemory,
     // Registers.
     mode_reg: DFF<Bits<2>>,
     index: DFF<Bits<32>>,
@@ -187,8 +187,8 @@ impl Logic for MsmUnit {
         self.engine.reset.next = self.reset.val();
         self.feeder.clock.next = self.clock.val();
         self.feeder.reset.next = self.reset.val();
-        self.bases.read_clock.next = self.clock.val();
-        self.bases.write_clock.next = self.clock.val();
+        self.bases.clock.next = self.clock.val();
+        self.bases.reset.next = self.reset.val();
         self.mode_reg.clock.next = self.clock.val();
         self.index.clock.next = self.clock.val();
         self.readout_count.clock.next = self.clock.val();
@@ -318,7 +318,7 @@ impl Logic for MsmUnit {
             }
         }
         self.bases.write_enable.next = self.store.val() & (!self.store_over.val());
-        self.bases.write_address.next = self.index.q.val().get_bits::<12>(0);
+        self.bases.write_addr.next = self.index.q.val().get_bits::<12>(0);
         self.bases.write_data.next = bit_cast::<768, 384>(self.load_x.q.val())
             | (bit_cast::<768, 384>(self.s_tdata.val().get_bits::<384>(0)) << 384);
         if self.store.val() {
@@ -339,8 +339,12 @@ impl Logic for MsmUnit {
         if self.feeder.base_range_error.val() {
             self.base_error.d.next = true;
         }
-        self.bases.read_address.next = self.feeder.mem_addr.val();
-        self.feeder.mem_data.next = self.bases.read_data.val();
+        self.bases.rq_valid.next = self.feeder.rq_valid.val();
+        self.bases.rq_addr.next = self.feeder.rq_addr.val();
+        self.bases.rq_tag.next = self.feeder.rq_tag.val();
+        self.feeder.rs_valid.next = self.bases.rs_valid.val();
+        self.feeder.rs_data.next = self.bases.rs_data.val();
+        self.feeder.rs_tag.next = self.bases.rs_tag.val();
         self.engine.in_valid.next = self.feeder.out_valid.val();
         self.engine.in_bucket.next = self.feeder.out_bucket.val();
         self.engine.in_point.next = self.feeder.out_point.val();

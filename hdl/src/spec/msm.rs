@@ -27,6 +27,14 @@ pub const BASE_ADDR_BITS: usize = 12;
 pub const BASE_CAPACITY: usize = 1 << BASE_ADDR_BITS;
 /// log2 of the conflict queue depth (additions waiting for a bucket in flight).
 pub const QUEUE_BITS: usize = 6;
+/// Cycles from a base read request to its data (the card memory's read latency: about
+/// 130 ns at 250 MHz, in the range of HBM and DDR4 controllers).
+pub const BASE_MEMORY_LATENCY: usize = 32;
+/// Tag travelling with a base read: `{negate, bucket}`.
+pub const BASE_TAG_BITS: usize = BUCKET_BITS + 1;
+/// log2 of the feeder's response buffer: base reads in flight or waiting for the
+/// bucket engine. Must exceed the memory latency for one read per cycle.
+pub const FETCH_BITS: usize = 6;
 
 /// Digits per 512-bit beat.
 pub const DIGITS_PER_BEAT: usize = 32;
