@@ -303,11 +303,9 @@ impl DeviceMsm {
             }
         }
         let mut result = G1Projective::zero();
+        let mut pending: Option<(usize, Reduction)> = None;
         for w in (0..windows).rev() {
             let used_buckets = 1usize << (widths[w] - 1);
-            for _ in 0..widths[w] {
-                result.double_in_place();
-            }
             let row = &digits[w];
             let beats: Vec<Beat> = row.chunks(DIGITS_PER_BEAT).map(digit_beat).collect();
             let d = self.dev.as_mut();
@@ -354,29 +352,66 @@ impl DeviceMsm {
             stats.accumulate_cycles += accumulate;
             stats.readout_cycles += with_readout.saturating_sub(accumulate);
             stats.windows += 1;
-            // Σ (m+1)·B[m] = Σ_m (B[m] + B[m+1] + ...), by a running sum from the top.
-            let mut running = G1Projective::zero();
-            let mut window_sum = G1Projective::zero();
-            for m in (0..used_buckets).rev() {
-                let beat = &out[m * BEATS_PER_BUCKET..(m + 1) * BEATS_PER_BUCKET];
-                let mut words = [[0u64; 6]; 3];
-                for (k, b) in beat.iter().enumerate() {
-                    words[k].copy_from_slice(&b[..6]);
-                }
-                let bucket =
-                    from_homogeneous_words(&words).ok_or_else(|| DeviceMsmError::BadBucket {
-                        device: self.device(),
-                        window: w,
-                        bucket: m,
-                    })?;
-                running += bucket;
-                window_sum += running;
+            // Reduce this window on another thread while the card accumulates the next
+            // one; windows are combined in order as their reductions finish.
+            if let Some((pw, handle)) = pending.take() {
+                combine(&mut result, widths[pw], join(handle)?);
             }
-            result += window_sum;
+            let device = self.device();
+            pending = Some((
+                w,
+                std::thread::spawn(move || reduce_window(&out, used_buckets, device, w)),
+            ));
+        }
+        if let Some((pw, handle)) = pending.take() {
+            combine(&mut result, widths[pw], join(handle)?);
         }
         stats.points += bases.len() as u64;
         Ok(result)
     }
+}
+
+type Reduction = std::thread::JoinHandle<Result<G1Projective, DeviceMsmError>>;
+
+fn join(handle: Reduction) -> Result<G1Projective, DeviceMsmError> {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// Horner over windows: `result · 2^width + window`.
+fn combine(result: &mut G1Projective, width: u32, window: G1Projective) {
+    for _ in 0..width {
+        result.double_in_place();
+    }
+    *result += window;
+}
+
+/// A window's bucket sums (as read out) reduced to `Σ (m+1)·B[m] = Σ_m (B[m] + B[m+1] +
+/// ...)`, by a running sum from the top.
+fn reduce_window(
+    out: &[Beat],
+    used_buckets: usize,
+    device: String,
+    window: usize,
+) -> Result<G1Projective, DeviceMsmError> {
+    let mut running = G1Projective::zero();
+    let mut window_sum = G1Projective::zero();
+    for m in (0..used_buckets).rev() {
+        let beat = &out[m * BEATS_PER_BUCKET..(m + 1) * BEATS_PER_BUCKET];
+        let mut words = [[0u64; 6]; 3];
+        for (k, b) in beat.iter().enumerate() {
+            words[k].copy_from_slice(&b[..6]);
+        }
+        let bucket = from_homogeneous_words(&words).ok_or_else(|| DeviceMsmError::BadBucket {
+            device: device.clone(),
+            window,
+            bucket: m,
+        })?;
+        running += bucket;
+        window_sum += running;
+    }
+    Ok(window_sum)
 }
 
 #[cfg(test)]
