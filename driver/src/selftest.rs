@@ -416,7 +416,7 @@ mod tests {
         for c in &checks {
             assert_ne!(c.passed, Some(false), "{}: {}", c.name, c.detail);
         }
-        assert_eq!(checks.iter().filter(|c| c.passed == Some(true)).count(), 8);
+        assert_eq!(checks.iter().filter(|c| c.passed == Some(true)).count(), 9);
         assert!(
             checks.iter().all(|c| c.passed.is_some()),
             "nothing skipped on the simulated card"
