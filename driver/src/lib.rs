@@ -170,6 +170,38 @@ pub fn recover(dev: &mut dyn Device) -> Result<CardIdentity, DriverError> {
     }
 }
 
+/// Makes an engine usable before a job: if its status register lacks the `idle` bit (a
+/// client killed mid-job left it busy), soft-resets the card and waits up to `wait`
+/// for the bit.
+pub fn idle_engine(
+    dev: &mut dyn Device,
+    status: &'static regmap::Register,
+    idle: u32,
+    wait: std::time::Duration,
+) -> Result<(), DriverError> {
+    if dev.read32(status)? & idle != 0 {
+        return Ok(());
+    }
+    dev.write32(&regmap::CONTROL, regmap::control::SOFT_RESET)?;
+    let t = std::time::Instant::now();
+    loop {
+        let s = dev.read32(status)?;
+        if s & idle != 0 {
+            return Ok(());
+        }
+        if t.elapsed() > wait {
+            return Err(DriverError::Unresponsive {
+                device: dev.device(),
+                reason: format!(
+                    "{} = {s:#x}: the engine is not idle {:.1?} after a soft reset",
+                    status.name,
+                    t.elapsed()
+                ),
+            });
+        }
+    }
+}
+
 /// Opens the device a spec names, with the default deadline per request.
 pub fn open(spec: &DeviceSpec) -> Result<Box<dyn Device>, DriverError> {
     open_with_deadline(spec, vfio_user::DEFAULT_DEADLINE)

@@ -17,13 +17,18 @@ pub fn fq_word(x: &Fq) -> FqWord {
     x.0 .0
 }
 
+/// The field element of a card word (Montgomery limbs), or `None` when the word is not
+/// below the modulus.
+pub fn field_from_word<C: ark_ff::MontConfig<N>, const N: usize>(
+    w: &[u64; N],
+) -> Option<ark_ff::Fp<ark_ff::MontBackend<C, N>, N>> {
+    let big = BigInt::<N>(*w);
+    (big < C::MODULUS).then(|| ark_ff::Fp::new_unchecked(big))
+}
+
 /// The Fq element of a card word, or `None` when the word is not below p.
 pub fn fq_from_word(w: &FqWord) -> Option<Fq> {
-    let big = BigInt::<6>(*w);
-    if big >= <Fq as ark_ff::PrimeField>::MODULUS {
-        return None;
-    }
-    Some(Fq::new_unchecked(big))
+    field_from_word(w)
 }
 
 /// Affine coordinates as card words; `None` for the identity (the card never takes

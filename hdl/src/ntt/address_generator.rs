@@ -31,6 +31,11 @@ pub fn no_gap_log(hazard_cycles: usize) -> usize {
     l
 }
 
+/// Cycles a job below 2^no_gap_log waits between stages.
+pub fn stage_gap_cycles(hazard_cycles: usize) -> usize {
+    hazard_cycles + 1
+}
+
 #[derive(LogicBlock)]
 pub struct NttAddressGenerator {
     pub clock: Signal<In, Clock>,
@@ -95,7 +100,7 @@ impl NttAddressGenerator {
             issue: Default::default(),
             one: Constant::new(1.into()),
             top_bit: Constant::new(((A - 1) as u64).into()),
-            gap_cycles: Constant::new((hazard_cycles as u64 + 1).into()),
+            gap_cycles: Constant::new((stage_gap_cycles(hazard_cycles) as u64).into()),
             no_gap_log: Constant::new((no_gap_log(hazard_cycles) as u64).into()),
         }
     }

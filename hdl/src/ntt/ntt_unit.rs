@@ -77,6 +77,17 @@ pub fn pipeline_latency() -> usize {
     NttDatapathCore::<TAG>::multiplier_latency() + 1 + NttDatapathCore::<TAG>::butterfly_latency()
 }
 
+/// Cycles from a butterfly's issue until a read sees its results (the write, plus one).
+pub fn hazard_cycles() -> usize {
+    pipeline_latency() + 1
+}
+
+/// Cycles the unit waits after the last issue before streaming out (the last write is
+/// done).
+pub fn drain_cycles() -> usize {
+    pipeline_latency() + 2
+}
+
 #[derive(LogicBlock)]
 pub struct NttUnit {
     pub clock: Signal<In, Clock>,
@@ -214,8 +225,7 @@ impl Default for NttUnit {
             twiddles: rom(twiddle_table()),
             constants: rom(stage_constant_table()),
             core: Default::default(),
-            // Issue to write, plus one cycle before a read sees the write.
-            agen: NttAddressGenerator::new(latency + 1),
+            agen: NttAddressGenerator::new(hazard_cycles()),
             issue_delay: DelayLine::new(NttDatapathCore::<TAG>::multiplier_latency()),
             load_reverse: Default::default(),
             output_reverse: Default::default(),
@@ -243,7 +253,7 @@ impl Default for NttUnit {
             at_latency: addr(&regmap::NTT_PIPELINE_LATENCY),
             max_log_value: word(K as u64),
             latency_value: word(latency as u64),
-            drain_cycles: Constant::new(((latency + 2) as u64).into()),
+            drain_cycles: Constant::new((drain_cycles() as u64).into()),
             ctl_start: word(ntt_control::START as u64),
             st_idle: word(ntt_status::IDLE as u64),
             st_loading: word(ntt_status::LOADING as u64),

@@ -173,6 +173,7 @@ pub fn schedule_model(input: &[Fr], inverse: bool, coset: bool) -> Vec<Fr> {
     assert!(n.is_power_of_two() && (2..=MAX_SIZE).contains(&n));
     let log_n = n.trailing_zeros() as usize;
     let tw = twiddle_table();
+    let constants = stage_constant_table();
     let mut mem = vec![Fr::one(); n];
     for (i, x) in input.iter().enumerate() {
         let a = if inverse { i } else { bit_reverse(i, log_n) };
@@ -181,7 +182,7 @@ pub fn schedule_model(input: &[Fr], inverse: bool, coset: bool) -> Vec<Fr> {
     for stage in 0..log_n {
         let bit = if inverse { log_n - 1 - stage } else { stage };
         let e = (log_n - 1 - bit) as u32;
-        let c = stage_constant_table()[stage_constant_address(inverse, coset, e)];
+        let c = constants[stage_constant_address(inverse, coset, e)];
         for k in 0..n / 2 {
             let lo = ((k >> bit) << (bit + 1)) | (k & ((1 << bit) - 1));
             let hi = lo | 1 << bit;

@@ -317,14 +317,6 @@ pub const REGISTERS: &[Register] = &[
     NTT_PIPELINE_LATENCY,
 ];
 
-/// The MSM engine's registers occupy [MSM_FIRST, MSM_LAST]; the register file forwards
-/// accesses there to the engine.
-pub const MSM_FIRST: u32 = MSM_MODE.offset;
-pub const MSM_LAST: u32 = MSM_ADDER_LATENCY.offset;
-/// The NTT engine's registers occupy [NTT_FIRST, NTT_LAST], forwarded likewise.
-pub const NTT_FIRST: u32 = NTT_CONFIG.offset;
-pub const NTT_LAST: u32 = NTT_PIPELINE_LATENCY.offset;
-
 /// Size of the register window in bytes; everything from here up is unmapped.
 pub const WINDOW_BYTES: u32 = 0x1000;
 

@@ -140,19 +140,12 @@ impl DeviceMsm {
         }
         // A client killed mid-job can leave the unit busy (a readout nobody reads):
         // bring it back with a soft reset before using it.
-        if dev.read32(&regmap::MSM_STATUS)? & msm_status::IDLE == 0 {
-            dev.write32(&regmap::CONTROL, regmap::control::SOFT_RESET)?;
-            let t = Instant::now();
-            while dev.read32(&regmap::MSM_STATUS)? & msm_status::IDLE == 0 {
-                if t.elapsed() > Duration::from_secs(10) {
-                    return Err(DeviceMsmError::Timeout {
-                        device: dev.device(),
-                        window: 0,
-                        waited: t.elapsed(),
-                    });
-                }
-            }
-        }
+        zkaccel_driver::idle_engine(
+            dev.as_mut(),
+            &regmap::MSM_STATUS,
+            msm_status::IDLE,
+            Duration::from_secs(10),
+        )?;
         let buckets = dev.read32(&regmap::MSM_BUCKETS)?;
         let capacity = dev.read32(&regmap::MSM_BASE_CAPACITY)? as usize;
         let adder_latency = dev.read32(&regmap::MSM_ADDER_LATENCY)?;

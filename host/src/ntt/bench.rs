@@ -16,27 +16,27 @@ use zkaccel_hdl::spec::ntt::MAX_LOG_SIZE;
 /// build: n/2 load beats, n/2·log n butterflies at one per cycle (plus the stage gaps
 /// of jobs below 2^no_gap_log), the pipeline drain, n/2 output beats, and ~40 cycles
 /// of register traffic. Load, compute and output do not overlap in this build.
-pub fn job_cycles_model(log: u32, pipeline_latency: u64) -> u64 {
+pub fn job_cycles_model(log: u32) -> u64 {
+    use zkaccel_hdl::ntt::address_generator::{no_gap_log, stage_gap_cycles};
+    use zkaccel_hdl::ntt::ntt_unit::{drain_cycles, hazard_cycles};
     let n = 1u64 << log;
-    let hazard = pipeline_latency as usize + 1;
-    let gap_log = zkaccel_hdl::ntt::address_generator::no_gap_log(hazard) as u32;
-    let gaps = if log < gap_log {
-        (log as u64 - 1) * (hazard as u64 + 1)
+    let gaps = if (log as usize) < no_gap_log(hazard_cycles()) {
+        (log as u64 - 1) * stage_gap_cycles(hazard_cycles()) as u64
     } else {
         0
     };
-    n / 2 + n / 2 * log as u64 + gaps + pipeline_latency + 2 + n / 2 + 40
+    n / 2 + n / 2 * log as u64 + gaps + drain_cycles() as u64 + n / 2 + 40
 }
 
 /// Modelled card cycles of a transform of 2^log elements: one job, or the four-step
 /// split (n2 jobs of n1 and n1 jobs of n2) beyond the card's 2^max.
-pub fn ntt_cycles_model(log: u32, max: u32, pipeline_latency: u64) -> u64 {
+pub fn ntt_cycles_model(log: u32, max: u32) -> u64 {
     if log <= max {
-        job_cycles_model(log, pipeline_latency)
+        job_cycles_model(log)
     } else {
-        let (l1, l2) = (log.div_ceil(2), log / 2);
-        (1u64 << l2) * job_cycles_model(l1, pipeline_latency)
-            + (1u64 << l1) * job_cycles_model(l2, pipeline_latency)
+        let (n1, n2) = super::device::four_step_split(log);
+        n2 as u64 * job_cycles_model(n1.trailing_zeros())
+            + n1 as u64 * job_cycles_model(n2.trailing_zeros())
     }
 }
 
@@ -82,12 +82,11 @@ pub fn bench_ntt(
     let bf_issue = ratio(card.butterflies, card.issue_cycles);
     let bf_job = ratio(card.butterflies, card.job_cycles);
     let projected_s = card.job_cycles as f64 / (clock_mhz * 1e6);
-    let latency = zkaccel_hdl::ntt::ntt_unit::pipeline_latency() as u64;
-    let model_here = ntt_cycles_model(log_size, MAX_LOG_SIZE as u32, latency);
+    let model_here = ntt_cycles_model(log_size, MAX_LOG_SIZE as u32);
     let projections: Vec<serde_json::Value> = [16u32, 20, 24]
         .iter()
         .map(|&k| {
-            let c = ntt_cycles_model(k, MAX_LOG_SIZE as u32, latency);
+            let c = ntt_cycles_model(k, MAX_LOG_SIZE as u32);
             let bf = (1u64 << (k - 1)) * k as u64;
             serde_json::json!({
                 "log_size": k, "cycles": c, "butterflies_per_cycle": bf as f64 / c as f64,

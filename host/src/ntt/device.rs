@@ -20,7 +20,7 @@
 
 use super::NttKind;
 use ark_bls12_381::Fr;
-use ark_ff::{BigInt, FftField, Field, One};
+use ark_ff::{FftField, Field, One};
 use std::time::{Duration, Instant};
 use zkaccel_driver::{Beat, Device, DriverError};
 use zkaccel_hdl::spec::ntt::{config_word, element_beat, limbs, ntt_control, ntt_status};
@@ -106,11 +106,14 @@ pub struct DeviceNtt {
     pub deadline: Duration,
 }
 
+/// An output element (Montgomery limbs); a value ≥ r is no field element.
 fn element(limbs: &[u64]) -> Option<Fr> {
-    let w: [u64; 4] = limbs.try_into().ok()?;
-    // The card computes in Montgomery form; a value ≥ r is no field element.
-    let x = Fr::new_unchecked(BigInt(w));
-    (BigInt(w) < <Fr as ark_ff::PrimeField>::MODULUS).then_some(x)
+    crate::g1::field_from_word(&limbs.try_into().ok()?)
+}
+
+/// The four-step split of 2^log: `(n1, n2)` = (2^⌈log/2⌉, 2^⌊log/2⌋).
+pub fn four_step_split(log: u32) -> (usize, usize) {
+    (1usize << log.div_ceil(2), 1usize << (log / 2))
 }
 
 impl DeviceNtt {
@@ -124,18 +127,12 @@ impl DeviceNtt {
                 caps: id.capabilities,
             });
         }
-        let status = dev.read32(&regmap::NTT_STATUS)?;
-        if status & ntt_status::IDLE == 0 {
-            dev.write32(&regmap::CONTROL, regmap::control::SOFT_RESET)?;
-            let status = dev.read32(&regmap::NTT_STATUS)?;
-            if status & ntt_status::IDLE == 0 {
-                return Err(DeviceNttError::NotIdle {
-                    device: dev.device(),
-                    log_size: 0,
-                    status,
-                });
-            }
-        }
+        zkaccel_driver::idle_engine(
+            dev.as_mut(),
+            &regmap::NTT_STATUS,
+            ntt_status::IDLE,
+            Duration::from_secs(10),
+        )?;
         let max_log = dev.read32(&regmap::NTT_MAX_LOG_SIZE)?;
         let pipeline_latency = dev.read32(&regmap::NTT_PIPELINE_LATENCY)?;
         Ok(Self {
@@ -279,8 +276,7 @@ impl DeviceNtt {
     ) -> Result<(), DeviceNttError> {
         let n = values.len();
         let log = n.trailing_zeros();
-        let (log1, log2) = (log.div_ceil(2), log / 2);
-        let (n1, n2) = (1usize << log1, 1usize << log2);
+        let (n1, n2) = four_step_split(log);
         stats.four_step = Some((n1, n2));
         let plain = NttKind {
             inverse: kind.inverse,
