@@ -6,13 +6,10 @@
 //! everywhere.
 
 use crate::arith::dsp_tile::{DspTile, TILE_LATENCY};
-use crate::arith::mod_add::{ModAdd, MOD_ADD_LATENCY};
-use crate::arith::mod_sub::{ModSub, MOD_SUB_LATENCY};
-use crate::arith::mont_mul::MontMul;
+use crate::arith::mod_add::{mod_add_sub_latency, mod_add_sub_verilog, AddSub};
+use crate::arith::mont_mul::{mont_mul_figures, mont_mul_verilog};
 use crate::card::top::Card;
-use crate::spec::field::{
-    FieldId, FieldSpec, FQ_PRODUCT_BITS, FQ_WORD_BITS, FR_PRODUCT_BITS, FR_WORD_BITS,
-};
+use crate::spec::field::{FieldId, FieldSpec};
 use rust_hdl::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -172,86 +169,24 @@ fn design(
     }
 }
 
-fn mod_add(id: FieldId) -> Design {
+fn add_sub(id: FieldId, kind: AddSub) -> Design {
     let f = FieldSpec::get(id);
-    let v = match id {
-        FieldId::Fq => {
-            let mut u = ModAdd::<FQ_WORD_BITS>::new(&f);
-            connect_inputs!(u, clock, a, b, in_valid);
-            verilog_of(&mut u)
-        }
-        FieldId::Fr => {
-            let mut u = ModAdd::<FR_WORD_BITS>::new(&f);
-            connect_inputs!(u, clock, a, b, in_valid);
-            verilog_of(&mut u)
-        }
+    let (name, what, dk) = match (id, kind) {
+        (FieldId::Fq, AddSub::Add) => ("fq_add", "(a + b)", DesignKind::ModAdd(id)),
+        (FieldId::Fr, AddSub::Add) => ("fr_add", "(a + b)", DesignKind::ModAdd(id)),
+        (FieldId::Fq, AddSub::Sub) => ("fq_sub", "(a - b)", DesignKind::ModSub(id)),
+        (FieldId::Fr, AddSub::Sub) => ("fr_sub", "(a - b)", DesignKind::ModSub(id)),
     };
-    let name = if id == FieldId::Fq {
-        "fq_add"
-    } else {
-        "fr_add"
-    };
+    let v = mod_add_sub_verilog(id, kind, "top");
     let h = sha256_hex(&v);
-    let d = format!("{}: (a + b) mod p on {}-bit words", f.name, f.word_bits);
-    design(
-        name,
-        DesignKind::ModAdd(id),
-        d,
-        Some(MOD_ADD_LATENCY),
-        0,
-        v,
-        h,
-    )
-}
-
-fn mod_sub(id: FieldId) -> Design {
-    let f = FieldSpec::get(id);
-    let v = match id {
-        FieldId::Fq => {
-            let mut u = ModSub::<FQ_WORD_BITS>::new(&f);
-            connect_inputs!(u, clock, a, b, in_valid);
-            verilog_of(&mut u)
-        }
-        FieldId::Fr => {
-            let mut u = ModSub::<FR_WORD_BITS>::new(&f);
-            connect_inputs!(u, clock, a, b, in_valid);
-            verilog_of(&mut u)
-        }
-    };
-    let name = if id == FieldId::Fq {
-        "fq_sub"
-    } else {
-        "fr_sub"
-    };
-    let h = sha256_hex(&v);
-    let d = format!("{}: (a - b) mod p on {}-bit words", f.name, f.word_bits);
-    design(
-        name,
-        DesignKind::ModSub(id),
-        d,
-        Some(MOD_SUB_LATENCY),
-        0,
-        v,
-        h,
-    )
+    let d = format!("{}: {what} mod p on {}-bit words", f.name, f.word_bits);
+    design(name, dk, d, Some(mod_add_sub_latency(id, kind)), 0, v, h)
 }
 
 fn mont_mul(id: FieldId) -> Design {
     let f = FieldSpec::get(id);
-    let (v, figures) = match id {
-        FieldId::Fq => {
-            let mut u = MontMul::<FQ_WORD_BITS, FQ_PRODUCT_BITS>::new(&f);
-            connect_inputs!(u, clock, a, b, in_valid);
-            let fig = u.figures();
-            (verilog_of(&mut u), fig)
-        }
-        FieldId::Fr => {
-            let mut u = MontMul::<FR_WORD_BITS, FR_PRODUCT_BITS>::new(&f);
-            connect_inputs!(u, clock, a, b, in_valid);
-            let fig = u.figures();
-            (verilog_of(&mut u), fig)
-        }
-    };
+    let figures = mont_mul_figures(id);
+    let v = mont_mul_verilog(id, "top");
     let name = if id == FieldId::Fq {
         "fq_mont_mul"
     } else {
@@ -259,12 +194,8 @@ fn mont_mul(id: FieldId) -> Design {
     };
     let h = sha256_hex(&v);
     let d = format!(
-        "{}: Montgomery product a*b/R mod p, R = 2^{}, one pair per cycle (products: {} + {} + {} cycles)",
-        f.name,
-        f.word_bits,
-        figures.product_latency,
-        figures.reduction_factor_latency,
-        figures.reduction_product_latency
+        "{}: Montgomery product a*b/R mod p, R = 2^{}, one pair per cycle (a*b: Karatsuba {} levels; m = T*N' mod R in LUTs, {} CSD digits; m*p: Karatsuba {} levels)",
+        f.name, f.word_bits, figures.product_levels, figures.n_prime_digits, figures.reduction_levels
     );
     design(
         name,
@@ -384,8 +315,8 @@ pub fn kind_of(name: &str) -> Option<DesignKind> {
 pub fn generate(name: &str) -> Option<Design> {
     Some(match kind_of(name)? {
         DesignKind::DspTile => dsp_tile(),
-        DesignKind::ModAdd(f) => mod_add(f),
-        DesignKind::ModSub(f) => mod_sub(f),
+        DesignKind::ModAdd(f) => add_sub(f, AddSub::Add),
+        DesignKind::ModSub(f) => add_sub(f, AddSub::Sub),
         DesignKind::MontMul(f) => mont_mul(f),
         DesignKind::PointAdd => point_add(),
         DesignKind::Butterfly => butterfly(),

@@ -1,11 +1,11 @@
 //! `zkaccel hdl generate | lint | estimate`: the hardware flow.
 
-use crate::tools::{VERILATOR, YOSYS};
+use crate::tools::VERILATOR;
+use crate::yosys::{default_cache_dir, synthesize, Synthesis};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 use zkaccel_hdl::designs::{self, Design};
 
 /// File name of the waivers written beside the generated Verilog.
@@ -156,75 +156,45 @@ pub fn lint(dir: &VerilogDir) -> Result<Vec<LintReport>> {
     Ok(reports)
 }
 
-/// Resource estimate of one design from yosys `synth_xilinx -family xcup`.
+/// Resource estimate and timing proxy of one design from yosys
+/// `synth_xilinx -family xcup` (see [`crate::yosys`]).
 #[derive(Debug, Serialize, Clone)]
 pub struct Estimate {
     pub block: String,
-    /// LUTs (LUT1..LUT6), logic only.
-    pub lut: u64,
-    /// LUTs used as shift registers (SRL16E/SRLC32E).
-    pub lut_as_srl: u64,
-    /// Flip-flops (FDRE/FDSE/FDCE/FDPE).
-    pub ff: u64,
-    /// DSP48E2 blocks.
-    pub dsp: u64,
-    /// Block RAM in RAMB36 equivalents (RAMB18 counts one half).
-    pub bram36: f64,
-    /// Carry chains (yosys maps to CARRY4; Vivado would use CARRY8).
-    pub carry4: u64,
-    /// yosys run time.
-    pub seconds: f64,
+    #[serde(flatten)]
+    pub synthesis: Synthesis,
 }
 
-/// Runs yosys on one Verilog file and counts cells.
+/// Runs yosys on one Verilog file (cached by its hash in [`default_cache_dir`]).
 pub fn estimate_file(block: &str, file: &Path) -> Result<Estimate> {
-    let yosys = YOSYS.find()?;
-    let work = tempfile::tempdir()?;
-    let stat = work.path().join("stat.json");
-    let script = format!(
-        "read_verilog {}; synth_xilinx -family xcup -top top -flatten -noiopad; tee -q -o {} stat -json",
-        file.display(),
-        stat.display()
-    );
-    let t = Instant::now();
-    let out = Command::new(&yosys)
-        .args(["-q", "-p", &script])
-        .output()
-        .with_context(|| format!("running {}", yosys.display()))?;
-    let seconds = t.elapsed().as_secs_f64();
-    if !out.status.success() {
-        bail!(
-            "yosys failed on {block} ({}):\n{}",
-            file.display(),
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .take(20)
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-    }
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stat)?)
-        .context("yosys wrote no readable stat -json output")?;
-    let cells = v["design"]["num_cells_by_type"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    let count = |pred: &dyn Fn(&str) -> bool| -> u64 {
-        cells
-            .iter()
-            .filter(|(k, _)| pred(k))
-            .map(|(_, n)| n.as_u64().unwrap_or(0))
-            .sum()
-    };
+    let verilog = std::fs::read_to_string(file)
+        .with_context(|| format!("reading {}", file.display()))?;
+    let synthesis = synthesize(block, &verilog, "top", Some(&default_cache_dir()))?;
     Ok(Estimate {
         block: block.to_string(),
-        lut: count(&|k| k.starts_with("LUT")),
-        lut_as_srl: count(&|k| k.starts_with("SRL")),
-        ff: count(&|k| matches!(k, "FDRE" | "FDSE" | "FDCE" | "FDPE")),
-        dsp: count(&|k| k.starts_with("DSP48")),
-        bram36: count(&|k| k == "RAMB36E2") as f64 + count(&|k| k == "RAMB18E2") as f64 / 2.0,
-        carry4: count(&|k| k.starts_with("CARRY")),
-        seconds,
+        synthesis,
+    })
+}
+
+/// One design: synthesized whole, or, when it instantiates field operators (the point
+/// adder, the butterfly, the card), as the sum of its units (see [`crate::hdl_fit`]):
+/// each operator synthesized once and multiplied by its instance count, the rest with
+/// the operators black-boxed. LUT-SRL and CARRY4 are then folded into LUT.
+pub fn estimate_design(block: &str, file: &Path) -> Result<Estimate> {
+    let verilog = std::fs::read_to_string(file)
+        .with_context(|| format!("reading {}", file.display()))?;
+    let counts = crate::hdl_fit::instance_counts(&verilog, "top");
+    let composite = crate::hdl_fit::operator_modules()
+        .iter()
+        .any(|m| counts.get(m).copied().unwrap_or(0) > 0);
+    if !composite {
+        return estimate_file(block, file);
+    }
+    let t = std::time::Instant::now();
+    let units = crate::hdl_fit::units_of(block, &verilog, &default_cache_dir())?;
+    Ok(Estimate {
+        block: block.to_string(),
+        synthesis: crate::hdl_fit::combine(&units, t.elapsed().as_secs_f64()),
     })
 }
 
@@ -248,7 +218,7 @@ pub fn estimate(dir: &VerilogDir, blocks: &[String]) -> Result<Vec<Estimate>> {
             continue;
         }
         eprintln!("yosys: synthesizing {name} ...");
-        out.push(estimate_file(&name, &file)?);
+        out.push(estimate_design(&name, &file)?);
     }
     Ok(out)
 }
@@ -256,14 +226,44 @@ pub fn estimate(dir: &VerilogDir, blocks: &[String]) -> Result<Vec<Estimate>> {
 /// The estimates as a text table.
 pub fn estimate_table(rows: &[Estimate]) -> String {
     let mut s = format!(
-        "{:<14} {:>9} {:>8} {:>9} {:>6} {:>7} {:>8} {:>8}\n",
-        "block", "LUT", "LUT-SRL", "FF", "DSP", "BRAM36", "CARRY4", "yosys s"
+        "{:<14} {:>9} {:>8} {:>9} {:>6} {:>7} {:>8} {:>24} {:>8}\n",
+        "block", "LUT", "LUT-SRL", "FF", "DSP", "BRAM36", "CARRY4", "longest path (proxy)", "yosys s"
     );
     for r in rows {
+        let y = &r.synthesis;
         s += &format!(
-            "{:<14} {:>9} {:>8} {:>9} {:>6} {:>7} {:>8} {:>8.1}\n",
-            r.block, r.lut, r.lut_as_srl, r.ff, r.dsp, r.bram36, r.carry4, r.seconds
+            "{:<14} {:>9} {:>8} {:>9} {:>6} {:>7} {:>8} {:>2} LUT {:>3} CARRY4 {:>4.2} ns{} {:>8.1}\n",
+            r.block,
+            y.lut,
+            y.lut_as_srl,
+            y.ff,
+            y.dsp,
+            y.bram36,
+            y.carry4,
+            y.timing.lut_levels,
+            y.timing.carry4,
+            y.timing.delay_ns,
+            if y.timing.meets_250mhz { "     " } else { " OVER" },
+            y.seconds
         );
+    }
+    let over: Vec<&str> = rows
+        .iter()
+        .filter(|r| !r.synthesis.timing.meets_250mhz)
+        .map(|r| r.block.as_str())
+        .collect();
+    s += &format!(
+        "longest path: register to register after yosys synthesis, modelled at {} ns + {} ns per LUT level + {} ns per CARRY4 (+ {} ns per MUXF) against {} ns (250 MHz); a proxy, not Vivado timing.\n",
+        crate::yosys::PATH_BASE_NS,
+        crate::yosys::LUT_LEVEL_NS,
+        crate::yosys::CARRY4_NS,
+        crate::yosys::MUXF_NS,
+        crate::yosys::PERIOD_NS
+    );
+    if over.is_empty() {
+        s += "every block is under the bound\n";
+    } else {
+        s += &format!("over the bound: {}\n", over.join(", "));
     }
     s
 }

@@ -9,6 +9,7 @@
 pub mod demo;
 pub mod field_check;
 pub mod g1;
+pub mod hdl_fit;
 pub mod hdl_flow;
 pub mod msm;
 pub mod msm_cli;
@@ -16,3 +17,4 @@ pub mod ntt;
 pub mod sim_serve;
 pub mod tools;
 pub mod xdma_model;
+pub mod yosys;

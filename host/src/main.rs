@@ -1,6 +1,6 @@
 //! `zkaccel`: the command line.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use zkaccel_host::{demo, hdl_flow};
@@ -200,7 +200,22 @@ enum HdlCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
-    /// Estimate LUT/FF/DSP/BRAM per block with yosys `synth_xilinx -family xcup`.
+    /// Does the whole card fit an FPGA part? Totals the card's LUT, FF, DSP48E2 and
+    /// BRAM from per-module yosys estimates (cached by Verilog hash) times instance
+    /// counts, against the part's capacity (fits: every resource <= 80 %).
+    Fit {
+        /// xcvu47p (AWS F2), xcu250 (Alveo U250), xcu55c (Alveo U55C), xcvu9p (AWS F1).
+        #[arg(long)]
+        part: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Cache of yosys results (default $ZKACCEL_YOSYS_CACHE or ~/.cache/zkaccel/yosys).
+        #[arg(long)]
+        cache: Option<PathBuf>,
+    },
+    /// Estimate LUT/FF/DSP/BRAM per block with yosys `synth_xilinx -family xcup`, and
+    /// each block's longest register-to-register path (a timing proxy).
     Estimate {
         /// Print JSON instead of a table.
         #[arg(long)]
@@ -418,6 +433,27 @@ fn run(cli: Cli) -> Result<()> {
                         );
                     }
                     println!("all {} designs lint clean (verilator -Wall, waivers: hdl/lint/waivers.vlt)", reports.len());
+                    Ok(())
+                }
+                HdlCommand::Fit { part, json, cache } => {
+                    let p = zkaccel_hdl::spec::parts::part(&part).with_context(|| {
+                        format!(
+                            "unknown part {part:?}; parts: {}",
+                            zkaccel_hdl::spec::parts::PARTS
+                                .iter()
+                                .map(|p| format!("{} ({})", p.name, p.board))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })?;
+                    let cache = cache.unwrap_or_else(zkaccel_host::yosys::default_cache_dir);
+                    let units = zkaccel_host::hdl_fit::card_units(&cache)?;
+                    let report = zkaccel_host::hdl_fit::fit_report(p, units);
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&report)?);
+                    } else {
+                        print!("{}", zkaccel_host::hdl_fit::fit_table(&report));
+                    }
                     Ok(())
                 }
                 HdlCommand::Estimate { json, blocks, dir } => {

@@ -1,17 +1,24 @@
-//! Modular arithmetic over the BLS12-381 fields, as pipelined hardware.
+//! Modular arithmetic over the BLS12-381 fields, as pipelined hardware generated from
+//! scheduled netlists.
 //!
+//! * [`netlist`]: the bit-vector netlist every block is built as (Verilog emission,
+//!   software evaluation, automatic pipeline balancing).
+//! * [`pipelined_sum`]: sums of shifted, negated terms: carry-save compression and
+//!   chunked carry-propagate addition (no long carry chain in any stage).
 //! * [`dsp_tile`]: the DSP48E2-sized leaf multiplier (26 × 17 bits, unsigned).
-//! * [`tile_product`]: wide products built from those tiles (schoolbook) with a
-//!   carry-save adder tree.
-//! * [`delay_line`]: shift-register delay, for balancing pipeline branches.
-//! * [`mod_add`], [`mod_sub`]: modular addition and subtraction.
+//! * [`karatsuba`]: wide products by Karatsuba–Ofman on DSP tiles.
+//! * [`const_mul`]: products by constants in LUTs (CSD shift-add), truncated.
+//! * [`mod_add`]: modular addition and subtraction.
 //! * [`mont_mul`]: the fully pipelined Montgomery multiplier.
+//! * [`delay_line`]: shift-register delay for rust-hdl blocks.
 //! * [`model_state`]: holder for Rust simulation-model state inside rust-hdl blocks.
 
+pub mod const_mul;
 pub mod delay_line;
 pub mod dsp_tile;
+pub mod karatsuba;
 pub mod mod_add;
-pub mod mod_sub;
 pub mod model_state;
 pub mod mont_mul;
-pub mod tile_product;
+pub mod netlist;
+pub mod pipelined_sum;

@@ -3,152 +3,172 @@
 //!
 //! With `a = x·R`, `b = y·R` (ark-ff's internal Montgomery form, `R = 2^W`), the output
 //! is `x·y·R`, exactly the bits ark-ff holds for the product, fully reduced (`< p`).
+//! Inputs must be `< p`.
 //!
-//! Datapath (all three products are [`super::tile_product`] arrays of DSP tiles):
-//! 1. `T = a · b` (2W bits)
-//! 2. `m = (T mod R) · N' mod R`, with `N' = −p⁻¹ mod R` (low half only)
-//! 3. `U = m · p` (2W bits)
-//! 4. `t = T_hi + U_hi + [T_lo ≠ 0]` — the low halves sum to 0 or exactly R, and they
-//!    sum to R exactly when `T_lo ≠ 0` (then `m ≠ 0`), so only that carry survives.
-//! 5. `out = t ≥ p ? t − p : t` (`t < 2p` because `a, b < p` and `p < R`).
+//! Datapath (every block a [`Netlist`] generated for the field, Fq and Fr alike):
+//! 1. `T = a · b`: [`karatsuba_product`] on DSP tiles (Fq: 3 levels, 162 tiles; Fr:
+//!    2 levels, 108 tiles).
+//! 2. `m = T_lo · N' mod R` (`N' = −p⁻¹ mod R`): a truncated constant product in LUTs
+//!    ([`const_product_low`], CSD digits of `N'` below `R`), no DSP.
+//! 3. `U = m · p`: [`karatsuba_product`] with the constant `p` (its limb sums known at
+//!    generation time; zero tiles vanish).
+//! 4. `t = T_hi + U_hi + [T_lo ≠ 0]`: the low halves sum to 0 or exactly R, and to R
+//!    exactly when `T_lo ≠ 0`, so only that carry survives. In parallel `d = t − p`
+//!    (the same terms and the constant `−p`).
+//! 5. `out = d ≥ 0 ? d : t` (`t < 2p`, so one subtraction reduces fully).
 //!
-//! `T_hi` and the carry travel beside steps 2–3 in [`DelayLine`]s.
+//! No stage holds a carry chain longer than
+//! [`super::pipelined_sum::CARRY_CHAIN_BITS`] bits or more than two compressor levels.
 
-use super::delay_line::DelayLine;
-use super::tile_product::{ConstTileProduct, TileProduct};
-use crate::spec::field::FieldSpec;
-use rust_hdl::prelude::*;
+use super::const_mul::const_product_low;
+use super::karatsuba::{best_levels, karatsuba_product, Multiplicand};
+use super::netlist::{Netlist, NetlistFigures, Op, Operand};
+use super::pipelined_sum::{select_nonnegative, sum_terms, Term};
+use crate::spec::field::{FieldId, FieldSpec};
+use std::sync::OnceLock;
 
-/// `W`: word width (64 × ark-ff limbs); `W2 = 2 W` (const generics cannot compute it).
-#[derive(LogicBlock)]
-pub struct MontMul<const W: usize, const W2: usize> {
-    pub clock: Signal<In, Clock>,
-    pub a: Signal<In, Bits<W>>,
-    pub b: Signal<In, Bits<W>>,
-    pub in_valid: Signal<In, Bit>,
-    pub out: Signal<Out, Bits<W>>,
-    pub out_valid: Signal<Out, Bit>,
-    modulus: Constant<Bits<W>>,
-    /// Bit offset of the high half of a product (= W); a constant because rust-hdl
-    /// emits a const-generic offset as an identifier.
-    high_half: Constant<Bits<32>>,
-    product: TileProduct<W, W, W2>,
-    reduction_factor: ConstTileProduct<W, W>,
-    reduction_product: ConstTileProduct<W, W2>,
-    high_delay: DelayLine<Bits<W>>,
-    carry_delay: DelayLine<Bit>,
-    valid_delay: DelayLine<Bit>,
-    partial: Signal<Local, Bits<W>>,
-    sum: DFF<Bits<W>>,
-    sum_valid: DFF<Bit>,
-    result: DFF<Bits<W>>,
-    result_valid: DFF<Bit>,
-}
-
-/// Latency and cost figures of one Montgomery multiplier.
+/// Figures of one Montgomery multiplier.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct MontMulFigures {
     pub latency: usize,
-    pub product_latency: usize,
-    pub reduction_factor_latency: usize,
-    pub reduction_product_latency: usize,
     pub dsp_tiles: usize,
+    /// Karatsuba levels of `a · b` and of `m · p`.
+    pub product_levels: usize,
+    pub reduction_levels: usize,
+    /// Nonzero CSD digits of `N'` below `R` (shifted copies summed in LUTs for `m`).
+    pub n_prime_digits: usize,
+    pub netlist: NetlistFigures,
 }
 
-impl<const W: usize, const W2: usize> MontMul<W, W2> {
-    pub fn new(field: &FieldSpec) -> Self {
-        assert_eq!(field.word_bits, W, "word width of {}", field.name);
-        assert_eq!(W2, 2 * W);
-        let product = TileProduct::new(field.modulus_bits, field.modulus_bits);
-        let reduction_factor = ConstTileProduct::new(W, &field.n_prime);
-        let reduction_product = ConstTileProduct::new(W, &field.modulus);
-        let side = reduction_factor.shape().latency() + reduction_product.shape().latency();
-        let total = product.shape().latency() + side;
-        Self {
-            clock: Default::default(),
-            a: Default::default(),
-            b: Default::default(),
-            in_valid: Default::default(),
-            out: Default::default(),
-            out_valid: Default::default(),
-            modulus: Constant::new(field.modulus.clone().into()),
-            high_half: Constant::new((W as u64).into()),
-            product,
-            reduction_factor,
-            reduction_product,
-            high_delay: DelayLine::new(side),
-            carry_delay: DelayLine::new(side),
-            valid_delay: DelayLine::new(total),
-            partial: Default::default(),
-            sum: Default::default(),
-            sum_valid: Default::default(),
-            result: Default::default(),
-            result_valid: Default::default(),
-        }
-    }
-
-    pub fn figures(&self) -> MontMulFigures {
-        let p = self.product.shape();
-        let f = self.reduction_factor.shape();
-        let u = self.reduction_product.shape();
-        MontMulFigures {
-            latency: p.latency() + f.latency() + u.latency() + 2,
-            product_latency: p.latency(),
-            reduction_factor_latency: f.latency(),
-            reduction_product_latency: u.latency(),
-            dsp_tiles: p.dsp_tiles() + f.dsp_tiles() + u.dsp_tiles(),
-        }
-    }
+/// The multiplier's netlist: inputs `a`, `b` (W bits), `in_valid`; outputs `out`,
+/// `out_valid`.
+pub fn mont_mul_netlist(field: &FieldSpec) -> (Netlist, MontMulFigures) {
+    let w = field.word_bits;
+    let bits = field.modulus_bits;
+    let mut n = Netlist::default();
+    let a = n.input("a", w);
+    let b = n.input("b", w);
+    let in_valid = n.input("in_valid", 1);
+    // Input registers (the DSP tiles' A/B registers for single-limb base products).
+    let a_r = n.reg("a_r", &a.slice(0, bits));
+    let b_r = n.reg("b_r", &b.slice(0, bits));
+    // 1. T = a * b
+    let product_levels = best_levels(bits, &Multiplicand::Port(Operand::Zeros(1)));
+    let t = karatsuba_product(&mut n, "ab", &a_r, &Multiplicand::Port(b_r), bits, product_levels, 2 * w);
+    let (t_lo, t_hi) = (t.slice(0, w), t.slice(w, w));
+    let nonzero = n.op("t_lo_nz", 1, true, Op::OrReduce(t_lo.clone()));
+    // 2. m = T_lo * N' mod R
+    let m = const_product_low(&mut n, "m", &t_lo, &field.n_prime, w);
+    let n_prime_digits = super::const_mul::csd_digits(&field.n_prime).len();
+    // 3. U = m * p
+    let p = Multiplicand::Const(field.modulus.clone());
+    let reduction_levels = best_levels(w, &p);
+    let u = karatsuba_product(&mut n, "mp", &m, &p, w, reduction_levels, 2 * w);
+    let u_hi = u.slice(w, w);
+    // 4. t = T_hi + U_hi + carry, and d = t - p, side by side
+    let terms = [
+        Term::plus(t_hi, 0),
+        Term::plus(u_hi, 0),
+        Term::plus(nonzero, 0),
+    ];
+    let sum = sum_terms(&mut n, "t", &terms, w);
+    let mut minus_p = terms.to_vec();
+    minus_p.push(Term::minus(Operand::constant(&field.modulus, bits), 0));
+    let diff = sum_terms(&mut n, "d", &minus_p, w);
+    // 5. conditional subtraction
+    let out = select_nonnegative(&mut n, "out", &diff, &sum);
+    let latency = n.ready(&out);
+    let valid = n.at(&in_valid, latency);
+    n.init_zero(&in_valid);
+    n.output("out", out);
+    n.output("out_valid", valid);
+    let figures = MontMulFigures {
+        latency,
+        dsp_tiles: n.figures().dsp_tiles,
+        product_levels,
+        reduction_levels,
+        n_prime_digits,
+        netlist: n.figures(),
+    };
+    (n, figures)
 }
 
-impl<const W: usize, const W2: usize> Logic for MontMul<W, W2> {
-    #[hdl_gen]
-    fn update(&mut self) {
-        self.product.clock.next = self.clock.val();
-        self.reduction_factor.clock.next = self.clock.val();
-        self.reduction_product.clock.next = self.clock.val();
-        self.high_delay.clock.next = self.clock.val();
-        self.carry_delay.clock.next = self.clock.val();
-        self.valid_delay.clock.next = self.clock.val();
-        self.sum.clock.next = self.clock.val();
-        self.sum_valid.clock.next = self.clock.val();
-        self.result.clock.next = self.clock.val();
-        self.result_valid.clock.next = self.clock.val();
-        // 1. T = a * b
-        self.product.a.next = self.a.val();
-        self.product.b.next = self.b.val();
-        self.valid_delay.d.next = self.in_valid.val();
-        // 2. m = T_lo * N' mod R ; T_hi and the carry wait beside steps 2-3
-        self.reduction_factor.a.next = self.product.p.val().get_bits::<W>(0);
-        self.high_delay.d.next = self
-            .product
-            .p
-            .val()
-            .get_bits::<W>(self.high_half.val().index());
-        self.carry_delay.d.next = self.product.p.val().get_bits::<W>(0).any();
-        // 3. U = m * p
-        self.reduction_product.a.next = self.reduction_factor.p.val();
-        // 4. t = T_hi + U_hi + carry
-        self.partial.next = self.high_delay.q.val()
-            + self
-                .reduction_product
-                .p
-                .val()
-                .get_bits::<W>(self.high_half.val().index());
-        if self.carry_delay.q.val() {
-            self.sum.d.next = self.partial.val() + bits::<W>(1);
-        } else {
-            self.sum.d.next = self.partial.val();
+fn cached(id: FieldId) -> &'static (Netlist, MontMulFigures) {
+    static FQ: OnceLock<(Netlist, MontMulFigures)> = OnceLock::new();
+    static FR: OnceLock<(Netlist, MontMulFigures)> = OnceLock::new();
+    let cell = match id {
+        FieldId::Fq => &FQ,
+        FieldId::Fr => &FR,
+    };
+    cell.get_or_init(|| mont_mul_netlist(&FieldSpec::get(id)))
+}
+
+/// Figures of the field's multiplier (built once per process).
+pub fn mont_mul_figures(id: FieldId) -> MontMulFigures {
+    cached(id).1.clone()
+}
+
+/// The field's multiplier as Verilog module `module_name`.
+pub fn mont_mul_verilog(id: FieldId, module_name: &str) -> String {
+    let (n, f) = cached(id);
+    let field = FieldSpec::get(id);
+    n.verilog(
+        module_name,
+        &format!(
+            "Generated by zkaccel-hdl arith::mont_mul: {} Montgomery multiplier, R = 2^{}.\n\
+             a*b: Karatsuba {} levels; m = T_lo*N' mod R: {} CSD digits in LUTs; m*p: Karatsuba {} levels.\n\
+             {} DSP tiles, latency {} cycles, one product per cycle.",
+            field.name, field.word_bits, f.product_levels, f.n_prime_digits, f.reduction_levels, f.dsp_tiles, f.latency
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ff::{BigInteger, PrimeField};
+    use num_bigint::BigUint;
+
+    fn check<F: PrimeField>(id: FieldId) {
+        let (n, f) = cached(id);
+        let mut rng = ark_std::test_rng();
+        let field = FieldSpec::get(id);
+        let raw = |x: F| BigUint::from_bytes_le(&x.into_bigint().to_bytes_le());
+        // Montgomery words: ark-ff stores x*R; `into_bigint` gives x, so build the
+        // word as x*R mod p and compare with (x*y)*R mod p.
+        let word = |x: F| (raw(x) * field.radix()) % &field.modulus;
+        let edges = [F::zero(), F::one(), -F::one(), F::from(2u64)];
+        for k in 0..300 {
+            let x = if k < 16 { edges[k % 4] } else { F::rand(&mut rng) };
+            let y = if k < 16 { edges[k / 4] } else { F::rand(&mut rng) };
+            let out = n.evaluate(&[word(x), word(y), BigUint::from(1u32)]);
+            assert_eq!(out[0], word(x * y), "{x} * {y}");
+            assert_eq!(out[1], BigUint::from(1u32));
         }
-        self.sum_valid.d.next = self.valid_delay.q.val();
-        // 5. conditional subtraction
-        if self.sum.q.val() >= self.modulus.val() {
-            self.result.d.next = self.sum.q.val() - self.modulus.val();
-        } else {
-            self.result.d.next = self.sum.q.val();
+        assert!(f.latency > 0);
+    }
+
+    #[test]
+    fn fq_netlist_matches_ark_ff() {
+        check::<ark_bls12_381::Fq>(FieldId::Fq);
+        let f = mont_mul_figures(FieldId::Fq);
+        assert!(f.dsp_tiles <= 324, "{f:?}");
+    }
+
+    #[test]
+    fn fr_netlist_matches_ark_ff() {
+        check::<ark_bls12_381::Fr>(FieldId::Fr);
+    }
+}
+#[cfg(test)]
+mod print_figures {
+    #[test]
+    fn print() {
+        for id in [crate::spec::field::FieldId::Fq, crate::spec::field::FieldId::Fr] {
+            eprintln!("{id:?}: {:?}", super::mont_mul_figures(id));
+            for k in [super::super::mod_add::AddSub::Add, super::super::mod_add::AddSub::Sub] {
+                eprintln!("  {k:?} latency {}", super::super::mod_add::mod_add_sub_latency(id, k));
+            }
         }
-        self.result_valid.d.next = self.sum_valid.q.val();
-        self.out.next = self.result.q.val();
-        self.out_valid.next = self.result_valid.q.val();
     }
 }

@@ -1,16 +1,12 @@
-//! The field operator set a dataflow graph instantiates: the rust-hdl Montgomery
-//! multiplier, modular adder and subtractor of one field, generated once and renamed
+//! The field operator set a dataflow graph instantiates: the Montgomery multiplier,
+//! modular adder and subtractor of one field ([`crate::arith`]), generated once as
 //! `zk_<field>_mont_mul`, `zk_<field>_add`, `zk_<field>_sub`, with their latencies.
 //! The G1 point adder uses the Fq set, the NTT butterfly the Fr set.
 
-use super::dataflow::{rename_top, Dataflow, OpLatency, OpModules};
-use crate::arith::mod_add::{ModAdd, MOD_ADD_LATENCY};
-use crate::arith::mod_sub::{ModSub, MOD_SUB_LATENCY};
-use crate::arith::mont_mul::MontMul;
-use crate::spec::field::{
-    FieldId, FieldSpec, FQ_PRODUCT_BITS, FQ_WORD_BITS, FR_PRODUCT_BITS, FR_WORD_BITS,
-};
-use rust_hdl::prelude::*;
+use super::dataflow::{Dataflow, OpLatency, OpModules};
+use crate::arith::mod_add::{mod_add_sub_latency, mod_add_sub_verilog, AddSub};
+use crate::arith::mont_mul::{mont_mul_figures, mont_mul_verilog};
+use crate::spec::field::{FieldId, FieldSpec};
 
 /// One field's operators: module names, latencies, multiplier size, and Verilog.
 pub struct FieldOperators {
@@ -19,36 +15,6 @@ pub struct FieldOperators {
     pub latency: OpLatency,
     /// DSP tiles of one multiplier.
     pub mul_dsp_tiles: usize,
-}
-
-fn mul_figures<const W: usize, const W2: usize>(f: &FieldSpec) -> (usize, usize) {
-    let fig = MontMul::<W, W2>::new(f).figures();
-    (fig.latency, fig.dsp_tiles)
-}
-
-fn cores<const W: usize, const W2: usize>(f: &FieldSpec, m: &OpModules) -> String {
-    let mut mul = MontMul::<W, W2>::new(f);
-    mul.clock.connect();
-    mul.a.connect();
-    mul.b.connect();
-    mul.in_valid.connect();
-    mul.connect_all();
-    let mut add = ModAdd::<W>::new(f);
-    add.clock.connect();
-    add.a.connect();
-    add.b.connect();
-    add.in_valid.connect();
-    add.connect_all();
-    let mut sub = ModSub::<W>::new(f);
-    sub.clock.connect();
-    sub.a.connect();
-    sub.b.connect();
-    sub.in_valid.connect();
-    sub.connect_all();
-    let mut v = rename_top(&generate_verilog(&mul), &m.mul);
-    v.push_str(&rename_top(&generate_verilog(&add), &m.add));
-    v.push_str(&rename_top(&generate_verilog(&sub), &m.sub));
-    v
 }
 
 impl FieldOperators {
@@ -60,14 +26,12 @@ impl FieldOperators {
             add: format!("zk_{n}_add"),
             sub: format!("zk_{n}_sub"),
         };
-        let (mul, mul_dsp_tiles) = match id {
-            FieldId::Fq => mul_figures::<FQ_WORD_BITS, FQ_PRODUCT_BITS>(&field),
-            FieldId::Fr => mul_figures::<FR_WORD_BITS, FR_PRODUCT_BITS>(&field),
-        };
+        let mul = mont_mul_figures(id);
+        let mul_dsp_tiles = mul.dsp_tiles;
         let latency = OpLatency {
-            mul,
-            add: MOD_ADD_LATENCY,
-            sub: MOD_SUB_LATENCY,
+            mul: mul.latency,
+            add: mod_add_sub_latency(id, AddSub::Add),
+            sub: mod_add_sub_latency(id, AddSub::Sub),
         };
         Self {
             field,
@@ -79,10 +43,11 @@ impl FieldOperators {
 
     /// The operator modules' Verilog, to follow a graph that instantiates them.
     pub fn cores(&self) -> String {
-        match self.field.id {
-            FieldId::Fq => cores::<FQ_WORD_BITS, FQ_PRODUCT_BITS>(&self.field, &self.modules),
-            FieldId::Fr => cores::<FR_WORD_BITS, FR_PRODUCT_BITS>(&self.field, &self.modules),
-        }
+        let id = self.field.id;
+        let mut v = mont_mul_verilog(id, &self.modules.mul);
+        v.push_str(&mod_add_sub_verilog(id, AddSub::Add, &self.modules.add));
+        v.push_str(&mod_add_sub_verilog(id, AddSub::Sub, &self.modules.sub));
+        v
     }
 
     /// `graph` as module `module_name` over this field's words, followed by the

@@ -8,4 +8,5 @@ pub mod bus;
 pub mod field;
 pub mod msm;
 pub mod ntt;
+pub mod parts;
 pub mod regmap;

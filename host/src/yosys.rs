@@ -1,0 +1,221 @@
+//! yosys as the resource and timing estimator: `synth_xilinx -family xcup` for cell
+//! counts, then a timing proxy from the same netlist.
+//!
+//! **Timing proxy.** After synthesis the registers, DSP48E2 and block RAM cells and
+//! shift-register LUTs are deleted (each is a clocked path end), the remaining LUT,
+//! carry and wide-mux cells are renamed by type, and `ltp -noff` reports the longest
+//! combinational path between two of those path ends. Its delay is modelled as
+//! [`PATH_BASE_NS`] (clock to output, setup, the first net) plus [`LUT_LEVEL_NS`] per
+//! LUT level (cell and net), [`CARRY4_NS`] per CARRY4 (yosys maps carries to CARRY4;
+//! Vivado packs two into one CARRY8) and [`MUXF_NS`] per MUXF7/8, against the 4.0 ns
+//! of 250 MHz. These are typical UltraScale+ (-2) figures, not a timing analysis: a
+//! block under the bound has short logic between its registers, which is what
+//! closing 250 MHz needs; placement, routing congestion and SLR crossings are judged
+//! only by Vivado.
+//!
+//! Results are cached on disk by the SHA-256 of the Verilog, the top module and this
+//! script, so a module is synthesized once.
+
+use crate::tools::YOSYS;
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// Fixed part of a register-to-register path: clock to output, setup, first net (ns).
+pub const PATH_BASE_NS: f64 = 0.6;
+/// One LUT level with its net (ns).
+pub const LUT_LEVEL_NS: f64 = 0.45;
+/// One CARRY4 (four bits of carry chain) (ns).
+pub const CARRY4_NS: f64 = 0.06;
+/// One MUXF7/MUXF8 (ns).
+pub const MUXF_NS: f64 = 0.15;
+/// The clock period the proxy is held against: 250 MHz.
+pub const PERIOD_NS: f64 = 4.0;
+
+/// The longest register-to-register path after synthesis.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PathProxy {
+    pub lut_levels: u64,
+    pub carry4: u64,
+    pub muxf: u64,
+    /// Modelled delay (ns).
+    pub delay_ns: f64,
+    /// `delay_ns ≤ PERIOD_NS`.
+    pub meets_250mhz: bool,
+}
+
+impl PathProxy {
+    pub fn new(lut_levels: u64, carry4: u64, muxf: u64) -> Self {
+        let delay_ns = PATH_BASE_NS
+            + LUT_LEVEL_NS * lut_levels as f64
+            + CARRY4_NS * carry4 as f64
+            + MUXF_NS * muxf as f64;
+        Self {
+            lut_levels,
+            carry4,
+            muxf,
+            delay_ns: (delay_ns * 100.0).round() / 100.0,
+            meets_250mhz: delay_ns <= PERIOD_NS,
+        }
+    }
+}
+
+/// Cell counts and the timing proxy of one module.
+#[derive(Debug, Serialize, Deserialize, Clone)]
+pub struct Synthesis {
+    /// LUTs (LUT1..LUT6), logic only.
+    pub lut: u64,
+    /// LUTs used as shift registers (SRL16E/SRLC32E).
+    pub lut_as_srl: u64,
+    /// Flip-flops (FDRE/FDSE/FDCE/FDPE).
+    pub ff: u64,
+    /// DSP48E2 blocks.
+    pub dsp: u64,
+    /// Block RAM in RAMB36 equivalents (RAMB18 counts one half).
+    pub bram36: f64,
+    /// Carry chains (yosys maps to CARRY4; Vivado would use CARRY8).
+    pub carry4: u64,
+    pub timing: PathProxy,
+    /// yosys run time when it ran (a cached result keeps the time it took then).
+    pub seconds: f64,
+}
+
+const SCRIPT_VERSION: &str = "zkaccel-yosys-2";
+
+/// Where results are cached: `$ZKACCEL_YOSYS_CACHE`, else `$XDG_CACHE_HOME/zkaccel/yosys`,
+/// else `~/.cache/zkaccel/yosys`.
+pub fn default_cache_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("ZKACCEL_YOSYS_CACHE") {
+        return PathBuf::from(d);
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("zkaccel").join("yosys")
+}
+
+/// Synthesizes `verilog` with top module `top` (cached in `cache` when given).
+pub fn synthesize(label: &str, verilog: &str, top: &str, cache: Option<&Path>) -> Result<Synthesis> {
+    let key = {
+        let mut h = Sha256::new();
+        h.update(SCRIPT_VERSION);
+        h.update(top);
+        h.update(verilog);
+        h.finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let cached = cache.map(|c| c.join(format!("{key}.json")));
+    if let Some(path) = &cached {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            if let Ok(s) = serde_json::from_str::<Synthesis>(&text) {
+                return Ok(s);
+            }
+        }
+    }
+    let yosys = YOSYS.find()?;
+    let work = tempfile::tempdir()?;
+    let src = work.path().join("design.v");
+    std::fs::write(&src, verilog)?;
+    let stat = work.path().join("stat.json");
+    let ltp = work.path().join("ltp.txt");
+    let script = format!(
+        "read_verilog {src}; synth_xilinx -family xcup -top {top} -flatten -noiopad; \
+         tee -q -o {stat} stat -json; \
+         delete t:DSP48E2 t:RAMB* t:SRL* t:FD* t:BUFG* t:URAM*; \
+         rename -enumerate -pattern carry_% t:CARRY*; rename -enumerate -pattern lut_% t:LUT*; \
+         rename -enumerate -pattern muxf_% t:MUXF*; tee -q -o {ltp} ltp -noff",
+        src = src.display(),
+        stat = stat.display(),
+        ltp = ltp.display()
+    );
+    let t = Instant::now();
+    let out = Command::new(&yosys)
+        .args(["-q", "-p", &script])
+        .output()
+        .with_context(|| format!("running {}", yosys.display()))?;
+    let seconds = t.elapsed().as_secs_f64();
+    if !out.status.success() {
+        bail!(
+            "yosys failed on {label}:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .take(20)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stat)?)
+        .context("yosys wrote no readable stat -json output")?;
+    let cells = v["design"]["num_cells_by_type"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let count = |pred: &dyn Fn(&str) -> bool| -> u64 {
+        cells
+            .iter()
+            .filter(|(k, _)| pred(k))
+            .map(|(_, n)| n.as_u64().unwrap_or(0))
+            .sum()
+    };
+    let timing = parse_ltp(&std::fs::read_to_string(&ltp).unwrap_or_default());
+    let s = Synthesis {
+        lut: count(&|k| k.starts_with("LUT")),
+        lut_as_srl: count(&|k| k.starts_with("SRL")),
+        ff: count(&|k| matches!(k, "FDRE" | "FDSE" | "FDCE" | "FDPE")),
+        dsp: count(&|k| k.starts_with("DSP48")),
+        bram36: count(&|k| k == "RAMB36E2") as f64 + count(&|k| k == "RAMB18E2") as f64 / 2.0,
+        carry4: count(&|k| k.starts_with("CARRY")),
+        timing,
+        seconds,
+    };
+    if let Some(path) = &cached {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the yosys cache {}", dir.display()))?;
+        }
+        // Written whole, then renamed: a reader never sees a partial entry.
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(&s)?)?;
+        std::fs::rename(&tmp, path)?;
+    }
+    Ok(s)
+}
+
+/// Counts the cell kinds on the path `ltp` printed (cells renamed by type).
+pub fn parse_ltp(text: &str) -> PathProxy {
+    let (mut lut, mut carry, mut muxf) = (0, 0, 0);
+    for line in text.lines() {
+        let Some(via) = line.split("(via ").nth(1) else {
+            continue;
+        };
+        if via.starts_with("\\carry_") || via.starts_with("carry_") {
+            carry += 1;
+        } else if via.starts_with("\\muxf_") || via.starts_with("muxf_") {
+            muxf += 1;
+        } else if via.starts_with("\\lut_") || via.starts_with("lut_") {
+            lut += 1;
+        }
+    }
+    PathProxy::new(lut, carry, muxf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ltp_paths_are_counted_by_cell_kind() {
+        let text = "Longest topological path in top (length=4):\n    0: \\x [3]\n    1: $w (via \\lut_12)\n    2: $c (via \\carry_3)\n    3: $c2 (via \\carry_4)\n    4: \\s [1] (via \\muxf_1)\n";
+        let p = parse_ltp(text);
+        assert_eq!((p.lut_levels, p.carry4, p.muxf), (1, 2, 1));
+        assert!((p.delay_ns - (0.6 + 0.45 + 0.12 + 0.15)).abs() < 1e-9);
+        assert!(p.meets_250mhz);
+        assert!(!PathProxy::new(8, 0, 0).meets_250mhz);
+    }
+}
