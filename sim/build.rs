@@ -5,8 +5,11 @@
 //!   shared by all models.
 //! * Each model is compiled with its own prefix (`Vzk_<name>`), so all designs link into
 //!   one binary.
-//! * Models are built with FST tracing compiled in; it costs nothing until a test turns
-//!   it on (`ZKACCEL_TRACE=DIR`).
+//! * Models are built with FST tracing compiled in (it costs nothing at run time until a
+//!   test turns it on with `ZKACCEL_TRACE=DIR`), except the three that contain whole
+//!   field-operator sets (`g1_add`, `fr_butterfly`, `card`), whose trace code is two
+//!   thirds of their C++ and of the simulator's build time. `ZKACCEL_SIM_TRACE=all`
+//!   compiles tracing into those too, `ZKACCEL_SIM_TRACE=none` into no model.
 //!
 //! Environment: `VERILATOR` (path of the verilator binary, default `verilator` on PATH),
 //! `VERILATOR_ROOT` (default: asked from `verilator --getenv VERILATOR_ROOT`),
@@ -22,6 +25,8 @@ fn main() {
     println!("cargo:rerun-if-env-changed=VERILATOR");
     println!("cargo:rerun-if-env-changed=VERILATOR_ROOT");
     println!("cargo:rerun-if-env-changed=ZKACCEL_SIM_OPT");
+    println!("cargo:rerun-if-env-changed=ZKACCEL_SIM_TRACE");
+    let trace_mode = std::env::var("ZKACCEL_SIM_TRACE").unwrap_or_default();
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let verilator = std::env::var("VERILATOR").unwrap_or_else(|_| "verilator".into());
     let root = verilator_root(&verilator);
@@ -48,7 +53,7 @@ fn main() {
     let rt_stamp = cache.join("zkaccel_verilated_rt.stamp");
     if !stamp_matches(&rt_stamp, &common, &cache.join("libzkaccel_verilated_rt.a")) {
         let _ = std::fs::remove_file(&rt_stamp);
-        let mut rt = base_build(&include, &opt);
+        let mut rt = base_build(&include, &opt, true);
         rt.out_dir(&cache).cargo_metadata(false);
         for f in [
             "verilated.cpp",
@@ -70,7 +75,12 @@ fn main() {
         let dir = cache.join("models").join(d.name);
         let prefix = format!("Vzk_{}", d.name);
         let lib_name = format!("zkaccel_model_{}", d.name);
-        let stamp_text = format!("{common}{}", d.verilog);
+        let traced = match trace_mode.as_str() {
+            "all" => true,
+            "none" => false,
+            _ => !matches!(d.name, "g1_add" | "fr_butterfly" | "card"),
+        };
+        let stamp_text = format!("{common}traced={traced}\n{}", d.verilog);
         let stamp = cache.join(format!("{lib_name}.stamp"));
         if stamp_matches(&stamp, &stamp_text, &cache.join(format!("lib{lib_name}.a"))) {
             println!("cargo:rustc-link-lib=static={lib_name}");
@@ -86,14 +96,8 @@ fn main() {
         std::fs::write(&vfile, &d.verilog).unwrap();
         let status = Command::new(&verilator)
             .args(["--cc", "--prefix", &prefix, "--top-module", "top"])
-            .args([
-                "-O3",
-                "--x-assign",
-                "fast",
-                "--x-initial",
-                "fast",
-                "--trace-fst",
-            ])
+            .args(["-O3", "--x-assign", "fast", "--x-initial", "fast"])
+            .args(if traced { &["--trace-fst"][..] } else { &[][..] })
             .args(["-Wall", "-Wno-fatal"])
             .arg(&waivers)
             .arg("-Mdir")
@@ -111,9 +115,9 @@ fn main() {
         let header = std::fs::read_to_string(dir.join(format!("{prefix}.h"))).unwrap();
         let ports = parse_ports(&header);
         let shim = dir.join(format!("{}_shim.cpp", d.name));
-        std::fs::write(&shim, shim_source(d.name, &prefix, &ports)).unwrap();
+        std::fs::write(&shim, shim_source(d.name, &prefix, &ports, traced)).unwrap();
 
-        let mut b = base_build(&include, &opt);
+        let mut b = base_build(&include, &opt, traced);
         b.include(&dir);
         let mut cpps: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()
@@ -188,7 +192,7 @@ fn emit_tables(
         .unwrap();
 }
 
-fn base_build(include: &Path, opt: &str) -> cc::Build {
+fn base_build(include: &Path, opt: &str, traced: bool) -> cc::Build {
     let mut b = cc::Build::new();
     b.cpp(true)
         .std("gnu++17")
@@ -197,7 +201,7 @@ fn base_build(include: &Path, opt: &str) -> cc::Build {
         .include(include.join("vltstd"))
         .define("VM_COVERAGE", "0")
         .define("VM_SC", "0")
-        .define("VM_TRACE", "1")
+        .define("VM_TRACE", if traced { "1" } else { "0" })
         .define("VM_TRACE_FST", "1")
         .define("VM_TRACE_VCD", "0")
         .flag_if_supported("-faligned-new")
@@ -276,7 +280,7 @@ fn parse_ports(header: &str) -> Vec<Port> {
     ports
 }
 
-fn shim_source(name: &str, prefix: &str, ports: &[Port]) -> String {
+fn shim_source(name: &str, prefix: &str, ports: &[Port], traced: bool) -> String {
     let mut cases = String::new();
     for (i, p) in ports.iter().enumerate() {
         writeln!(
@@ -326,18 +330,24 @@ void* zk_{name}_port(void* p, uint32_t index) {{
     }}
 }}
 int zk_{name}_trace_open(void* p, const char* path) {{
-    Instance* m = static_cast<Instance*>(p);
-    if (m->trace) return -1;
-    m->trace = new VerilatedFstC;
-    m->top->trace(m->trace, 99);
-    m->trace->open(path);
-    return m->trace->isOpen() ? 0 : -2;
+{trace_open}
 }}
 void zk_{name}_trace_dump(void* p, uint64_t time) {{
     Instance* m = static_cast<Instance*>(p);
     if (m->trace) m->trace->dump(time);
 }}
 }}
-"#
+"#,
+        trace_open = if traced {
+            "    Instance* m = static_cast<Instance*>(p);
+    if (m->trace) return -1;
+    m->trace = new VerilatedFstC;
+    m->top->trace(m->trace, 99);
+    m->trace->open(path);
+    return m->trace->isOpen() ? 0 : -2;"
+        } else {
+            "    (void)p; (void)path;
+    return -3;"
+        }
     )
 }

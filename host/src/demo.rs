@@ -14,6 +14,8 @@ pub struct DemoReport {
     pub card_design_hash: String,
     pub card_version: String,
     pub card_cycles_at_identify: u64,
+    /// The card model's simulation speed (clock running, ports idle).
+    pub card_model_cycles_per_second: f64,
     pub seed: u64,
     pub blocks: Vec<BlockReport>,
     pub msm: Option<MsmDemo>,
@@ -41,6 +43,18 @@ pub struct MsmDemo {
     pub cpu_wall_s: f64,
 }
 
+/// Simulated cycles per second of the whole card model (Verilator), measured over
+/// 5,000 cycles with the clock running and the ports idle: the cost of every block
+/// being evaluated every cycle, which is what an MSM or NTT job pays.
+pub fn card_model_speed() -> Result<f64> {
+    let mut card = zkaccel_sim::card::CardSim::new()?;
+    card.run(100);
+    let cycles = 5_000;
+    let t = std::time::Instant::now();
+    card.run(cycles);
+    Ok(cycles as f64 / t.elapsed().as_secs_f64())
+}
+
 pub fn run(
     pairs: usize,
     msm_points: usize,
@@ -55,6 +69,7 @@ pub fn run(
         ..
     } = identify(&mut card)?;
     let cycles = read_cycles(&mut card)?;
+    let card_model_cycles_per_second = card_model_speed()?;
     let mut blocks = vec![];
     for design in arithmetic_designs() {
         if progress {
@@ -113,6 +128,7 @@ pub fn run(
         card_design_hash: format!("{design_hash:016x}"),
         card_version: format!("{}.{}", version >> 16, version & 0xFFFF),
         card_cycles_at_identify: cycles,
+        card_model_cycles_per_second,
         seed,
         blocks,
         msm,
@@ -124,6 +140,10 @@ pub fn print(r: &DemoReport) -> Result<()> {
     println!(
         "card (simulated, through the driver): version {}, design {}",
         r.card_version, r.card_design_hash
+    );
+    println!(
+        "card model (Verilator): {:.0} simulated cycles/s",
+        r.card_model_cycles_per_second
     );
     println!(
         "field arithmetic on the Verilator models vs ark-ff (seed {}):",

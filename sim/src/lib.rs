@@ -165,10 +165,13 @@ impl Model {
         if rc != 0 {
             return Err(SimError::Trace {
                 path: path.to_path_buf(),
-                reason: if rc == -1 {
-                    "already tracing".into()
-                } else {
-                    "open failed".into()
+                reason: match rc {
+                    -1 => "already tracing".into(),
+                    -3 => format!(
+                        "the {} model was built without waveform support; rebuild the simulator with ZKACCEL_SIM_TRACE=all",
+                        self.info.name
+                    ),
+                    _ => "open failed".into(),
                 },
             });
         }

@@ -160,15 +160,3 @@ mod tests {
         check::<ark_bls12_381::Fr>(FieldId::Fr);
     }
 }
-#[cfg(test)]
-mod print_figures {
-    #[test]
-    fn print() {
-        for id in [crate::spec::field::FieldId::Fq, crate::spec::field::FieldId::Fr] {
-            eprintln!("{id:?}: {:?}", super::mont_mul_figures(id));
-            for k in [super::super::mod_add::AddSub::Add, super::super::mod_add::AddSub::Sub] {
-                eprintln!("  {k:?} latency {}", super::super::mod_add::mod_add_sub_latency(id, k));
-            }
-        }
-    }
-}

@@ -294,6 +294,17 @@ impl Netlist {
         NodeId(self.nodes.len() - 1)
     }
 
+    /// Whether `o` is (part of) a combinational node: neither a register nor an input.
+    pub fn is_wire(&self, o: &Operand) -> bool {
+        match o.node() {
+            Some(id) => {
+                let d = &self.nodes[id.0];
+                !d.registered && !matches!(d.op, Op::Input(_))
+            }
+            None => false,
+        }
+    }
+
     /// The latency: the cycle at which the outputs are valid.
     pub fn latency(&self) -> usize {
         let ts: Vec<usize> = self.outputs.iter().map(|(_, o)| self.ready(o)).collect();

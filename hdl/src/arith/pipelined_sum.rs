@@ -5,10 +5,10 @@
 //! * **Negation without subtractors**: `−x·2^s ≡ (~x)·2^s − (2^w − 1)·2^s (mod 2^W)`
 //!   for a `w`-bit `x`, so a negated term is its inverted bits plus a constant; the
 //!   constants of all terms are folded into one constant row.
-//! * **Carry-save compression**: rows are sorted by their lowest bit and reduced three
-//!   to two (`a ^ b ^ c`, `maj(a, b, c) << 1`), each compressor only as wide as the rows
-//!   it covers, [`COMPRESSOR_LEVELS_PER_STAGE`] levels per register stage, until two
-//!   rows remain.
+//! * **Carry-save compression**: rows that do not overlap share a row (wiring); then
+//!   rows sorted by their lowest bit are reduced three to two (`a ^ b ^ c`,
+//!   `maj(a, b, c) << 1`), each compressor as wide as the rows it covers,
+//!   [`COMPRESSOR_LEVELS_PER_STAGE`] levels per register stage, until two rows remain.
 //! * **Chunked carry-propagate addition** of the last two rows: each
 //!   [`CARRY_CHAIN_BITS`]-bit chunk is added in the first stage together with its
 //!   generate bit (carry out) and propagate bit (`&(x ^ y)`: the chunk passes a carry
@@ -124,16 +124,8 @@ pub fn sum_terms(n: &mut Netlist, name: &str, terms: &[Term], width: usize) -> O
 fn pack(n: &mut Netlist, name: &str, mut rows: Vec<Row>) -> Vec<Row> {
     rows.sort_by_key(|r| (r.shift, r.end()));
     let mut packed: Vec<Vec<Row>> = vec![];
-    let is_const = |r: &Row| matches!(r.value, Operand::Const { .. });
     for r in rows {
-        let slot = if is_const(&r) {
-            None
-        } else {
-            packed
-                .iter_mut()
-                .find(|p| !is_const(&p[0]) && p.last().unwrap().end() <= r.shift)
-        };
-        match slot {
+        match packed.iter_mut().find(|p| p.last().unwrap().end() <= r.shift) {
             Some(p) => p.push(r),
             None => packed.push(vec![r]),
         }
@@ -163,7 +155,9 @@ fn pack(n: &mut Netlist, name: &str, mut rows: Vec<Row>) -> Vec<Row> {
         .collect()
 }
 
-/// Carry-save compression down to at most two rows.
+/// Carry-save compression down to at most two rows: three rows at a time (sorted by
+/// their lowest bit) become `x ^ y ^ z` and `maj(x, y, z) << 1` over the union of
+/// their bits, [`COMPRESSOR_LEVELS_PER_STAGE`] levels per register stage.
 fn compress(n: &mut Netlist, name: &str, mut rows: Vec<Row>, width: usize) -> Vec<Row> {
     while rows.len() > 2 {
         let mut fresh = vec![false; rows.len()];
@@ -242,6 +236,7 @@ fn place(n: &mut Netlist, name: &str, row: &Row, lo: usize, span: usize) -> Oper
 
 /// The last (at most two) rows added by a chunked carry-propagate adder.
 fn add_rows(n: &mut Netlist, name: &str, rows: Vec<Row>, width: usize) -> Operand {
+    assert!(rows.len() <= 2, "{} rows left for the carry-propagate add", rows.len());
     let lo = rows.iter().map(|r| r.shift).min().unwrap_or(width).min(width);
     if lo == width {
         return Operand::Zeros(width);

@@ -138,7 +138,9 @@ mod tests {
         let v = butterfly_verilog("zk_bf", 8, false);
         assert_eq!(
             butterfly_latency(),
-            2 + FieldOperators::get(FieldId::Fr).latency.mul + 2 + 1
+            2 * FieldOperators::get(FieldId::Fr).latency.add
+                + FieldOperators::get(FieldId::Fr).latency.mul
+                + 1
         );
         assert!(v.contains("module zk_bf(clock,a,b,w,gs,in_valid,in_tag,x,y,out_valid,out_tag);"));
         assert_eq!(v.matches("zk_fr_mont_mul u_").count(), 1, "one multiplier");
