@@ -100,6 +100,8 @@ pub fn default_cache_dir() -> PathBuf {
 
 /// Synthesizes `verilog` with top module `top` (cached in `cache` when given).
 pub fn synthesize(label: &str, verilog: &str, top: &str, cache: Option<&Path>) -> Result<Synthesis> {
+    // yosys must be there even when the result is cached: the cache is not the tool.
+    let yosys = YOSYS.find()?;
     let key = {
         let mut h = Sha256::new();
         h.update(SCRIPT_VERSION);
@@ -118,7 +120,6 @@ pub fn synthesize(label: &str, verilog: &str, top: &str, cache: Option<&Path>) -
             }
         }
     }
-    let yosys = YOSYS.find()?;
     let work = tempfile::tempdir()?;
     let src = work.path().join("design.v");
     std::fs::write(&src, verilog)?;

@@ -145,6 +145,20 @@ fn estimate_maps_the_tile_to_one_dsp() {
     assert_eq!(row["lut"], 0, "{row}");
 }
 
+/// An unknown part is refused before any synthesis, naming the parts there are.
+#[test]
+fn fit_names_the_parts_it_knows() {
+    let out = zkaccel()
+        .args(["hdl", "fit", "--part", "xc7a35t"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    for p in ["xcvu47p", "xcu250", "xcu55c", "xcvu9p"] {
+        assert!(e.contains(p), "{e}");
+    }
+}
+
 #[test]
 fn estimate_table_and_unknown_block() {
     let out = stdout_of(zkaccel().args(["hdl", "estimate", "--block", "fr_add"]));

@@ -3,7 +3,7 @@
 //! (0, 1, r−1, all equal, mostly 0/1), repeated points, points that cancel, the
 //! identity, resident bases, chunking, and bad requests.
 //!
-//! Sizes here are small (the card model runs ~3k cycles/s); 4096-point runs are
+//! Sizes here are small (the card model runs ~3.5k cycles/s); 4096-point runs are
 //! behind `--ignored`.
 
 use ark_bls12_381::{Fr, G1Affine, G1Projective};
@@ -184,7 +184,7 @@ fn engine_counters_show_a_busy_adder() {
 }
 
 #[test]
-#[ignore = "4096 points on the card model: about a minute"]
+#[ignore = "4096 points on the card model: about 50 s of simulation, kept out of the default run while the simulator build dominates CI"]
 fn msm_4096_points() {
     let mut dev = card();
     let (b, s) = inputs(Kind::Random, 4096, 9);
