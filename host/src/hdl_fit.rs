@@ -82,7 +82,13 @@ pub fn split_modules(verilog: &str) -> BTreeMap<String, String> {
 /// How often each module is instantiated inside `text`.
 fn instantiations(text: &str, modules: &BTreeMap<String, String>) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
-    for line in text.split(';') {
+    // Comments removed (an instance often follows `// Sub module instances`).
+    let code: String = text
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for line in code.split(';') {
         let mut words = line.split_whitespace();
         let (Some(m), Some(inst)) = (words.next(), words.next()) else {
             continue;
@@ -313,7 +319,7 @@ pub fn fit_table(r: &FitReport) -> String {
 mod tests {
     use super::*;
 
-    const V: &str = "module top(clock);\n  input wire clock;\n  mid u1(.clock(clock));\n  mid u2(.clock(clock));\nendmodule // top\nmodule mid(clock);\n  input wire clock;\nleaf a(.clock(clock)); leaf b(.clock(clock));\nleaf c(.clock(clock));\nendmodule // mid\nmodule leaf(clock);\n  input wire clock;\n  reg x;\nendmodule // leaf\n";
+    const V: &str = "module top(clock);\n  input wire clock;\n  // Sub module instances\n  mid u1(.clock(clock));\n  mid u2(.clock(clock));\nendmodule // top\nmodule mid(clock);\n  input wire clock;\nleaf a(.clock(clock)); leaf b(.clock(clock));\nleaf c(.clock(clock));\nendmodule // mid\nmodule leaf(clock);\n  input wire clock;\n  reg x;\nendmodule // leaf\n";
 
     #[test]
     fn instances_multiply_down_the_hierarchy() {
