@@ -177,8 +177,7 @@ fn limb_sum(n: &mut Netlist, name: &str, limbs: &[Operand], set: &[usize]) -> Op
     sum_terms(n, name, &terms, width)
 }
 
-/// Tiles of a `bx × by` schoolbook array with `bx` cut in `cut_x`-bit pieces and `by`
-/// in `cut_y`-bit pieces.
+/// How many `cut`-bit pieces a `bits`-bit operand is cut into.
 fn pieces(bits: usize, cut: usize) -> usize {
     bits.div_ceil(cut)
 }
