@@ -11,6 +11,15 @@
 //!   thirds of their C++ and of the simulator's build time. `ZKACCEL_SIM_TRACE=all`
 //!   compiles tracing into those too, `ZKACCEL_SIM_TRACE=none` into no model.
 //!
+//! * The point adder (`g1_add`) and the card are built with the field operators'
+//!   simulation models (`zkaccel_hdl::arith::sim_model`: same ports, latencies and
+//!   function, a few hundred word operations per cycle instead of ~100k gates), which
+//!   makes them several times faster to compile and to simulate. The generated
+//!   operators are simulated standalone and inside `fr_butterfly`; the models are built
+//!   standalone too (`<operator>_model`) and tested against ark-ff like the generated
+//!   ones. `ZKACCEL_SIM_OPERATORS=rtl` builds `g1_add` and the card with the generated
+//!   operators (about 6 more minutes of C++ and a card ~10 times slower).
+//!
 //! Environment: `VERILATOR` (path of the verilator binary, default `verilator` on PATH),
 //! `VERILATOR_ROOT` (default: asked from `verilator --getenv VERILATOR_ROOT`),
 //! `ZKACCEL_SIM_OPT` (C++ optimisation level for the models, default 2).
@@ -26,6 +35,12 @@ fn main() {
     println!("cargo:rerun-if-env-changed=VERILATOR_ROOT");
     println!("cargo:rerun-if-env-changed=ZKACCEL_SIM_OPT");
     println!("cargo:rerun-if-env-changed=ZKACCEL_SIM_TRACE");
+    println!("cargo:rerun-if-env-changed=ZKACCEL_SIM_OPERATORS");
+    let operators = match std::env::var("ZKACCEL_SIM_OPERATORS").as_deref() {
+        Ok("rtl") => zkaccel_hdl::designs::SimOperators::Rtl,
+        Ok("models") | Err(_) => zkaccel_hdl::designs::SimOperators::Models,
+        Ok(other) => panic!("ZKACCEL_SIM_OPERATORS={other:?}: expected 'models' (default) or 'rtl'"),
+    };
     let trace_mode = std::env::var("ZKACCEL_SIM_TRACE").unwrap_or_default();
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let verilator = std::env::var("VERILATOR").unwrap_or_else(|_| "verilator".into());
@@ -70,7 +85,7 @@ fn main() {
     let mut table = String::new();
     let mut externs = String::new();
     writeln!(table, "pub static DESIGNS: &[DesignInfo] = &[").unwrap();
-    let designs = zkaccel_hdl::designs::catalogue();
+    let designs = zkaccel_hdl::designs::simulation_catalogue(operators);
     for d in &designs {
         let dir = cache.join("models").join(d.name);
         let prefix = format!("Vzk_{}", d.name);
@@ -117,17 +132,26 @@ fn main() {
         let shim = dir.join(format!("{}_shim.cpp", d.name));
         std::fs::write(&shim, shim_source(d.name, &prefix, &ports, traced)).unwrap();
 
-        let mut b = base_build(&include, &opt, traced);
-        b.include(&dir);
         let mut cpps: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e == "cpp"))
             .collect();
         cpps.sort();
-        for c in cpps {
-            b.file(c);
-        }
+        // Verilator's `__Slow` files hold code that runs once (construction, initial
+        // values, constant pools' users at start-up): half of a netlist model's C++ and
+        // most of the card's (its ROM and memory initialisers). They are compiled
+        // without optimisation, as Verilator's own makefiles do with OPT_SLOW.
+        let (slow, fast): (Vec<_>, Vec<_>) = cpps.into_iter().partition(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.contains("__Slow"))
+        });
+        let mut s = base_build(&include, "0", traced);
+        s.include(&dir).files(&slow).out_dir(cache.join("slow").join(d.name)).cargo_metadata(false);
+        let slow_objects = if slow.is_empty() { vec![] } else { s.compile_intermediates() };
+        let mut b = base_build(&include, &opt, traced);
+        b.include(&dir).files(&fast).objects(&slow_objects);
         b.out_dir(&cache).cargo_metadata(false);
         b.compile(&lib_name);
         std::fs::write(&stamp, stamp_of(&stamp_text)).unwrap();
@@ -135,6 +159,15 @@ fn main() {
         emit_tables(&mut externs, &mut table, d, &ports);
     }
     writeln!(table, "];").unwrap();
+    writeln!(
+        table,
+        "/// Which field operators `g1_add` and `card` were built with: \"models\" or \"rtl\".\npub const SIM_OPERATORS: &str = {:?};",
+        match operators {
+            zkaccel_hdl::designs::SimOperators::Rtl => "rtl",
+            zkaccel_hdl::designs::SimOperators::Models => "models",
+        }
+    )
+    .unwrap();
     std::fs::write(out.join("designs.rs"), format!("{externs}\n{table}")).unwrap();
     println!("cargo:rustc-link-lib=stdc++");
     println!("cargo:rustc-link-lib=z");

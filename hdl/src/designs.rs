@@ -332,6 +332,71 @@ pub fn catalogue() -> Vec<Design> {
         .collect()
 }
 
+/// Which field operators the simulator builds the composite G1 designs with (the
+/// point adder `g1_add` and the `card`; the Fr butterfly always has the generated ones).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SimOperators {
+    /// The generated operators, as synthesized (slow to compile and to simulate).
+    Rtl,
+    /// The operators' simulation models ([`crate::arith::sim_model`]): same ports,
+    /// latencies and function.
+    Models,
+}
+
+/// The simulation-only designs: each field operator's simulation model standalone,
+/// named `<operator>_model`, so that it is tested against ark-ff like the generated one.
+pub const MODEL_NAMES: &[&str] = &[
+    "fq_add_model",
+    "fq_sub_model",
+    "fq_mont_mul_model",
+    "fr_add_model",
+    "fr_sub_model",
+    "fr_mont_mul_model",
+];
+
+fn operator_model(name: &'static str) -> Design {
+    use crate::arith::sim_model::{mod_add_sub_model_verilog, mont_mul_model_verilog};
+    let kind = kind_of(name.trim_end_matches("_model")).expect("model of a catalogued operator");
+    let (v, latency, what) = match kind {
+        DesignKind::ModAdd(f) => (
+            mod_add_sub_model_verilog(f, AddSub::Add, "top"),
+            mod_add_sub_latency(f, AddSub::Add),
+            "modular adder",
+        ),
+        DesignKind::ModSub(f) => (
+            mod_add_sub_model_verilog(f, AddSub::Sub, "top"),
+            mod_add_sub_latency(f, AddSub::Sub),
+            "modular subtractor",
+        ),
+        DesignKind::MontMul(f) => (
+            mont_mul_model_verilog(f, "top"),
+            mont_mul_figures(f).latency,
+            "Montgomery multiplier",
+        ),
+        _ => unreachable!("only field operators have models"),
+    };
+    let h = sha256_hex(&v);
+    let d = format!("simulation model of the {what} (wide Verilog operators; not for synthesis)");
+    design(name, kind, d, Some(latency), 0, v, h)
+}
+
+/// What the simulator builds: the catalogue (the point adder and the card with
+/// `operators`) and the operator models.
+pub fn simulation_catalogue(operators: SimOperators) -> Vec<Design> {
+    let mut all = catalogue();
+    if operators == SimOperators::Models {
+        for d in all
+            .iter_mut()
+            .filter(|d| matches!(d.kind, DesignKind::Card | DesignKind::PointAdd))
+        {
+            d.verilog = crate::arith::sim_model::with_operator_models(&d.verilog);
+            d.description.push_str(" [simulated with the operators' simulation models]");
+        }
+    }
+    all.extend(MODEL_NAMES.iter().map(|n| operator_model(n)));
+    all
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,6 +419,26 @@ mod tests {
             assert_eq!(kind_of(d.name), Some(d.kind));
         }
         assert_eq!(kind_of("nope"), None);
+    }
+
+    #[test]
+    fn simulation_catalogue_has_models_and_a_card_with_models() {
+        let all = simulation_catalogue(SimOperators::Models);
+        for m in MODEL_NAMES {
+            let d = all.iter().find(|d| d.name == *m).expect("model present");
+            let real = generate(m.trim_end_matches("_model")).unwrap();
+            assert_eq!(d.kind, real.kind);
+            assert_eq!(d.latency, real.latency, "{m}");
+            assert_eq!(d.ports, real.ports, "{m}");
+        }
+        let card = all.iter().find(|d| d.name == "card").unwrap();
+        assert!(card.verilog.contains("Simulation model of the fq Montgomery multiplier"));
+        let adder = all.iter().find(|d| d.name == "g1_add").unwrap();
+        assert!(adder.verilog.contains("Simulation model of the fq Montgomery multiplier"));
+        let rtl = simulation_catalogue(SimOperators::Rtl);
+        let adder = rtl.iter().find(|d| d.name == "g1_add").unwrap();
+        assert!(!adder.verilog.contains("Simulation model"));
+        assert_eq!(card.hash, format!("{:016x}", card_design_hash()));
     }
 
     #[test]

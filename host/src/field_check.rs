@@ -21,9 +21,10 @@ pub enum FieldOp {
     MontMul,
 }
 
-/// The field and operation of an arithmetic design, or `None` for other designs.
+/// The field and operation of an arithmetic design (or of its simulation model,
+/// `<name>_model`), or `None` for other designs.
 pub fn arithmetic_of(design: &str) -> Option<(FieldId, FieldOp)> {
-    match kind_of(design)? {
+    match kind_of(design.strip_suffix("_model").unwrap_or(design))? {
         DesignKind::ModAdd(f) => Some((f, FieldOp::Add)),
         DesignKind::ModSub(f) => Some((f, FieldOp::Sub)),
         DesignKind::MontMul(f) => Some((f, FieldOp::MontMul)),

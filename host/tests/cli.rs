@@ -195,7 +195,11 @@ fn demo_agrees_with_arkworks() {
     ]));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let blocks = v["blocks"].as_array().unwrap();
-    assert_eq!(blocks.len(), 6);
+    // The six generated operators and their six simulation models.
+    assert_eq!(blocks.len(), 12);
+    for name in ["fq_mont_mul", "fq_mont_mul_model", "fr_sub", "fr_sub_model"] {
+        assert!(blocks.iter().any(|b| b["design"] == name), "{name} in {blocks:?}");
+    }
     for b in blocks {
         assert_eq!(b["mismatches"], 0, "{b}");
         assert_eq!(b["pairs"], 3000);
@@ -205,7 +209,7 @@ fn demo_agrees_with_arkworks() {
     assert!(v["msm"]["stats"]["adds"].as_u64().unwrap() > 0);
     let text =
         stdout_of(zkaccel().args(["demo", "--pairs", "100", "--msm-points", "0", "--seed", "7"]));
-    assert!(text.contains("all 6 blocks agree with ark-ff"), "{text}");
+    assert!(text.contains("all 12 blocks agree with ark-ff"), "{text}");
     let out = zkaccel().args(["demo", "--pairs", "0"]).output().unwrap();
     assert!(!out.status.success());
 }

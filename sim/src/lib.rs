@@ -29,7 +29,7 @@ mod generated {
     use std::ffi::{c_char, c_void};
     include!(concat!(env!("OUT_DIR"), "/designs.rs"));
 }
-pub use generated::DESIGNS;
+pub use generated::{DESIGNS, SIM_OPERATORS};
 
 /// Environment variable naming a directory for FST waveforms of every model.
 pub const TRACE_ENV: &str = "ZKACCEL_TRACE";

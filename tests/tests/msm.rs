@@ -3,8 +3,9 @@
 //! (0, 1, r−1, all equal, mostly 0/1), repeated points, points that cancel, the
 //! identity, resident bases, chunking, and bad requests.
 //!
-//! Sizes here are small (the card model runs ~3.5k cycles/s); 4096-point runs are
-//! behind `--ignored`.
+//! The card model is built with the field operators' simulation models (see
+//! `zkaccel_hdl::arith::sim_model`), fast enough for a 4096-point MSM in the default
+//! run.
 
 use ark_bls12_381::{Fr, G1Affine, G1Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};
@@ -184,12 +185,15 @@ fn engine_counters_show_a_busy_adder() {
 }
 
 #[test]
-#[ignore = "4096 points on the card model: about 50 s of simulation, kept out of the default run while the simulator build dominates CI"]
 fn msm_4096_points() {
     let mut dev = card();
     let (b, s) = inputs(Kind::Random, 4096, 9);
     let want = G1Projective::msm(&b, &s).unwrap();
     let (got, stats) = dev.msm(&b, &s, None).unwrap();
     assert_eq!(got, want);
-    eprintln!("{stats:?} utilization {:?}", stats.adder_utilization());
+    let u = stats.adder_utilization().unwrap();
+    eprintln!("{stats:?} utilization {u:.3}");
+    // A property of the design in simulated cycles (deterministic for these inputs),
+    // not a wall-clock figure: a scheduling regression shows here.
+    assert!(u > 0.8, "adder utilization {u:.3} at 2^12 (88 % measured)");
 }

@@ -10,6 +10,8 @@
 //! * [`const_mul`]: products by constants in LUTs (CSD shift-add), truncated.
 //! * [`mod_add`]: modular addition and subtraction.
 //! * [`mont_mul`]: the fully pipelined Montgomery multiplier.
+//! * [`sim_model`]: fast simulation models of the operators (same ports, latency and
+//!   function), for the simulated card.
 //! * [`delay_line`]: shift-register delay for rust-hdl blocks.
 //! * [`model_state`]: holder for Rust simulation-model state inside rust-hdl blocks.
 
@@ -22,3 +24,4 @@ pub mod model_state;
 pub mod mont_mul;
 pub mod netlist;
 pub mod pipelined_sum;
+pub mod sim_model;

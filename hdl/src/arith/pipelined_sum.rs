@@ -1,14 +1,23 @@
 //! Sums of many shifted, possibly negated terms, pipelined so that no stage holds a
-//! carry chain longer than [`CARRY_CHAIN_BITS`] or more than
+//! carry chain longer than [`CARRY_CHAIN_BITS`] (per adder level) or more than
 //! [`COMPRESSOR_LEVELS_PER_STAGE`] levels of 3:2 compressors.
 //!
 //! * **Negation without subtractors**: `−x·2^s ≡ (~x)·2^s − (2^w − 1)·2^s (mod 2^W)`
 //!   for a `w`-bit `x`, so a negated term is its inverted bits plus a constant; the
 //!   constants of all terms are folded into one constant row.
-//! * **Carry-save compression**: rows that do not overlap share a row (wiring); then
-//!   rows sorted by their lowest bit are reduced three to two (`a ^ b ^ c`,
-//!   `maj(a, b, c) << 1`), each compressor as wide as the rows it covers,
-//!   [`COMPRESSOR_LEVELS_PER_STAGE`] levels per register stage, until two rows remain.
+//! * **Packing**: rows that do not overlap share a row (wiring).
+//! * **Adder tree** (more than [`ADDER_TREE_MIN_ROWS`] rows): rows are added in pairs on
+//!   the carry chain, [`ADDER_LEVELS_PER_STAGE`] levels per register stage. A two-row
+//!   adder costs one LUT per bit and removes a row; a 3:2 compressor costs two for the
+//!   same, so this halves the LUTs of wide sums (the multiplier's `T_lo·N'` rows, tile
+//!   sums, Karatsuba recombinations). Adders are cut at the multiples of
+//!   [`CARRY_CHAIN_BITS`], one grid for every level, so successive levels ripple skewed
+//!   (one chain plus a LUT and a carry cell per level); a carry out at a grid line is
+//!   deferred, taken later as a free carry-in by a chunk starting there, and what is
+//!   left is counted by small compressors beside the line.
+//! * **Carry-save compression** of what remains: rows sorted by their lowest bit are
+//!   reduced three to two (`a ^ b ^ c`, `maj(a, b, c) << 1`) until at most four rows
+//!   remain; the last one or two levels run in front of the final adder's first stage.
 //! * **Chunked carry-propagate addition** of the last two rows: each
 //!   [`CARRY_CHAIN_BITS`]-bit chunk is added in the first stage together with its
 //!   generate bit (carry out) and propagate bit (`&(x ^ y)`: the chunk passes a carry
@@ -114,8 +123,146 @@ pub fn sum_terms(n: &mut Netlist, name: &str, terms: &[Term], width: usize) -> O
         });
     }
     let rows = pack(n, name, rows);
+    let rows = if rows.len() > ADDER_TREE_MIN_ROWS {
+        adder_tree(n, name, rows, width)
+    } else {
+        rows
+    };
     let rows = compress(n, name, rows, width);
     add_rows(n, name, rows, width)
+}
+
+/// Sums of more rows than this are reduced by an adder tree ([`adder_tree`]) before
+/// the carry-save compression; fewer go straight to the compressors.
+pub const ADDER_TREE_MIN_ROWS: usize = 4;
+
+/// Levels of chunked two-row adders between two registers.
+pub const ADDER_LEVELS_PER_STAGE: usize = 3;
+
+/// Reduces many rows with two-input carry-chain adders, [`ADDER_LEVELS_PER_STAGE`]
+/// levels per register stage, until at most two dense rows remain; returns those plus
+/// what is left of the deferred chunk carries.
+///
+/// A two-row adder costs one LUT per bit (the propagate XOR; the carry runs in CARRY4/
+/// CARRY8) and removes one row; a 3:2 compressor costs two LUTs per bit (sum and
+/// majority) for the same. Every adder is cut at the multiples of
+/// [`CARRY_CHAIN_BITS`] (one grid for all levels, so the carries of successive levels
+/// ripple skewed, as in a carry-save array): a chunk's carry out at a grid line is not
+/// passed on in the same stage but deferred, and a later adder's chunk starting at that
+/// line takes one registered deferred bit as its carry in, for free. The deferred bits
+/// of each grid line that no adder took are meanwhile counted by 3:2 compressors of
+/// their own (a few bits wide, beside the line), one stage at a time.
+fn adder_tree(n: &mut Netlist, name: &str, rows: Vec<Row>, width: usize) -> Vec<Row> {
+    // (row, produced in the current stage)
+    let mut dense: Vec<(Row, bool)> = rows.into_iter().map(|r| (r, false)).collect();
+    // Deferred carries per grid line, as rows at or just above the line.
+    let mut pool: std::collections::BTreeMap<usize, Vec<(Row, bool)>> = Default::default();
+    let mut level = 0;
+    while dense.len() > 2 {
+        for _ in 0..ADDER_LEVELS_PER_STAGE {
+            if dense.len() <= 2 {
+                break;
+            }
+            level += 1;
+            dense.sort_by_key(|(r, _)| (r.shift, r.end()));
+            let mut next = vec![];
+            let mut pairs = dense.chunks_exact(2);
+            for pair in &mut pairs {
+                let row = add_chunked(n, name, &pair[0].0, &pair[1].0, width, level, &mut pool);
+                next.push((row, true));
+            }
+            next.extend(pairs.remainder().iter().cloned());
+            dense = next;
+        }
+        // The deferred bits registered before this stage, three levels of 3:2 per line.
+        for rows in pool.values_mut() {
+            let (old, fresh): (Vec<_>, Vec<_>) = rows.drain(..).partition(|(_, f)| !f);
+            rows.extend(compress_levels(n, name, old, width, COMPRESSOR_LEVELS_PER_STAGE));
+            rows.extend(fresh);
+        }
+        for (r, fresh) in dense.iter_mut().chain(pool.values_mut().flatten()) {
+            if *fresh {
+                r.value = n.reg(&format!("{name}_at"), &r.value);
+                *fresh = false;
+            }
+        }
+    }
+    let mut out: Vec<Row> = dense.into_iter().map(|(r, _)| r).collect();
+    let carries: Vec<Row> = pool.into_values().flatten().map(|(r, _)| r).collect();
+    out.extend(pack(n, name, carries));
+    out
+}
+
+/// `x + y` as one dense row, cut into chunks at the grid lines (see [`adder_tree`]):
+/// a chunk starting at a grid line takes a registered one-bit deferred carry from
+/// `pool` as its carry in; a chunk's carry out at a grid line goes to `pool` (fresh);
+/// one ending mid-chunk stays on the row.
+fn add_chunked(
+    n: &mut Netlist,
+    name: &str,
+    x: &Row,
+    y: &Row,
+    width: usize,
+    level: usize,
+    pool: &mut std::collections::BTreeMap<usize, Vec<(Row, bool)>>,
+) -> Row {
+    let grid = CARRY_CHAIN_BITS;
+    let lo = x.shift.min(y.shift);
+    let hi = x.end().max(y.end());
+    let px = place(n, name, x, lo, hi - lo);
+    let py = place(n, name, y, lo, hi - lo);
+    let mut parts = vec![];
+    let mut a = lo;
+    while a < hi {
+        let b = ((a / grid + 1) * grid).min(hi);
+        let (xk, yk) = (px.slice(a - lo, b - a), py.slice(a - lo, b - a));
+        let mut cin = None;
+        if a % grid == 0 {
+            if let Some(slot) = pool.get_mut(&a) {
+                if let Some(k) = slot
+                    .iter()
+                    .position(|(r, fresh)| !fresh && r.shift == a && r.value.width() == 1)
+                {
+                    cin = Some(slot.remove(k).0.value);
+                }
+            }
+        }
+        let carry_out = b < width;
+        if !carry_out && b - a >= 6 {
+            // The top chunk, split in two adders in series (one chain, skewed) at a
+            // point that alternates between levels: yosys's alumacc otherwise merges a
+            // chain of same-width top chunks, level after level, into one
+            // multi-operand $macc (a LUT compressor tree) instead of carry chains.
+            let m = a + (b - a) * (1 + level % 2) / 3;
+            let mut low_ops = vec![xk.slice(0, m - a), yk.slice(0, m - a)];
+            low_ops.extend(cin);
+            let low = n.op(&format!("{name}_al"), m - a + 1, false, Op::Sum(low_ops));
+            let high_ops = vec![xk.slice(m - a, b - m), yk.slice(m - a, b - m), low.slice(m - a, 1)];
+            let high = n.op(&format!("{name}_ah"), b - m, false, Op::Sum(high_ops));
+            parts.push(low.slice(0, m - a));
+            parts.push(high);
+            a = b;
+            continue;
+        }
+        let mut ops = vec![xk, yk];
+        ops.extend(cin);
+        let sw = if carry_out { b - a + 1 } else { b - a };
+        let s = n.op(&format!("{name}_ak"), sw, false, Op::Sum(ops));
+        parts.push(s.slice(0, b - a));
+        if carry_out {
+            let c = s.slice(b - a, 1);
+            if b % grid == 0 {
+                pool.entry(b).or_default().push((Row { value: c, shift: b }, true));
+            } else {
+                // Mid-chunk: it ripples on at the next level, skewed.
+                parts.push(c);
+            }
+        }
+        a = b;
+    }
+    let w: usize = parts.iter().map(|p| p.width()).sum();
+    let value = n.op(&format!("{name}_a"), w, false, Op::Concat(parts));
+    Row { value, shift: lo }
 }
 
 /// Rows that do not overlap share one row (their concatenation is wiring): greedy
@@ -155,60 +302,67 @@ fn pack(n: &mut Netlist, name: &str, mut rows: Vec<Row>) -> Vec<Row> {
         .collect()
 }
 
-/// Carry-save compression down to at most two rows: three rows at a time (sorted by
-/// their lowest bit) become `x ^ y ^ z` and `maj(x, y, z) << 1` over the union of
-/// their bits, [`COMPRESSOR_LEVELS_PER_STAGE`] levels per register stage.
-fn compress(n: &mut Netlist, name: &str, mut rows: Vec<Row>, width: usize) -> Vec<Row> {
-    while rows.len() > 2 {
-        let mut fresh = vec![false; rows.len()];
-        for _ in 0..COMPRESSOR_LEVELS_PER_STAGE {
-            if rows.len() <= 2 {
-                break;
-            }
-            let mut order: Vec<usize> = (0..rows.len()).collect();
-            order.sort_by_key(|&i| (rows[i].shift, rows[i].end()));
-            let mut next = vec![];
-            let mut next_fresh = vec![];
-            let mut chunks = order.chunks_exact(3);
-            for tri in &mut chunks {
-                let (x, y, z) = (&rows[tri[0]], &rows[tri[1]], &rows[tri[2]]);
-                let lo = x.shift.min(y.shift).min(z.shift);
-                let hi = x.end().max(y.end()).max(z.end());
-                let span = hi - lo;
-                let px = place(n, name, x, lo, span);
-                let py = place(n, name, y, lo, span);
-                let pz = place(n, name, z, lo, span);
-                let s = n.op(
-                    &format!("{name}_s"),
-                    span,
-                    false,
-                    Op::Xor3(px.clone(), py.clone(), pz.clone()),
-                );
-                next.push(Row { value: s, shift: lo });
-                next_fresh.push(true);
-                if lo + 1 < width {
-                    let cw = span.min(width - lo - 1);
-                    let c = n.op(&format!("{name}_c"), span, false, Op::Maj3(px, py, pz));
-                    next.push(Row {
-                        value: c.slice(0, cw),
-                        shift: lo + 1,
-                    });
-                    next_fresh.push(true);
-                }
-            }
-            for &i in chunks.remainder() {
-                next.push(rows[i].clone());
-                next_fresh.push(fresh[i]);
-            }
-            rows = next;
-            fresh = next_fresh;
-        }
-        // One register stage after the compressor levels.
-        for (r, f) in rows.iter_mut().zip(&fresh) {
-            if *f {
+/// Carry-save compression down to at most four rows (the adder takes the last levels):
+/// three rows at a time (sorted by their lowest bit) become `x ^ y ^ z` and
+/// `maj(x, y, z) << 1` over the union of their bits, [`COMPRESSOR_LEVELS_PER_STAGE`]
+/// levels per register stage.
+fn compress(n: &mut Netlist, name: &str, rows: Vec<Row>, width: usize) -> Vec<Row> {
+    let mut rows: Vec<(Row, bool)> = rows.into_iter().map(|r| (r, false)).collect();
+    // Up to four rows are left to the adder, whose first stage takes up to two
+    // compressor levels.
+    while rows.len() > 4 {
+        rows = compress_levels(n, name, rows, width, COMPRESSOR_LEVELS_PER_STAGE);
+        // One register stage after the compressor levels (new rows only).
+        for (r, new) in rows.iter_mut() {
+            if *new {
                 r.value = n.reg(&format!("{name}_csa"), &r.value);
+                *new = false;
             }
         }
+    }
+    rows.into_iter().map(|(r, _)| r).collect()
+}
+
+/// Up to `levels` levels of 3:2 compression (no register), until two rows remain;
+/// rows are flagged `true` when computed here (or passed in so flagged).
+fn compress_levels(
+    n: &mut Netlist,
+    name: &str,
+    mut rows: Vec<(Row, bool)>,
+    width: usize,
+    levels: usize,
+) -> Vec<(Row, bool)> {
+    for _ in 0..levels {
+        if rows.len() <= 2 {
+            break;
+        }
+        rows.sort_by_key(|(r, _)| (r.shift, r.end()));
+        let mut next = vec![];
+        let mut chunks = rows.chunks_exact(3);
+        for tri in &mut chunks {
+            let (x, y, z) = (&tri[0].0, &tri[1].0, &tri[2].0);
+            let lo = x.shift.min(y.shift).min(z.shift);
+            let hi = x.end().max(y.end()).max(z.end());
+            let span = hi - lo;
+            let px = place(n, name, x, lo, span);
+            let py = place(n, name, y, lo, span);
+            let pz = place(n, name, z, lo, span);
+            let s = n.op(
+                &format!("{name}_s"),
+                span,
+                false,
+                Op::Xor3(px.clone(), py.clone(), pz.clone()),
+            );
+            next.push((Row { value: s, shift: lo }, true));
+            if lo + 1 < width {
+                let cw = span.min(width - lo - 1);
+                let c = n.op(&format!("{name}_c"), span, false, Op::Maj3(px, py, pz));
+                let value = c.slice(0, cw);
+                next.push((Row { value, shift: lo + 1 }, true));
+            }
+        }
+        next.extend(chunks.remainder().iter().cloned());
+        rows = next;
     }
     rows
 }
@@ -236,7 +390,18 @@ fn place(n: &mut Netlist, name: &str, row: &Row, lo: usize, span: usize) -> Oper
 
 /// The last (at most two) rows added by a chunked carry-propagate adder.
 fn add_rows(n: &mut Netlist, name: &str, rows: Vec<Row>, width: usize) -> Operand {
-    assert!(rows.len() <= 2, "{} rows left for the carry-propagate add", rows.len());
+    assert!(rows.len() <= 4, "{} rows left for the carry-propagate add", rows.len());
+    // Three or four rows: one or two 3:2 levels in front of the adder's first stage (as
+    // many LUTs more on its path, a register stage less).
+    let rows: Vec<Row> = if rows.len() > 2 {
+        let tagged = rows.into_iter().map(|r| (r, false)).collect();
+        compress_levels(n, name, tagged, width, 2)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect()
+    } else {
+        rows
+    };
     let lo = rows.iter().map(|r| r.shift).min().unwrap_or(width).min(width);
     if lo == width {
         return Operand::Zeros(width);

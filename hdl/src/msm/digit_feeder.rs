@@ -3,6 +3,12 @@
 //! a read port with latency), negates it for a negative digit as it returns, and hands
 //! `(bucket, ±base)` to the bucket engine — one digit per cycle.
 //!
+//! **Negation in two stages.** `p − y` is 384 bits wide: it is cut into four 96-bit
+//! chunk subtractions (registered with their borrows), then a borrow lookahead and
+//! per-chunk decrement, so no carry chain in the feeder is longer than the arithmetic's.
+//! A response reaches the buffer two cycles after the memory returns it; it is counted
+//! as in flight until then.
+//!
 //! **Latency tolerance.** Returning bases land in a response buffer of 2^FETCH_BITS
 //! entries that the engine drains. A digit is issued only while the reads in flight
 //! plus the entries waiting number fewer than the buffer holds, so a response always
@@ -59,7 +65,6 @@ pub struct DigitFeeder {
     /// Reads in flight plus responses waiting in `fetched`.
     outstanding: DFF<Bits<8>>,
     fetch_depth: Constant<Bits<8>>,
-    modulus: Constant<Word>,
     buckets: Constant<Bits<15>>,
     capacity: Constant<Bits<32>>,
     digits_per_beat: Constant<Bits<6>>,
@@ -77,7 +82,33 @@ pub struct DigitFeeder {
     load: Signal<Local, Bit>,
     y: Signal<Local, Word>,
     y_out: Signal<Local, Word>,
+    /// The response, one stage later: `p − y` by 96-bit chunks (`p_k + 2^96 − y_k`,
+    /// bit 96 clear when the chunk borrows), the point, its bucket, whether to negate.
+    diff0: DFF<Chunk>,
+    diff1: DFF<Chunk>,
+    diff2: DFF<Chunk>,
+    diff3: DFF<Chunk>,
+    p_chunk0: Constant<Chunk>,
+    p_chunk1: Constant<Chunk>,
+    p_chunk2: Constant<Chunk>,
+    p_chunk3: Constant<Chunk>,
+    x_r: DFF<Word>,
+    y_r: DFF<Word>,
+    negate_r: DFF<Bit>,
+    bucket_r: DFF<Bits<BUCKET_BITS>>,
+    valid_r: DFF<Bit>,
+    /// Borrows into chunks 1..3 (lookahead over the chunks below).
+    borrow1: Signal<Local, Bit>,
+    borrow2: Signal<Local, Bit>,
+    borrow3: Signal<Local, Bit>,
+    negated: Signal<Local, Word>,
 }
+
+/// A 96-bit chunk of `p − y` with its borrow flag (bit 96 set: no borrow).
+type Chunk = Bits<97>;
+/// Bits per chunk of the negation's subtraction: one carry chain of 24 CARRY4 (or 12
+/// CARRY8), the same bound as the arithmetic's (`arith::pipelined_sum::CARRY_CHAIN_BITS`).
+const NEG_CHUNK_BITS: usize = 96;
 
 impl Default for DigitFeeder {
     fn default() -> Self {
@@ -110,7 +141,6 @@ impl Default for DigitFeeder {
             fetched: Default::default(),
             outstanding: Default::default(),
             fetch_depth: Constant::new(((1u64 << FETCH_BITS) as u64).into()),
-            modulus: Constant::new(f.modulus.into()),
             buckets: Constant::new((BUCKETS as u64).into()),
             capacity: Constant::new((BASE_CAPACITY as u64).into()),
             digits_per_beat: Constant::new((DIGITS_PER_BEAT as u64).into()),
@@ -128,8 +158,33 @@ impl Default for DigitFeeder {
             load: Default::default(),
             y: Default::default(),
             y_out: Default::default(),
+            diff0: Default::default(),
+            diff1: Default::default(),
+            diff2: Default::default(),
+            diff3: Default::default(),
+            p_chunk0: Constant::new(p_chunk(&f.modulus, 0)),
+            p_chunk1: Constant::new(p_chunk(&f.modulus, 1)),
+            p_chunk2: Constant::new(p_chunk(&f.modulus, 2)),
+            p_chunk3: Constant::new(p_chunk(&f.modulus, 3)),
+            x_r: Default::default(),
+            y_r: Default::default(),
+            negate_r: Default::default(),
+            bucket_r: Default::default(),
+            valid_r: Default::default(),
+            borrow1: Default::default(),
+            borrow2: Default::default(),
+            borrow3: Default::default(),
+            negated: Default::default(),
         }
     }
+}
+
+/// Chunk `k` of the modulus plus 2^96 (so that `p_k + 2^96 − y_k` never wraps).
+fn p_chunk(p: &num_bigint::BigUint, k: usize) -> Chunk {
+    assert_eq!(4 * NEG_CHUNK_BITS, FQ_WORD_BITS);
+    let mask = (num_bigint::BigUint::from(1u32) << NEG_CHUNK_BITS) - 1u32;
+    let v = ((p >> (k * NEG_CHUNK_BITS)) & mask) + (num_bigint::BigUint::from(1u32) << NEG_CHUNK_BITS);
+    v.into()
 }
 
 impl Logic for DigitFeeder {
@@ -180,18 +235,57 @@ impl Logic for DigitFeeder {
         }
 
         // Response: −(x, y) = (x, p − y), and −(x, 0) = (x, 0); buffered with its bucket.
+        // Stage 1: the four chunk differences p_k + 2^96 − y_k, registered with the rest.
+        self.diff0.clock.next = self.clock.val();
+        self.diff1.clock.next = self.clock.val();
+        self.diff2.clock.next = self.clock.val();
+        self.diff3.clock.next = self.clock.val();
+        self.x_r.clock.next = self.clock.val();
+        self.y_r.clock.next = self.clock.val();
+        self.negate_r.clock.next = self.clock.val();
+        self.bucket_r.clock.next = self.clock.val();
+        self.valid_r.clock.next = self.clock.val();
         self.rs_negate.next = self.rs_tag.val().get_bit(12);
         self.rs_bucket.next = self.rs_tag.val().get_bits::<BUCKET_BITS>(0);
         self.y.next = self.rs_data.val().get_bits::<FQ_WORD_BITS>(384);
-        self.y_out.next = self.y.val();
-        if self.rs_negate.val() & self.y.val().any() {
-            self.y_out.next = self.modulus.val() - self.y.val();
+        self.diff0.d.next =
+            self.p_chunk0.val() - bit_cast::<97, 96>(self.y.val().get_bits::<96>(0));
+        self.diff1.d.next =
+            self.p_chunk1.val() - bit_cast::<97, 96>(self.y.val().get_bits::<96>(96));
+        self.diff2.d.next =
+            self.p_chunk2.val() - bit_cast::<97, 96>(self.y.val().get_bits::<96>(192));
+        self.diff3.d.next =
+            self.p_chunk3.val() - bit_cast::<97, 96>(self.y.val().get_bits::<96>(288));
+        self.x_r.d.next = self.rs_data.val().get_bits::<FQ_WORD_BITS>(0);
+        self.y_r.d.next = self.y.val();
+        self.negate_r.d.next = self.rs_negate.val() & self.y.val().any();
+        self.bucket_r.d.next = self.rs_bucket.val();
+        self.valid_r.d.next = self.rs_valid.val();
+        // Stage 2: borrow lookahead over the chunks, then each chunk's decrement.
+        self.borrow1.next = !self.diff0.q.val().get_bit(96);
+        self.borrow2.next = (!self.diff1.q.val().get_bit(96))
+            | (self.borrow1.val() & !self.diff1.q.val().get_bits::<96>(0).any());
+        self.borrow3.next = (!self.diff2.q.val().get_bit(96))
+            | (self.borrow2.val() & !self.diff2.q.val().get_bits::<96>(0).any());
+        self.negated.next = bit_cast::<FQ_WORD_BITS, 96>(self.diff0.q.val().get_bits::<96>(0))
+            | (bit_cast::<FQ_WORD_BITS, 96>(
+                self.diff1.q.val().get_bits::<96>(0) - bit_cast::<96, 1>(self.borrow1.val().into()),
+            ) << 96)
+            | (bit_cast::<FQ_WORD_BITS, 96>(
+                self.diff2.q.val().get_bits::<96>(0) - bit_cast::<96, 1>(self.borrow2.val().into()),
+            ) << 192)
+            | (bit_cast::<FQ_WORD_BITS, 96>(
+                self.diff3.q.val().get_bits::<96>(0) - bit_cast::<96, 1>(self.borrow3.val().into()),
+            ) << 288);
+        self.y_out.next = self.y_r.q.val();
+        if self.negate_r.q.val() {
+            self.y_out.next = self.negated.val();
         }
-        self.fetched.push.next = self.rs_valid.val();
+        self.fetched.push.next = self.valid_r.q.val();
         self.fetched.data_in.next =
-            bit_cast::<FETCHED, FQ_WORD_BITS>(self.rs_data.val().get_bits::<FQ_WORD_BITS>(0))
+            bit_cast::<FETCHED, FQ_WORD_BITS>(self.x_r.q.val())
                 | (bit_cast::<FETCHED, FQ_WORD_BITS>(self.y_out.val()) << 384)
-                | (bit_cast::<FETCHED, BUCKET_BITS>(self.rs_bucket.val()) << 768);
+                | (bit_cast::<FETCHED, BUCKET_BITS>(self.bucket_r.q.val()) << 768);
 
         // Output: the buffer head to the engine.
         self.out_valid.next = self.fetched.head_valid.val();
@@ -212,6 +306,7 @@ impl Logic for DigitFeeder {
         if self.reset.val() {
             self.digits_left.d.next = 0.into();
             self.outstanding.d.next = 0.into();
+            self.valid_r.d.next = false;
         }
     }
 }
