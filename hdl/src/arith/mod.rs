@@ -9,6 +9,7 @@
 //! * [`karatsuba`]: wide products by Karatsuba–Ofman on DSP tiles.
 //! * [`const_mul`]: products by constants in LUTs (CSD shift-add), truncated.
 //! * [`mod_add`]: modular addition and subtraction.
+//! * [`halve`]: halving modulo p (the Gentleman–Sande butterfly's `(a + b)/2`).
 //! * [`mont_mul`]: the fully pipelined Montgomery multiplier.
 //! * [`sim_model`]: fast simulation models of the operators (same ports, latency and
 //!   function), for the simulated card.
@@ -18,6 +19,7 @@
 pub mod const_mul;
 pub mod delay_line;
 pub mod dsp_tile;
+pub mod halve;
 pub mod karatsuba;
 pub mod mod_add;
 pub mod model_state;

@@ -13,6 +13,7 @@
 //! `a ± t` (add/sub latency) → select and halve (one register). The operators are the
 //! rust-hdl Fr modules (`zk_fr_mont_mul`, `zk_fr_add`, `zk_fr_sub`).
 
+use crate::arith::halve::{halve_latency, halve_verilog};
 use crate::ec::dataflow::shift_register;
 use crate::ec::operators::FieldOperators;
 use crate::spec::field::{FieldId, FR_WORD_BITS};
@@ -42,7 +43,6 @@ pub fn butterfly_verilog(module_name: &str, tag_bits: usize, with_cores: bool) -
     // Stage `d − 1` of a shift register is its input delayed by `d` cycles.
     let tap =
         |reg: &str, width: usize, d: usize| format!("{reg}[{}:{}]", width * d - 1, width * (d - 1));
-    let modulus = format!("{w}'h{}", ops.field.modulus.to_str_radix(16));
     let mut v = String::new();
     writeln!(
         v,
@@ -91,24 +91,26 @@ wire sum_valid_unused, difference_valid_unused, product_valid_unused, ct_x_valid
     let a_late = tap("a_dly", w, la + lm);
     writeln!(v, "{} u_ct_x(.clock(clock), .a({a_late}), .b(product), .in_valid(1'b1), .out(ct_x), .out_valid(ct_x_valid_unused));", m.add).unwrap();
     writeln!(v, "{} u_ct_y(.clock(clock), .a({a_late}), .b(product), .in_valid(1'b1), .out(ct_y), .out_valid(ct_y_valid_unused));", m.sub).unwrap();
-    v.push_str(&shift_register("sum_dly", "sum", w, lm + la, false));
+    // The Gentleman–Sande half sum (a + b)/2, formed as soon as the sum is out.
+    let lh = halve_latency(FieldId::Fr);
+    assert!(lh <= lm + la, "the halver fits beside the product");
+    writeln!(v, "wire [{hi}:0] half;\nwire half_valid_unused;").unwrap();
+    writeln!(v, "{HALVE_MODULE} u_half(.clock(clock), .a(sum), .in_valid(1'b1), .out(half), .out_valid(half_valid_unused));").unwrap();
+    v.push_str(&shift_register("half_dly", "half", w, lm + la - lh, false));
     v.push_str(&shift_register("product_dly", "product", w, la, false));
-    // Stage 4: select; halve the Gentleman–Sande sum.
-    let s = tap("sum_dly", w, lm + la);
+    // Stage 4: select.
     writeln!(
         v,
-        "wire [{hi}:0] sum_late = {s};
-wire [{w}:0] sum_odd = {{1'b0, sum_late}} + (sum_late[0] ? {{1'b0, {modulus}}} : {w1}'d0);
-reg [{hi}:0] x_r;
+        "reg [{hi}:0] x_r;
 reg [{hi}:0] y_r;
 always @(posedge clock) begin
-  x_r <= {g} ? sum_odd[{w}:1] : ct_x;
+  x_r <= {g} ? {h} : ct_x;
   y_r <= {g} ? {p} : ct_y;
 end
 assign x = x_r;
 assign y = y_r;",
-        w1 = w + 1,
         g = tap("gs_dly", 1, latency - 1),
+        h = tap("half_dly", w, lm + la - lh),
         p = tap("product_dly", w, la),
     )
     .unwrap();
@@ -123,11 +125,16 @@ assign y = y_r;",
         latency - 1
     )
     .unwrap();
+    v.push_str(&halve_verilog(FieldId::Fr, HALVE_MODULE));
     if with_cores {
         v.push_str(&ops.cores());
     }
     v
 }
+
+/// The butterfly's halver module (emitted with it; part of the butterfly, not a field
+/// operator).
+pub const HALVE_MODULE: &str = "zk_fr_halve";
 
 #[cfg(test)]
 mod tests {
