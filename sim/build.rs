@@ -52,9 +52,14 @@ fn main() {
     // Everything a compiled model depends on besides its own Verilog: a model whose
     // stamp matches is reused from the previous build in this OUT_DIR (a change in one
     // block then rebuilds only the designs it is part of).
+    // (comment lines excluded: editing the documentation does not rebuild the models)
     let build_script =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("build.rs"))
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
     let waiver_text = std::fs::read_to_string(&waivers).unwrap_or_default();
     let common = format!("{build_script}\n{waiver_text}\n{opt}\n{}\n", root.display());
     // Compiled models live beside the per-build OUT_DIRs (target/<profile>/build/), so a
@@ -81,6 +86,21 @@ fn main() {
         std::fs::write(&rt_stamp, stamp_of(&common)).unwrap();
     }
     println!("cargo:rustc-link-lib=static=zkaccel_verilated_rt");
+
+    // The operator models' DPI functions (C++ generated from the field constants).
+    let dpi_source = zkaccel_hdl::arith::sim_model::dpi_c_source();
+    let dpi_text = format!("{common}{dpi_source}");
+    let dpi_stamp = cache.join("zkaccel_sim_dpi.stamp");
+    if !stamp_matches(&dpi_stamp, &dpi_text, &cache.join("libzkaccel_sim_dpi.a")) {
+        let _ = std::fs::remove_file(&dpi_stamp);
+        let file = cache.join("zkaccel_sim_dpi.cpp");
+        std::fs::write(&file, &dpi_source).unwrap();
+        let mut b = base_build(&include, &opt, false);
+        b.file(&file).out_dir(&cache).cargo_metadata(false);
+        b.compile("zkaccel_sim_dpi");
+        std::fs::write(&dpi_stamp, stamp_of(&dpi_text)).unwrap();
+    }
+    println!("cargo:rustc-link-lib=static=zkaccel_sim_dpi");
 
     let mut table = String::new();
     let mut externs = String::new();
