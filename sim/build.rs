@@ -39,7 +39,9 @@ fn main() {
     let operators = match std::env::var("ZKACCEL_SIM_OPERATORS").as_deref() {
         Ok("rtl") => zkaccel_hdl::designs::SimOperators::Rtl,
         Ok("models") | Err(_) => zkaccel_hdl::designs::SimOperators::Models,
-        Ok(other) => panic!("ZKACCEL_SIM_OPERATORS={other:?}: expected 'models' (default) or 'rtl'"),
+        Ok(other) => {
+            panic!("ZKACCEL_SIM_OPERATORS={other:?}: expected 'models' (default) or 'rtl'")
+        }
     };
     let trace_mode = std::env::var("ZKACCEL_SIM_TRACE").unwrap_or_default();
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
@@ -132,7 +134,11 @@ fn main() {
         let status = Command::new(&verilator)
             .args(["--cc", "--prefix", &prefix, "--top-module", "top"])
             .args(["-O3", "--x-assign", "fast", "--x-initial", "fast"])
-            .args(if traced { &["--trace-fst"][..] } else { &[][..] })
+            .args(if traced {
+                &["--trace-fst"][..]
+            } else {
+                &[][..]
+            })
             .args(["-Wall", "-Wno-fatal"])
             .arg(&waivers)
             .arg("-Mdir")
@@ -168,8 +174,15 @@ fn main() {
                 .is_some_and(|n| n.contains("__Slow"))
         });
         let mut s = base_build(&include, "0", traced);
-        s.include(&dir).files(&slow).out_dir(cache.join("slow").join(d.name)).cargo_metadata(false);
-        let slow_objects = if slow.is_empty() { vec![] } else { s.compile_intermediates() };
+        s.include(&dir)
+            .files(&slow)
+            .out_dir(cache.join("slow").join(d.name))
+            .cargo_metadata(false);
+        let slow_objects = if slow.is_empty() {
+            vec![]
+        } else {
+            s.compile_intermediates()
+        };
         let mut b = base_build(&include, &opt, traced);
         b.include(&dir).files(&fast).objects(&slow_objects);
         b.out_dir(&cache).cargo_metadata(false);

@@ -23,12 +23,22 @@ impl fmt::Display for Bdf {
     }
 }
 
+/// Why a device specification (or a PCI address in one) was not understood.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceSpecError {
+    #[error("{0:?} is not a PCI address (expected DDDD:BB:DD.F, e.g. 0000:17:00.0)")]
+    BadAddress(String),
+    #[error("vfio-user: needs a socket path, e.g. vfio-user:/tmp/zkaccel.sock")]
+    NoSocketPath,
+    #[error("unknown device {0:?}: use vfio:DDDD:BB:DD.F or vfio:VVVV:DDDD (a board by address or by vendor:device ID), vfio-user:/path/to.sock (a served simulator) or sim")]
+    Unknown(String),
+}
+
 impl std::str::FromStr for Bdf {
-    type Err = String;
+    type Err = DeviceSpecError;
     /// Accepts `0000:17:00.0` and the short form `17:00.0` (domain 0).
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad =
-            || format!("{s:?} is not a PCI address (expected DDDD:BB:DD.F, e.g. 0000:17:00.0)");
+    fn from_str(s: &str) -> Result<Self, DeviceSpecError> {
+        let bad = || DeviceSpecError::BadAddress(s.to_string());
         let (head, func) = s.rsplit_once('.').ok_or_else(bad)?;
         let parts: Vec<&str> = head.split(':').collect();
         let (domain, bus, device) = match parts.as_slice() {
@@ -71,16 +81,14 @@ impl fmt::Display for DeviceSpec {
 }
 
 impl std::str::FromStr for DeviceSpec {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = DeviceSpecError;
+    fn from_str(s: &str) -> Result<Self, DeviceSpecError> {
         if s == "sim" {
             return Ok(DeviceSpec::Sim);
         }
         if let Some(rest) = s.strip_prefix("vfio-user:") {
             if rest.is_empty() {
-                return Err(
-                    "vfio-user: needs a socket path, e.g. vfio-user:/tmp/zkaccel.sock".into(),
-                );
+                return Err(DeviceSpecError::NoSocketPath);
             }
             return Ok(DeviceSpec::VfioUser(PathBuf::from(rest)));
         }
@@ -99,9 +107,7 @@ impl std::str::FromStr for DeviceSpec {
             }
             return Ok(DeviceSpec::Vfio(rest.parse()?));
         }
-        Err(format!(
-            "unknown device {s:?}: use vfio:DDDD:BB:DD.F or vfio:VVVV:DDDD (a board by address or by vendor:device ID), vfio-user:/path/to.sock (a served simulator) or sim"
-        ))
+        Err(DeviceSpecError::Unknown(s.to_string()))
     }
 }
 
@@ -154,11 +160,19 @@ mod tests {
             "board",
         ] {
             let e = bad.parse::<DeviceSpec>().unwrap_err();
-            assert!(!e.is_empty(), "{bad}");
+            assert!(!e.to_string().is_empty(), "{bad}");
         }
-        assert!("vfio:zz:00.0"
-            .parse::<DeviceSpec>()
-            .unwrap_err()
-            .contains("not a PCI address"));
+        assert_eq!(
+            "vfio:zz:00.0".parse::<DeviceSpec>().unwrap_err(),
+            DeviceSpecError::BadAddress("zz:00.0".into())
+        );
+        assert_eq!(
+            "vfio-user:".parse::<DeviceSpec>().unwrap_err(),
+            DeviceSpecError::NoSocketPath
+        );
+        assert!(matches!(
+            "board".parse::<DeviceSpec>().unwrap_err(),
+            DeviceSpecError::Unknown(_)
+        ));
     }
 }

@@ -23,7 +23,8 @@ impl DmaBuffer {
     pub fn new(len: usize, iova: u64) -> Result<Self, DriverError> {
         let len = (len.max(1) as u64).div_ceil(PAGE) * PAGE;
         let fail = |what: &str| DriverError::Dma {
-            what: format!("{what}: {}", std::io::Error::last_os_error()),
+            what: what.to_string(),
+            source: std::io::Error::last_os_error(),
         };
         let name = CString::new("zkaccel-dma").expect("no NUL");
         // SAFETY: plain syscalls; results checked.

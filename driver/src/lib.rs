@@ -23,11 +23,13 @@ pub mod transport;
 pub mod vfio;
 pub mod vfio_user;
 
-pub use device_spec::{Bdf, DeviceSpec};
+pub use device_spec::{Bdf, DeviceSpec, DeviceSpecError};
 use std::path::PathBuf;
 
-use std::sync::OnceLock;
-use zkaccel_hdl::spec::regmap;
+use zkaccel_spec::regmap;
+
+/// The underlying error a driver error was caused by (kept as its `source()`).
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
@@ -58,6 +60,13 @@ pub enum DriverError {
     },
     #[error("device {device} did not answer: {reason}")]
     Unresponsive { device: String, reason: String },
+    #[error("device {device}: {what} failed: {source}")]
+    Transport {
+        device: String,
+        what: String,
+        #[source]
+        source: Cause,
+    },
     #[error("no PCI device at {bdf} ({} does not exist); `zkaccel devices` lists the boards on this machine", sysfs.display())]
     DeviceNotFound { bdf: String, sysfs: PathBuf },
     #[error("{bdf} is bound to {}, not vfio-pci. Bind it (as root): echo {bdf} > /sys/bus/pci/devices/{bdf}/driver/unbind; echo vfio-pci > /sys/bus/pci/devices/{bdf}/driver_override; echo {bdf} > /sys/bus/pci/drivers_probe  (see docs/bring-up.md)", driver.as_deref().map(|d| format!("driver {d}")).unwrap_or_else(|| "no driver".into()))]
@@ -73,17 +82,31 @@ pub enum DriverError {
     #[error("no permission to open {}: run as root, or give your user the VFIO group device (chown $USER {})", path.display(), path.display())]
     NoPermission { path: PathBuf },
     #[error("cannot use {}: {reason}", path.display())]
-    VfioUnavailable { path: PathBuf, reason: String },
+    VfioUnavailable {
+        path: PathBuf,
+        reason: String,
+        #[source]
+        source: Option<std::io::Error>,
+    },
     #[error("the locked-memory limit is {have} bytes but DMA buffers need at least {need}: raise it with `ulimit -l unlimited` (or memlock in /etc/security/limits.conf)")]
     MemlockTooLow { have: u64, need: u64 },
-    #[error("VFIO failed on {bdf} while {what}: {reason}")]
+    #[error("VFIO failed on {bdf} while {what}: {source}")]
     Vfio {
         bdf: String,
         what: String,
-        reason: String,
+        #[source]
+        source: Cause,
     },
-    #[error("{0}")]
-    BadSpec(String),
+    #[error(transparent)]
+    Spec(#[from] DeviceSpecError),
+    #[error("no PCI function has ID {vendor:04x}:{device:04x} on this machine (`zkaccel devices` lists the boards)")]
+    NoSuchId { vendor: u16, device: u16 },
+    #[error("{} functions have ID {vendor:04x}:{device:04x} ({}); name one by address, e.g. vfio:{}", matches.len(), matches.join(", "), matches[0])]
+    AmbiguousId {
+        vendor: u16,
+        device: u16,
+        matches: Vec<String>,
+    },
     #[error("{device}: {what} is not supported yet")]
     Unsupported { device: String, what: String },
     #[error("{device}: the {channel} DMA channel stopped with an error (status {status:#010x}: {}); a descriptor or buffer address outside every mapped DMA buffer, a bad descriptor, or a bad length", crate::shell::xdma_status_text(*status))]
@@ -92,8 +115,27 @@ pub enum DriverError {
         channel: &'static str,
         status: u32,
     },
-    #[error("DMA buffer: {what}")]
-    Dma { what: String },
+    #[error("DMA buffer: {what}: {source}")]
+    Dma {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot create an eventfd for MSI-X interrupts: {source}")]
+    Eventfd {
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{device}: {register} = {value:#x} still {} bit(s) {mask:#x} after {waited:?}; the engine is hung or the job is larger than the deadline allows", if *until_set { "lacks" } else { "has" })]
+    StatusTimeout {
+        device: String,
+        register: &'static str,
+        mask: u32,
+        /// Waiting for the bits to be set (true) or cleared (false).
+        until_set: bool,
+        value: u32,
+        waited: std::time::Duration,
+    },
     #[error("{device} missed its deadline of {after:?} while {what}; the device is hung or the connection is stuck (reset or restart it)")]
     Deadline {
         device: String,
@@ -110,7 +152,7 @@ fn fmt_blocking(b: &[(String, String)]) -> String {
 }
 
 /// A 512-bit data-port beat as 64-bit little-endian limbs.
-pub type Beat = [u64; zkaccel_hdl::spec::bus::DATA_PORT_BITS / 64];
+pub type Beat = [u64; zkaccel_spec::bus::DATA_PORT_BITS / 64];
 
 /// A beat from its 64 bytes as they sit in host memory or a BAR (little-endian).
 pub fn beat_from_bytes(bytes: &[u8]) -> Beat {
@@ -170,6 +212,34 @@ pub fn recover(dev: &mut dyn Device) -> Result<CardIdentity, DriverError> {
     }
 }
 
+/// Polls `status` until the bits in `mask` are set (`until_set`) or clear, for at most
+/// `deadline`; returns the last value read. The one place that waits for an engine.
+pub fn wait_status(
+    dev: &mut dyn Device,
+    status: &'static regmap::Register,
+    mask: u32,
+    until_set: bool,
+    deadline: std::time::Duration,
+) -> Result<u32, DriverError> {
+    let t = std::time::Instant::now();
+    loop {
+        let value = dev.read32(status)?;
+        if (value & mask != 0) == until_set {
+            return Ok(value);
+        }
+        if t.elapsed() > deadline {
+            return Err(DriverError::StatusTimeout {
+                device: dev.device(),
+                register: status.name,
+                mask,
+                until_set,
+                value,
+                waited: t.elapsed(),
+            });
+        }
+    }
+}
+
 /// Makes an engine usable before a job: if its status register lacks the `idle` bit (a
 /// client killed mid-job left it busy), soft-resets the card and waits up to `wait`
 /// for the bit.
@@ -183,23 +253,7 @@ pub fn idle_engine(
         return Ok(());
     }
     dev.write32(&regmap::CONTROL, regmap::control::SOFT_RESET)?;
-    let t = std::time::Instant::now();
-    loop {
-        let s = dev.read32(status)?;
-        if s & idle != 0 {
-            return Ok(());
-        }
-        if t.elapsed() > wait {
-            return Err(DriverError::Unresponsive {
-                device: dev.device(),
-                reason: format!(
-                    "{} = {s:#x}: the engine is not idle {:.1?} after a soft reset",
-                    status.name,
-                    t.elapsed()
-                ),
-            });
-        }
-    }
+    wait_status(dev, status, idle, true, wait).map(|_| ())
 }
 
 /// Opens the device a spec names, with the default deadline per request.
@@ -250,10 +304,10 @@ pub struct CardIdentity {
     pub capabilities: u32,
 }
 
-/// The design hash of the card this build generates (computed once per process).
+/// The design hash of the card this revision generates (a build-time constant of the
+/// spec, pinned to the generated Verilog by the generator's tests).
 pub fn expected_design_hash() -> u64 {
-    static HASH: OnceLock<u64> = OnceLock::new();
-    *HASH.get_or_init(zkaccel_hdl::designs::card_design_hash)
+    zkaccel_spec::design::CARD_DESIGN_HASH
 }
 
 /// Reads MAGIC, VERSION and the design hash, and refuses a device that is not a

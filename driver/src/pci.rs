@@ -119,16 +119,13 @@ impl Host {
             .filter(|f| f.vendor == vendor && f.device == device)
             .collect();
         match matches.as_slice() {
-            [one] => one.bdf.parse().map_err(DriverError::BadSpec),
-            [] => Err(DriverError::BadSpec(format!(
-                "no PCI function has ID {vendor:04x}:{device:04x} on this machine (`zkaccel devices` lists the boards)"
-            ))),
-            many => Err(DriverError::BadSpec(format!(
-                "{} functions have ID {vendor:04x}:{device:04x} ({}); name one by address, e.g. vfio:{}",
-                many.len(),
-                many.iter().map(|f| f.bdf.as_str()).collect::<Vec<_>>().join(", "),
-                many[0].bdf
-            ))),
+            [one] => Ok(one.bdf.parse()?),
+            [] => Err(DriverError::NoSuchId { vendor, device }),
+            many => Err(DriverError::AmbiguousId {
+                vendor,
+                device,
+                matches: many.iter().map(|f| f.bdf.clone()).collect(),
+            }),
         }
     }
 
@@ -207,12 +204,14 @@ impl Host {
                         path,
                         reason: "does not exist (is the vfio-pci module loaded? modprobe vfio-pci)"
                             .into(),
+                        source: Some(e),
                     });
                 }
                 Err(e) => {
                     return Err(DriverError::VfioUnavailable {
                         path,
                         reason: e.to_string(),
+                        source: Some(e),
                     })
                 }
             }
@@ -221,11 +220,9 @@ impl Host {
     }
 
     /// Whether zkaccel can use the function now, with the reason when not.
-    pub fn usability(&self, f: &PciFunction) -> Result<(), String> {
+    pub fn usability(&self, f: &PciFunction) -> Result<(), DriverError> {
         let bdf: Bdf = f.bdf.parse()?;
-        self.check_vfio_usable(&bdf)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        self.check_vfio_usable(&bdf).map(|_| ())
     }
 }
 

@@ -2,8 +2,11 @@
 //! counter, data-port loopback, and the card's field arithmetic through its G1 point
 //! adder (addition, doubling, cancellation, empty bucket).
 
-use crate::{identify, read_cycles, Beat, Device, DriverError};
-use zkaccel_hdl::spec::regmap::{self, capabilities, control, status};
+use crate::{identify, read_cycles, wait_status, Beat, Device, DriverError};
+use zkaccel_spec::regmap::{self, capabilities, control, status};
+
+/// How long a known-answer job may take.
+const TEN_SECONDS: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The outcome of one check.
 #[derive(Debug, serde::Serialize)]
@@ -33,8 +36,47 @@ fn e(err: DriverError) -> String {
     err.to_string()
 }
 
-/// Runs every check; later checks still run after a failure, except when the card
-/// cannot be identified.
+/// What a selftest found on one device.
+#[derive(Debug, serde::Serialize)]
+pub struct SelftestReport {
+    pub device: String,
+    /// Rounds run (a soak repeats the checks until one fails).
+    pub rounds: u32,
+    /// The checks of the last round run.
+    pub checks: Vec<Check>,
+}
+
+impl SelftestReport {
+    /// The checks that failed.
+    pub fn failed(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.passed == Some(false))
+    }
+    /// No check failed (skipped checks are not failures).
+    pub fn passed(&self) -> bool {
+        self.failed().next().is_none()
+    }
+}
+
+/// Runs the checks `rounds` times (at least once), stopping after a round with a
+/// failure.
+pub fn run_rounds(dev: &mut dyn Device, rounds: u32) -> SelftestReport {
+    let mut report = SelftestReport {
+        device: dev.device(),
+        rounds: 0,
+        checks: vec![],
+    };
+    for _ in 0..rounds.max(1) {
+        report.checks = run(dev);
+        report.rounds += 1;
+        if !report.passed() {
+            break;
+        }
+    }
+    report
+}
+
+/// Runs every check once; later checks still run after a failure, except when the
+/// card cannot be identified.
 pub fn run(dev: &mut dyn Device) -> Vec<Check> {
     let mut out = vec![];
     let caps = match identify(dev) {
@@ -232,9 +274,9 @@ pub fn run(dev: &mut dyn Device) -> Vec<Check> {
 /// with ark-poly. Leaves the engine idle.
 fn ntt_kat(dev: &mut dyn Device) -> Result<String, String> {
     use ark_bls12_381::Fr;
-    use ark_ff::{BigInt, FftField, PrimeField};
+    use ark_ff::FftField;
     use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
-    use zkaccel_hdl::spec::ntt::{config_word, element_beat, limbs, ntt_control, ntt_status};
+    use zkaccel_spec::ntt::{config_word, element_beat, limbs, ntt_control, ntt_status};
     let n = 8usize;
     let x: Vec<Fr> = (0..n as u64)
         .map(|i| if i == 2 { -Fr::from(1u64) } else { Fr::from(i) })
@@ -256,15 +298,13 @@ fn ntt_kat(dev: &mut dyn Device) -> Result<String, String> {
             dev.write32(&regmap::NTT_CONFIG, config_word(3, inverse, coset))?;
             dev.write32(&regmap::NTT_CONTROL, ntt_control::START)?;
             dev.data_write(&beats)?;
-            let t = std::time::Instant::now();
-            while dev.read32(&regmap::NTT_STATUS)? & ntt_status::COMPUTING != 0 {
-                if t.elapsed() > std::time::Duration::from_secs(10) {
-                    return Err(DriverError::Unresponsive {
-                        device: dev.device(),
-                        reason: "the NTT engine computed for more than 10 s".into(),
-                    });
-                }
-            }
+            wait_status(
+                dev,
+                &regmap::NTT_STATUS,
+                ntt_status::COMPUTING,
+                false,
+                TEN_SECONDS,
+            )?;
             dev.data_read(n / 2)
         })()
         .map_err(|e| format!("{name}: {e}"))?;
@@ -272,7 +312,7 @@ fn ntt_kat(dev: &mut dyn Device) -> Result<String, String> {
             let w: [u64; 4] = got[i / 2][4 * (i % 2)..4 * (i % 2) + 4]
                 .try_into()
                 .expect("4 limbs");
-            if BigInt(w) >= Fr::MODULUS || Fr::new_unchecked(BigInt(w)) != *want {
+            if zkaccel_spec::g1::field_from_word::<ark_bls12_381::FrConfig, 4>(&w) != Some(*want) {
                 return Err(format!(
                     "{name} of 8 elements: element {i} is {w:x?}, ark-poly says {:x?}",
                     limbs(*want)
@@ -297,8 +337,8 @@ fn ntt_kat(dev: &mut dyn Device) -> Result<String, String> {
 fn point_adder_kat(dev: &mut dyn Device) -> Result<String, String> {
     use ark_bls12_381::{Fq, G1Projective};
     use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
-    use ark_ff::{BigInt, Field, PrimeField, Zero};
-    use zkaccel_hdl::spec::msm::{
+    use ark_ff::{Field, Zero};
+    use zkaccel_spec::msm::{
         coordinate_beat, digit_beat, encode_digit, mode, msm_control, msm_status,
     };
     let g = G1Projective::generator();
@@ -310,17 +350,14 @@ fn point_adder_kat(dev: &mut dyn Device) -> Result<String, String> {
         load.push(coordinate_beat(&x.0 .0));
         load.push(coordinate_beat(&y.0 .0));
     }
-    let wait_idle = |dev: &mut dyn Device| -> Result<(), DriverError> {
-        let t = std::time::Instant::now();
-        while dev.read32(&regmap::MSM_STATUS)? & msm_status::IDLE == 0 {
-            if t.elapsed() > std::time::Duration::from_secs(10) {
-                return Err(DriverError::Unresponsive {
-                    device: dev.device(),
-                    reason: "the MSM engine did not go idle within 10 s".into(),
-                });
-            }
-        }
-        Ok(())
+    let wait_idle = |dev: &mut dyn Device| -> Result<u32, DriverError> {
+        wait_status(
+            dev,
+            &regmap::MSM_STATUS,
+            msm_status::IDLE,
+            true,
+            TEN_SECONDS,
+        )
     };
     let r = (|| -> Result<Vec<Beat>, DriverError> {
         wait_idle(dev)?;
@@ -338,24 +375,7 @@ fn point_adder_kat(dev: &mut dyn Device) -> Result<String, String> {
         }
         Ok(vec![])
     })();
-    let mut fail = r.err().map(e);
-    if fail.is_none() {
-        let t = std::time::Instant::now();
-        loop {
-            match dev.read32(&regmap::MSM_STATUS) {
-                Ok(st) if st & msm_status::IDLE != 0 => break,
-                Ok(_) if t.elapsed() > std::time::Duration::from_secs(10) => {
-                    fail = Some("the MSM engine did not go idle within 10 s".into());
-                    break;
-                }
-                Ok(_) => {}
-                Err(err) => {
-                    fail = Some(e(err));
-                    break;
-                }
-            }
-        }
-    }
+    let fail = r.and_then(|_| wait_idle(dev)).err().map(e);
     let buckets = match fail {
         Some(f) => Err(f),
         None => (|| -> Result<Vec<Beat>, DriverError> {
@@ -376,14 +396,8 @@ fn point_adder_kat(dev: &mut dyn Device) -> Result<String, String> {
         let word = |i: usize| -> Result<Fq, String> {
             let mut l = [0u64; 6];
             l.copy_from_slice(&buckets[3 * k + i][..6]);
-            let big = BigInt::<6>(l);
-            if big >= Fq::MODULUS {
-                return Err(format!(
-                    "bucket {k} ({}): coordinate {i} is not below p",
-                    names[k]
-                ));
-            }
-            Ok(Fq::new_unchecked(big))
+            zkaccel_spec::g1::fq_from_word(&l)
+                .ok_or_else(|| format!("bucket {k} ({}): coordinate {i} is not below p", names[k]))
         };
         let (x, y, z) = (word(0)?, word(1)?, word(2)?);
         let ok = if want[k].is_zero() {
@@ -421,5 +435,9 @@ mod tests {
             checks.iter().all(|c| c.passed.is_some()),
             "nothing skipped on the simulated card"
         );
+        let report = run_rounds(&mut card, 2);
+        assert!(report.passed());
+        assert_eq!(report.rounds, 2);
+        assert_eq!(report.device, "sim");
     }
 }

@@ -171,7 +171,7 @@ use crate::dma::DmaBuffer;
 use crate::transport::{Eventfds, Transport};
 use crate::{beat_from_bytes, beats_to_bytes, Beat, Device, DriverError, RegisterBus};
 use std::time::{Duration, Instant};
-use zkaccel_hdl::spec::regmap;
+use zkaccel_spec::regmap;
 
 /// Which shell a card sits behind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,8 +2,8 @@
 //! transactions on the Verilator model of the card.
 
 use crate::{DriverError, RegisterBus};
-use zkaccel_hdl::spec::{bus::resp, regmap};
 use zkaccel_sim::card::CardSim;
+use zkaccel_spec::{bus::resp, regmap};
 
 pub struct SimCard {
     pub card: CardSim,
@@ -13,9 +13,10 @@ pub struct SimCard {
 
 impl SimCard {
     pub fn new() -> Result<Self, DriverError> {
-        let card = CardSim::new().map_err(|e| DriverError::Unresponsive {
+        let card = CardSim::new().map_err(|e| DriverError::Transport {
             device: "sim".into(),
-            reason: e.to_string(),
+            what: "the simulator".into(),
+            source: e.into(),
         })?;
         Ok(Self {
             card,
@@ -26,13 +27,11 @@ impl SimCard {
 
 impl crate::Device for SimCard {
     fn data_write(&mut self, beats: &[crate::Beat]) -> Result<(), DriverError> {
-        let out = self
-            .card
-            .send(beats)
-            .map_err(|e| DriverError::Unresponsive {
-                device: "sim".into(),
-                reason: e.to_string(),
-            })?;
+        let out = self.card.send(beats).map_err(|e| DriverError::Transport {
+            device: "sim".into(),
+            what: "the simulator".into(),
+            source: e.into(),
+        })?;
         self.produced.extend(out);
         Ok(())
     }
@@ -42,9 +41,10 @@ impl crate::Device for SimCard {
             let more = self
                 .card
                 .receive(missing)
-                .map_err(|e| DriverError::Unresponsive {
+                .map_err(|e| DriverError::Transport {
                     device: "sim".into(),
-                    reason: e.to_string(),
+                    what: "the simulator".into(),
+                    source: e.into(),
                 })?;
             self.produced.extend(more);
         }
@@ -63,17 +63,19 @@ impl crate::Device for SimCard {
         let out = self
             .card
             .stream(beats, |_| true)
-            .map_err(|e| DriverError::Unresponsive {
+            .map_err(|e| DriverError::Transport {
                 device: self.device(),
-                reason: e.to_string(),
+                what: "the simulator".into(),
+                source: e.into(),
             })?;
         Ok(out.into_iter().map(|(b, _)| b).collect())
     }
     fn function_reset(&mut self) -> Result<(), DriverError> {
         self.produced.clear();
-        self.card.reset(4).map_err(|e| DriverError::Unresponsive {
+        self.card.reset(4).map_err(|e| DriverError::Transport {
             device: "sim".into(),
-            reason: e.to_string(),
+            what: "the simulator".into(),
+            source: e.into(),
         })
     }
 }
@@ -86,9 +88,10 @@ impl RegisterBus for SimCard {
         let (v, r) = self
             .card
             .read(reg.offset)
-            .map_err(|e| DriverError::Unresponsive {
+            .map_err(|e| DriverError::Transport {
                 device: self.device(),
-                reason: e.to_string(),
+                what: "the simulator".into(),
+                source: e.into(),
             })?;
         if r != resp::OKAY {
             return Err(DriverError::BusError {
@@ -103,9 +106,10 @@ impl RegisterBus for SimCard {
         let r = self
             .card
             .write(reg.offset, value, 0xF)
-            .map_err(|e| DriverError::Unresponsive {
+            .map_err(|e| DriverError::Transport {
                 device: self.device(),
-                reason: e.to_string(),
+                what: "the simulator".into(),
+                source: e.into(),
             })?;
         if r != resp::OKAY {
             return Err(DriverError::BusError {

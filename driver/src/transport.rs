@@ -47,11 +47,7 @@ pub struct Eventfds(Vec<EventFd>);
 impl Eventfds {
     pub fn new(n: usize) -> Result<Self, DriverError> {
         (0..n)
-            .map(|_| {
-                EventFd::new(EFD_NONBLOCK).map_err(|e| DriverError::Dma {
-                    what: format!("eventfd: {e}"),
-                })
-            })
+            .map(|_| EventFd::new(EFD_NONBLOCK).map_err(|source| DriverError::Eventfd { source }))
             .collect::<Result<Vec<_>, _>>()
             .map(Eventfds)
     }

@@ -78,16 +78,17 @@ impl VfioTransport {
                 });
             }
         }
-        let vfio = |what: &str, e: &dyn std::fmt::Display| DriverError::Vfio {
+        let vfio = |what: &str, e: crate::Cause| DriverError::Vfio {
             bdf: bdf.to_string(),
             what: what.to_string(),
-            reason: e.to_string(),
+            source: e,
         };
-        let container =
-            Arc::new(VfioContainer::new(None).map_err(|e| vfio("opening the VFIO container", &e))?);
+        let container = Arc::new(
+            VfioContainer::new(None).map_err(|e| vfio("opening the VFIO container", e.into()))?,
+        );
         let ops: Arc<dyn VfioOps> = container.clone();
         let device = VfioDevice::new(&host.device_dir(&bdf), ops, false)
-            .map_err(|e| vfio("opening the device", &e))?;
+            .map_err(|e| vfio("opening the device", e.into()))?;
 
         // Memory decoding and bus mastering on.
         let mut cmd = [0u8; 2];
@@ -123,7 +124,7 @@ impl VfioTransport {
             if ptr == libc::MAP_FAILED {
                 return Err(vfio(
                     &format!("mapping BAR{index}"),
-                    &std::io::Error::last_os_error(),
+                    std::io::Error::last_os_error().into(),
                 ));
             }
             bars.push(MappedBar {
@@ -149,13 +150,13 @@ impl VfioTransport {
             .ok_or_else(|| DriverError::Vfio {
                 bdf: self.bdf.to_string(),
                 what: format!("accessing BAR{bar}"),
-                reason: "the BAR is absent or cannot be mmapped".into(),
+                source: "the BAR is absent or cannot be mmapped".into(),
             })?;
         if offset % 4 != 0 || len % 4 != 0 || offset as usize + len > b.len {
             return Err(DriverError::Vfio {
                 bdf: self.bdf.to_string(),
                 what: format!("accessing BAR{bar} at {offset:#x}+{len}"),
-                reason: format!("outside the mapped {} bytes or not 4-byte aligned", b.len),
+                source: format!("outside the mapped {} bytes or not 4-byte aligned", b.len).into(),
             });
         }
         // SAFETY: in bounds, checked above.
@@ -208,8 +209,11 @@ impl Transport for VfioTransport {
         unsafe { self.container.vfio_dma_map(iova, buf.len(), buf.host_ptr()) }.map_err(|e| {
             DriverError::Vfio {
                 bdf: self.bdf.to_string(),
-                what: format!("mapping {} bytes for DMA at IOVA {iova:#x}", buf.len()),
-                reason: format!("{e} (is the locked-memory limit high enough?)"),
+                what: format!(
+                    "mapping {} bytes for DMA at IOVA {iova:#x} (is the locked-memory limit high enough?)",
+                    buf.len()
+                ),
+                source: e.into(),
             }
         })?;
         Ok(buf)
@@ -226,7 +230,7 @@ impl Transport for VfioTransport {
             .map_err(|e| DriverError::Vfio {
                 bdf: self.bdf.to_string(),
                 what: "enabling MSI-X".into(),
-                reason: e.to_string(),
+                source: e.into(),
             })
     }
     fn function_reset(&mut self) -> Result<(), DriverError> {

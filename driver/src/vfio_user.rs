@@ -85,9 +85,10 @@ impl VfioUserTransport {
         std::thread::Builder::new()
             .name("zkaccel-vfio-user".into())
             .spawn(move || io_thread(&p, ready_tx, rx))
-            .map_err(|e| DriverError::Unresponsive {
+            .map_err(|e| DriverError::Transport {
                 device: device.clone(),
-                reason: e.to_string(),
+                what: "starting the vfio-user I/O thread".into(),
+                source: e.into(),
             })?;
         let (bars, msix) = match ready_rx.recv_timeout(deadline) {
             Ok(Ok(v)) => v,

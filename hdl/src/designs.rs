@@ -390,7 +390,8 @@ pub fn simulation_catalogue(operators: SimOperators) -> Vec<Design> {
             .filter(|d| matches!(d.kind, DesignKind::Card | DesignKind::PointAdd))
         {
             d.verilog = crate::arith::sim_model::with_operator_models(&d.verilog);
-            d.description.push_str(" [simulated with the operators' simulation models]");
+            d.description
+                .push_str(" [simulated with the operators' simulation models]");
         }
     }
     all.extend(MODEL_NAMES.iter().map(|n| operator_model(n)));
@@ -432,9 +433,13 @@ mod tests {
             assert_eq!(d.ports, real.ports, "{m}");
         }
         let card = all.iter().find(|d| d.name == "card").unwrap();
-        assert!(card.verilog.contains("Simulation model of the fq Montgomery multiplier"));
+        assert!(card
+            .verilog
+            .contains("Simulation model of the fq Montgomery multiplier"));
         let adder = all.iter().find(|d| d.name == "g1_add").unwrap();
-        assert!(adder.verilog.contains("Simulation model of the fq Montgomery multiplier"));
+        assert!(adder
+            .verilog
+            .contains("Simulation model of the fq Montgomery multiplier"));
         let rtl = simulation_catalogue(SimOperators::Rtl);
         let adder = rtl.iter().find(|d| d.name == "g1_add").unwrap();
         assert!(!adder.verilog.contains("Simulation model"));
@@ -449,6 +454,33 @@ mod tests {
         assert!(
             v.contains(&format!("{:x}", a as u32)),
             "hash low word appears in Verilog"
+        );
+    }
+
+    /// The spec crate's checked-in figures are the generated design's.
+    #[test]
+    fn spec_design_hash_is_the_generated_cards() {
+        let generated = card_design_hash();
+        assert_eq!(
+            crate::spec::design::CARD_DESIGN_HASH,
+            generated,
+            "the card changed: set spec/src/design.rs CARD_DESIGN_HASH to 0x{generated:016x}"
+        );
+    }
+
+    #[test]
+    fn spec_latencies_are_the_generated_pipelines() {
+        let adder = crate::ec::point_add::point_add_figures().latency;
+        assert_eq!(
+            crate::spec::msm::POINT_ADDER_LATENCY,
+            adder,
+            "set spec/src/msm.rs POINT_ADDER_LATENCY to {adder}"
+        );
+        let ntt = crate::ntt::ntt_unit::pipeline_latency();
+        assert_eq!(
+            crate::spec::ntt::timing::PIPELINE_LATENCY,
+            ntt,
+            "set spec/src/ntt.rs timing::PIPELINE_LATENCY to {ntt}"
         );
     }
 }

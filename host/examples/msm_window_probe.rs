@@ -1,10 +1,10 @@
 //! Measures one MSM window on the simulated card: card cycles spent taking the digits,
 //! additions issued, engine-active cycles. `cargo run -p zkaccel-host --example msm_window_probe -- N C`
 use zkaccel_driver::{read_cycles, DeviceSpec};
-use zkaccel_hdl::spec::msm::{
+use zkaccel_spec::msm::{
     coordinate_beat, digit_beat, encode_digit, mode, msm_control, DIGITS_PER_BEAT,
 };
-use zkaccel_hdl::spec::regmap;
+use zkaccel_spec::regmap;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<usize> = std::env::args()
@@ -16,7 +16,7 @@ fn main() -> anyhow::Result<()> {
         args.get(1).copied().unwrap_or(11) as u32,
     );
     let mut dev = zkaccel_driver::open(&DeviceSpec::Sim)?;
-    let (bases, _) = zkaccel_host::msm_cli::random_inputs(n, 1);
+    let (bases, _) = zkaccel_host::msm::random_instance(n, 1);
     let mut beats = vec![];
     for p in &bases {
         let [x, y] = zkaccel_host::g1::affine_words(p).unwrap();

@@ -9,8 +9,8 @@ use serde::Serialize;
 use std::marker::PhantomData;
 use std::time::Instant;
 use zkaccel_hdl::designs::{kind_of, DesignKind};
-use zkaccel_hdl::spec::field::FieldId;
 use zkaccel_sim::pipeline::BinaryOpPipe;
+use zkaccel_spec::field::FieldId;
 
 /// A field operation the hardware implements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

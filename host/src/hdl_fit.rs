@@ -7,7 +7,7 @@
 //! (cached on disk by its Verilog's hash, see [`crate::yosys`]) are multiplied by its
 //! instance count in the card's hierarchy and summed, and the totals are held against
 //! the part's capacity: the card fits when it uses at most
-//! [`zkaccel_hdl::spec::parts::FIT_LIMIT`] of every resource.
+//! [`zkaccel_spec::parts::FIT_LIMIT`] of every resource.
 
 use crate::yosys::{synthesize, PathProxy, Synthesis};
 use anyhow::{Context, Result};
@@ -15,8 +15,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 use zkaccel_hdl::ec::operators::FieldOperators;
-use zkaccel_hdl::spec::field::FieldId;
-use zkaccel_hdl::spec::parts::{Part, FIT_LIMIT};
+use zkaccel_spec::field::FieldId;
+use zkaccel_spec::parts::{Part, FIT_LIMIT};
 
 /// LUT, FF, DSP and BRAM figures.
 #[derive(Debug, Serialize, Clone, Copy, Default, PartialEq)]
@@ -248,9 +248,14 @@ pub fn fit_report(part: &Part, units: Vec<ModuleFit>) -> FitReport {
         dsp: round(totals.dsp / capacity.dsp),
         bram36: round(totals.bram36 / capacity.bram36),
     };
-    let fits = [utilization.lut, utilization.ff, utilization.dsp, utilization.bram36]
-        .iter()
-        .all(|&u| u <= FIT_LIMIT);
+    let fits = [
+        utilization.lut,
+        utilization.ff,
+        utilization.dsp,
+        utilization.bram36,
+    ]
+    .iter()
+    .all(|&u| u <= FIT_LIMIT);
     FitReport {
         part: part.name.to_string(),
         board: part.board.to_string(),
@@ -339,7 +344,7 @@ mod tests {
 
     #[test]
     fn fit_is_judged_on_every_resource() {
-        let part = zkaccel_hdl::spec::parts::part("xcvu9p").unwrap();
+        let part = zkaccel_spec::parts::part("xcvu9p").unwrap();
         let unit = |dsp| ModuleFit {
             name: "m".into(),
             instances: 10,

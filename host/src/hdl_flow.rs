@@ -167,8 +167,8 @@ pub struct Estimate {
 
 /// Runs yosys on one Verilog file (cached by its hash in [`default_cache_dir`]).
 pub fn estimate_file(block: &str, file: &Path) -> Result<Estimate> {
-    let verilog = std::fs::read_to_string(file)
-        .with_context(|| format!("reading {}", file.display()))?;
+    let verilog =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let synthesis = synthesize(block, &verilog, "top", Some(&default_cache_dir()))?;
     Ok(Estimate {
         block: block.to_string(),
@@ -181,8 +181,8 @@ pub fn estimate_file(block: &str, file: &Path) -> Result<Estimate> {
 /// each operator synthesized once and multiplied by its instance count, the rest with
 /// the operators black-boxed. LUT-SRL and CARRY4 are then folded into LUT.
 pub fn estimate_design(block: &str, file: &Path) -> Result<Estimate> {
-    let verilog = std::fs::read_to_string(file)
-        .with_context(|| format!("reading {}", file.display()))?;
+    let verilog =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let counts = crate::hdl_fit::instance_counts(&verilog, "top");
     let composite = crate::hdl_fit::operator_modules()
         .iter()
@@ -227,7 +227,15 @@ pub fn estimate(dir: &VerilogDir, blocks: &[String]) -> Result<Vec<Estimate>> {
 pub fn estimate_table(rows: &[Estimate]) -> String {
     let mut s = format!(
         "{:<14} {:>9} {:>8} {:>9} {:>6} {:>7} {:>8} {:>24} {:>8}\n",
-        "block", "LUT", "LUT-SRL", "FF", "DSP", "BRAM36", "CARRY4", "longest path (proxy)", "yosys s"
+        "block",
+        "LUT",
+        "LUT-SRL",
+        "FF",
+        "DSP",
+        "BRAM36",
+        "CARRY4",
+        "longest path (proxy)",
+        "yosys s"
     );
     for r in rows {
         let y = &r.synthesis;

@@ -1,20 +1,47 @@
-//! zkaccel host runtime: the `zkaccel` command line's library.
+//! zkaccel host runtime: MSM and NTT on boards, the simulator or the CPU, and the
+//! `zkaccel` command line's library (the command line itself is the binary's
+//! `cli` module; nothing here calls it).
 //!
-//! * [`tools`]: finding external tools (Verilator, yosys) with install hints.
-//! * [`hdl_flow`]: `zkaccel hdl generate | lint | estimate`.
-//! * [`field_check`]: running field-arithmetic blocks on the simulator against ark-ff.
-//! * [`demo`]: the demo job.
-//! * [`sim_serve`]: `zkaccel sim serve`, the card as a vfio-user device.
+//! * [`Backend`] ([`backend`]): where a job runs; [`Accelerator`] ([`accelerator`]):
+//!   the handle that owns a backend's device and runs MSMs and NTTs on it.
+//! * [`msm`], [`ntt`]: the kernels (CPU paths, card units, cycle models).
+//! * [`codec`]: the point and field-element files of `zkaccel msm` and `zkaccel ntt`.
+//! * `g1` (re-exported from the spec): G1 values as the card holds them.
+//! * [`bench`]: the benchmarks as library calls returning reports.
+//! * [`report`]: shared encodings of the `--json` reports.
+//! * With the `sim` feature: [`demo`] (the demo job), [`field_check`] (field blocks on
+//!   the simulator against ark-ff), [`sim_serve`] and [`xdma_model`] (`zkaccel sim
+//!   serve`, the card as a vfio-user device).
+//! * With the `hdl` feature: [`hdl_flow`] (`zkaccel hdl generate | lint | estimate`),
+//!   [`hdl_fit`] (`zkaccel hdl fit`), [`yosys`] (running and caching yosys) and
+//!   [`tools`] (finding Verilator and yosys, with install hints).
 
-pub mod demo;
-pub mod field_check;
-pub mod g1;
-pub mod hdl_fit;
-pub mod hdl_flow;
+pub mod accelerator;
+pub mod backend;
+pub mod bench;
+pub mod codec;
 pub mod msm;
-pub mod msm_cli;
 pub mod ntt;
+pub mod report;
+
+#[cfg(feature = "sim")]
+pub mod demo;
+#[cfg(feature = "sim")]
+pub mod field_check;
+#[cfg(feature = "sim")]
 pub mod sim_serve;
-pub mod tools;
+#[cfg(feature = "sim")]
 pub mod xdma_model;
+
+#[cfg(feature = "hdl")]
+pub mod hdl_fit;
+#[cfg(feature = "hdl")]
+pub mod hdl_flow;
+#[cfg(feature = "hdl")]
+pub mod tools;
+#[cfg(feature = "hdl")]
 pub mod yosys;
+
+pub use accelerator::{Accelerator, AcceleratorError, Card};
+pub use backend::Backend;
+pub use zkaccel_spec::g1;

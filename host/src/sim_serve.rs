@@ -20,11 +20,11 @@ use vfio_bindings::bindings::vfio::{
 use vfio_user::{DmaMapFlags, DmaUnmapFlags, IrqInfo, Server, ServerBackend, ServerRegion};
 use zkaccel_driver::shell::{f1, xdma};
 use zkaccel_driver::{beat_from_bytes, beats_to_bytes};
-use zkaccel_hdl::spec::{bus::resp, regmap};
 use zkaccel_sim::card::{Beat, CardSim};
+use zkaccel_spec::{bus::resp, regmap};
 
 /// Which shell the served card sits behind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShellKind {
     /// AWS F1 style: BAR0 registers, BAR4 512-bit data window.
     F1,

@@ -99,7 +99,12 @@ pub fn default_cache_dir() -> PathBuf {
 }
 
 /// Synthesizes `verilog` with top module `top` (cached in `cache` when given).
-pub fn synthesize(label: &str, verilog: &str, top: &str, cache: Option<&Path>) -> Result<Synthesis> {
+pub fn synthesize(
+    label: &str,
+    verilog: &str,
+    top: &str,
+    cache: Option<&Path>,
+) -> Result<Synthesis> {
     // yosys must be there even when the result is cached: the cache is not the tool.
     let yosys = YOSYS.find()?;
     let key = {

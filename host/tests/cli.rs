@@ -198,7 +198,10 @@ fn demo_agrees_with_arkworks() {
     // The six generated operators and their six simulation models.
     assert_eq!(blocks.len(), 12);
     for name in ["fq_mont_mul", "fq_mont_mul_model", "fr_sub", "fr_sub_model"] {
-        assert!(blocks.iter().any(|b| b["design"] == name), "{name} in {blocks:?}");
+        assert!(
+            blocks.iter().any(|b| b["design"] == name),
+            "{name} in {blocks:?}"
+        );
     }
     for b in blocks {
         assert_eq!(b["mismatches"], 0, "{b}");
@@ -390,7 +393,7 @@ fn ntt_on_files_equals_ark_poly_at_every_size() {
     use ark_bls12_381::Fr;
     use ark_ff::{FftField, One, UniformRand, Zero};
     use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
-    use zkaccel_host::msm::files::{decode_fr, encode_scalars};
+    use zkaccel_host::codec::{decode_fr, encode_scalars};
     let t = tempfile::tempdir().unwrap();
     let mut rng = ark_std::test_rng();
     let input = t.path().join("in.bin");
@@ -438,7 +441,7 @@ fn ntt_on_files_equals_ark_poly_at_every_size() {
 #[test]
 fn ntt_bad_inputs_and_unreachable_cards_are_clear_errors() {
     use ark_bls12_381::Fr;
-    use zkaccel_host::msm::files::encode_scalars;
+    use zkaccel_host::codec::encode_scalars;
     let t = tempfile::tempdir().unwrap();
     let input = t.path().join("in.bin");
     let output = t.path().join("out.bin");

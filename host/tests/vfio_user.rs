@@ -246,8 +246,8 @@ fn missing_socket_and_busy_path_are_clear_errors() {
 
 /// Writes random MSM inputs (`n` points, compressed) and returns the file paths.
 fn msm_files(dir: &std::path::Path, n: usize, seed: u64) -> (PathBuf, PathBuf) {
-    use zkaccel_host::msm::files::{encode_points, encode_scalars, PointFormat};
-    let (b, s) = zkaccel_host::msm_cli::random_inputs(n, seed);
+    use zkaccel_host::codec::{encode_points, encode_scalars, PointFormat};
+    let (b, s) = zkaccel_host::msm::random_instance(n, seed);
     let p = dir.join("points.bin");
     let k = dir.join("scalars.bin");
     std::fs::write(&p, encode_points(&b, PointFormat::Compressed)).unwrap();
@@ -290,7 +290,7 @@ fn msm_through_vfio_user_equals_the_cpu_behind_each_shell() {
 fn ntt_through_vfio_user_equals_the_cpu_behind_each_shell() {
     use ark_bls12_381::Fr;
     use ark_ff::UniformRand;
-    use zkaccel_host::msm::files::encode_scalars;
+    use zkaccel_host::codec::encode_scalars;
     let dir = tempfile::tempdir().unwrap();
     let mut rng = ark_std::test_rng();
     let values: Vec<Fr> = (0..256).map(|_| Fr::rand(&mut rng)).collect();

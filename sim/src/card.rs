@@ -3,7 +3,7 @@
 //! stops answering gives an error, never a hang.
 
 use crate::{Model, PortId, SimError};
-use zkaccel_hdl::spec::bus::DATA_PORT_BITS;
+use zkaccel_spec::bus::DATA_PORT_BITS;
 
 /// Cycles an AXI handshake may take before the card is declared unresponsive.
 pub const HANDSHAKE_TIMEOUT_CYCLES: u64 = 1000;

@@ -4,17 +4,17 @@
 //! kinds interleaved and streamed at one butterfly per cycle.
 
 use ark_bls12_381::{Fr, FrConfig};
-use ark_ff::{BigInt, MontBackend};
+use ark_ff::MontBackend;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use zkaccel_hdl::spec::ntt::butterfly_reference;
 use zkaccel_sim::dataflow::DataflowPipe;
+use zkaccel_spec::ntt::butterfly_reference;
 use zkaccel_tests::{edge_words, word};
 
 type P = MontBackend<FrConfig, 4>;
 
 fn fr(w: &[u64; 4]) -> Fr {
-    Fr::new_unchecked(BigInt(*w))
+    zkaccel_spec::g1::field_from_word(w).expect("below r")
 }
 
 type Set = ([u64; 4], [u64; 4], [u64; 4], bool);

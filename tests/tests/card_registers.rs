@@ -1,11 +1,11 @@
 //! The card's AXI4-Lite register file and data port on the Verilator model, checked
-//! against the register map in `zkaccel_hdl::spec::regmap`.
+//! against the register map in `zkaccel_spec::regmap`.
 
 use proptest::prelude::*;
-use zkaccel_hdl::spec::bus::resp;
-use zkaccel_hdl::spec::regmap::{self, control, status, Access, REGISTERS};
 use zkaccel_sim::card::{Beat, CardSim};
 use zkaccel_sim::DesignInfo;
+use zkaccel_spec::bus::resp;
+use zkaccel_spec::regmap::{self, control, status, Access, REGISTERS};
 
 fn card() -> CardSim {
     CardSim::new().expect("card model")

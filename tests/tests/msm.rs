@@ -14,10 +14,11 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use zkaccel_driver::DeviceSpec;
-use zkaccel_host::msm::device::DeviceMsm;
+use zkaccel_host::Card;
 
-fn card() -> DeviceMsm {
-    DeviceMsm::new(zkaccel_driver::open(&DeviceSpec::Sim).expect("sim card")).expect("MSM engine")
+fn card() -> Card {
+    Card::new(zkaccel_driver::open(&DeviceSpec::Sim).expect("sim card"))
+        .expect("a card with an MSM unit")
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -69,7 +70,7 @@ fn inputs(kind: Kind, n: usize, seed: u64) -> (Vec<G1Affine>, Vec<Fr>) {
 }
 
 fn check(
-    dev: &mut DeviceMsm,
+    dev: &mut Card,
     bases: &[G1Affine],
     scalars: &[Fr],
     window: Option<u32>,
@@ -147,14 +148,14 @@ fn bases_stay_resident_and_chunks_add_up() {
     check(&mut dev, &b, &s1, Some(6)).unwrap();
     check(&mut dev, &b, &s2, Some(6)).unwrap();
     assert_eq!(
-        dev.base_loads(),
+        dev.msm_unit().unwrap().base_loads(),
         1,
         "the second MSM reuses the resident bases"
     );
     // Chunks of 5: 12 points in three chunks, each reloading its bases.
-    dev.set_chunk(5);
+    dev.msm_unit().unwrap().set_chunk(5);
     check(&mut dev, &b, &s1, Some(6)).unwrap();
-    assert_eq!(dev.base_loads(), 4);
+    assert_eq!(dev.msm_unit().unwrap().base_loads(), 4);
 }
 
 #[test]
@@ -163,7 +164,7 @@ fn bad_requests_are_errors() {
     let (b, s) = inputs(Kind::Random, 4, 3);
     let e = dev.msm(&b, &s[..3], None).unwrap_err().to_string();
     assert!(e.contains("4 points but 3 scalars"), "{e}");
-    let too_big = dev.max_window() + 1;
+    let too_big = dev.msm_unit().unwrap().max_window() + 1;
     let e = dev.msm(&b, &s, Some(too_big)).unwrap_err().to_string();
     assert!(e.contains("window size"), "{e}");
     // The card is still fine afterwards.

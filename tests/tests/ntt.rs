@@ -11,11 +11,12 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use rand::{rngs::StdRng, SeedableRng};
 use zkaccel_driver::DeviceSpec;
-use zkaccel_host::ntt::device::DeviceNtt;
 use zkaccel_host::ntt::NttKind;
+use zkaccel_host::Card;
 
-fn card() -> DeviceNtt {
-    DeviceNtt::new(zkaccel_driver::open(&DeviceSpec::Sim).expect("sim card")).expect("NTT engine")
+fn card() -> Card {
+    Card::new(zkaccel_driver::open(&DeviceSpec::Sim).expect("sim card"))
+        .expect("a card with an NTT unit")
 }
 
 const KINDS: [NttKind; 4] = [
@@ -49,13 +50,13 @@ fn ark(values: &[Fr], kind: NttKind) -> Vec<Fr> {
     }
 }
 
-fn on_card(card: &mut DeviceNtt, values: &[Fr], kind: NttKind) -> Vec<Fr> {
+fn on_card(card: &mut Card, values: &[Fr], kind: NttKind) -> Vec<Fr> {
     let mut v = values.to_vec();
     let stats = card
         .ntt(&mut v, kind)
         .unwrap_or_else(|e| panic!("2^{} {kind:?}: {e}", values.len().trailing_zeros()));
     let n = values.len() as u64;
-    if n <= 1 << card.max_log_size() {
+    if n <= 1 << card.ntt_unit().unwrap().max_log_size() {
         assert_eq!(stats.jobs, 1);
         assert_eq!(stats.butterflies, n / 2 * n.trailing_zeros() as u64);
     }
@@ -68,7 +69,7 @@ fn on_card(card: &mut DeviceNtt, values: &[Fr], kind: NttKind) -> Vec<Fr> {
 fn every_size_every_kind_matches_ark_poly_and_round_trips() {
     let mut card = card();
     let mut rng = StdRng::seed_from_u64(5);
-    for log in 1..=card.max_log_size() {
+    for log in 1..=card.ntt_unit().unwrap().max_log_size() {
         let n = 1usize << log;
         let x: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
         for coset in [false, true] {
@@ -94,7 +95,7 @@ fn every_size_every_kind_matches_ark_poly_and_round_trips() {
 #[test]
 fn zero_and_one_hot_inputs() {
     let card = std::cell::RefCell::new(card());
-    let max = card.borrow().max_log_size();
+    let max = card.borrow_mut().ntt_unit().unwrap().max_log_size();
     let log = std::cell::Cell::new(0);
     let mut runner = TestRunner::new(Config {
         cases: 12,
@@ -155,7 +156,7 @@ fn edge_values() {
 #[test]
 fn four_step_beyond_the_job_size() {
     let mut card = card();
-    card.set_max_job_log(4);
+    card.ntt_unit().unwrap().set_max_job_log(4);
     let mut rng = StdRng::seed_from_u64(13);
     for log in 5..=7 {
         let n = 1usize << log;
@@ -194,8 +195,8 @@ fn four_step_beyond_the_card() {
 /// Requests the card refuses are errors naming what, and the card stays usable.
 #[test]
 fn bad_requests_are_errors_and_the_card_recovers() {
-    use zkaccel_hdl::spec::ntt::{config_word, ntt_control, ntt_status};
-    use zkaccel_hdl::spec::regmap;
+    use zkaccel_spec::ntt::{config_word, ntt_control, ntt_status};
+    use zkaccel_spec::regmap;
     let mut dev = zkaccel_driver::open(&DeviceSpec::Sim).unwrap();
     // Log size 13 is beyond this card: START sets CONFIG_ERROR and does not start.
     dev.write32(&regmap::NTT_CONFIG, config_word(13, false, false))
@@ -221,7 +222,7 @@ fn bad_requests_are_errors_and_the_card_recovers() {
     // A new client finds the job abandoned mid-load, resets it, and computes.
     dev.write32(&regmap::CONTROL, regmap::control::CLEAR_ERRORS)
         .unwrap();
-    let mut card = DeviceNtt::new(dev).unwrap();
+    let mut card = Card::new(dev).unwrap();
     let mut rng = StdRng::seed_from_u64(3);
     let x: Vec<Fr> = (0..8).map(|_| Fr::rand(&mut rng)).collect();
     assert_eq!(on_card(&mut card, &x, KINDS[1]), ark(&x, KINDS[1]));

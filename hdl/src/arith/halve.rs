@@ -24,7 +24,12 @@ pub fn halve_netlist(field: &FieldSpec) -> Netlist {
             zero: Operand::Zeros(bits),
         },
     );
-    let sum = sum_terms(&mut n, "s", &[Term::plus(a, 0), Term::plus(addend, 0)], w + 1);
+    let sum = sum_terms(
+        &mut n,
+        "s",
+        &[Term::plus(a, 0), Term::plus(addend, 0)],
+        w + 1,
+    );
     let out = sum.slice(1, w);
     let latency = n.ready(&out);
     let valid = n.at(&in_valid, latency);
@@ -65,7 +70,10 @@ mod tests {
         for id in [FieldId::Fr, FieldId::Fq] {
             let f = FieldSpec::get(id);
             let n = halve_netlist(&f);
-            assert!(n.figures().longest_carry_chain <= super::super::pipelined_sum::CARRY_CHAIN_BITS + 1);
+            assert!(
+                n.figures().longest_carry_chain
+                    <= super::super::pipelined_sum::CARRY_CHAIN_BITS + 1
+            );
             let p = &f.modulus;
             let two = BigUint::from(2u32);
             let mut cases = vec![BigUint::from(0u32), BigUint::from(1u32), p - 1u32, p - 2u32];

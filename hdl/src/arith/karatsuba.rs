@@ -68,7 +68,9 @@ pub fn karatsuba_product(
         (0..limbs)
             .map(|k| {
                 let lo = k * limb_bits;
-                let w = limb_bits.min(bits.saturating_sub(lo)).min(o.width().saturating_sub(lo));
+                let w = limb_bits
+                    .min(bits.saturating_sub(lo))
+                    .min(o.width().saturating_sub(lo));
                 if w == 0 {
                     Operand::Zeros(1)
                 } else {
@@ -101,7 +103,12 @@ pub fn karatsuba_product(
         return p.slice(0, out_bits);
     }
     let pad = Operand::Zeros(out_bits - p.width());
-    n.op(&format!("{name}_wide"), out_bits, false, Op::Concat(vec![p, pad]))
+    n.op(
+        &format!("{name}_wide"),
+        out_bits,
+        false,
+        Op::Concat(vec![p, pad]),
+    )
 }
 
 /// The product of two limb-set vectors; returns the value and its upper bound.
@@ -173,7 +180,10 @@ fn limb_sum(n: &mut Netlist, name: &str, limbs: &[Operand], set: &[usize]) -> Op
     if set.len() == 1 {
         return limbs[set[0]].clone();
     }
-    let terms: Vec<Term> = set.iter().map(|&k| Term::plus(limbs[k].clone(), 0)).collect();
+    let terms: Vec<Term> = set
+        .iter()
+        .map(|&k| Term::plus(limbs[k].clone(), 0))
+        .collect();
     sum_terms(n, name, &terms, width)
 }
 
@@ -196,7 +206,10 @@ fn base_product(
     let x_bits = x.width();
     // The y side: a port value or a constant.
     let (y, y_const) = match ops.y {
-        Multiplicand::Port(_) => (Some(limb_sum(n, &format!("{name}_y"), &ops.y_limbs, yset)), None),
+        Multiplicand::Port(_) => (
+            Some(limb_sum(n, &format!("{name}_y"), &ops.y_limbs, yset)),
+            None,
+        ),
         Multiplicand::Const(_) => {
             let c: BigUint = yset.iter().map(|&k| ops.y_consts[k].clone()).sum();
             (None, Some(c))
@@ -244,7 +257,11 @@ fn base_product(
                 }
                 _ => unreachable!(),
             };
-            let (a, b) = if x_on_a { (xp.clone(), yp) } else { (yp, xp.clone()) };
+            let (a, b) = if x_on_a {
+                (xp.clone(), yp)
+            } else {
+                (yp, xp.clone())
+            };
             let pw = (a.width() + b.width()).min(super::dsp_tile::TILE_P_BITS);
             let t = n.op(&format!("{name}_t"), pw, true, Op::Product(a, b));
             terms.push(Term::plus(t, i * xc + j * yc));
@@ -308,7 +325,11 @@ mod tests {
             let n = build(bits, levels, None);
             for k in 0..60 {
                 let (x, y) = (edge_or_random(bits, k), edge_or_random(bits, k / 5));
-                assert_eq!(n.evaluate(&[x.clone(), y.clone()])[0], &x * &y, "{bits} bits, {levels} levels");
+                assert_eq!(
+                    n.evaluate(&[x.clone(), y.clone()])[0],
+                    &x * &y,
+                    "{bits} bits, {levels} levels"
+                );
             }
         }
     }

@@ -54,7 +54,15 @@ pub fn mont_mul_netlist(field: &FieldSpec) -> (Netlist, MontMulFigures) {
     let b_r = n.reg("b_r", &b.slice(0, bits));
     // 1. T = a * b
     let product_levels = best_levels(bits, &Multiplicand::Port(Operand::Zeros(1)));
-    let t = karatsuba_product(&mut n, "ab", &a_r, &Multiplicand::Port(b_r), bits, product_levels, 2 * w);
+    let t = karatsuba_product(
+        &mut n,
+        "ab",
+        &a_r,
+        &Multiplicand::Port(b_r),
+        bits,
+        product_levels,
+        2 * w,
+    );
     let (t_lo, t_hi) = (t.slice(0, w), t.slice(w, w));
     let nonzero = n.op("t_lo_nz", 1, true, Op::OrReduce(t_lo.clone()));
     // 2. m = T_lo * N' mod R
@@ -139,8 +147,16 @@ mod tests {
         let word = |x: F| (raw(x) * field.radix()) % &field.modulus;
         let edges = [F::zero(), F::one(), -F::one(), F::from(2u64)];
         for k in 0..300 {
-            let x = if k < 16 { edges[k % 4] } else { F::rand(&mut rng) };
-            let y = if k < 16 { edges[k / 4] } else { F::rand(&mut rng) };
+            let x = if k < 16 {
+                edges[k % 4]
+            } else {
+                F::rand(&mut rng)
+            };
+            let y = if k < 16 {
+                edges[k / 4]
+            } else {
+                F::rand(&mut rng)
+            };
             let out = n.evaluate(&[word(x), word(y), BigUint::from(1u32)]);
             assert_eq!(out[0], word(x * y), "{x} * {y}");
             assert_eq!(out[1], BigUint::from(1u32));

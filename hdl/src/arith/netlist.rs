@@ -75,7 +75,10 @@ impl Operand {
         }
     }
     pub fn constant(value: &BigUint, width: usize) -> Operand {
-        assert!(value.bits() as usize <= width, "constant wider than {width} bits");
+        assert!(
+            value.bits() as usize <= width,
+            "constant wider than {width} bits"
+        );
         Operand::Const {
             value: value.clone(),
             width,
@@ -230,7 +233,12 @@ impl Netlist {
                 _ => None,
             };
             if let Some(op) = rebuilt {
-                let stem = def.name.rsplit_once('_').map(|x| x.0).unwrap_or(&def.name).to_string();
+                let stem = def
+                    .name
+                    .rsplit_once('_')
+                    .map(|x| x.0)
+                    .unwrap_or(&def.name)
+                    .to_string();
                 let id = self.push(&stem, width, at, false, op);
                 let d = self.full(id);
                 self.delays.insert((o.clone(), at), d.clone());
@@ -246,7 +254,11 @@ impl Netlist {
             Operand::Part { node, .. } => self.nodes[node.0].name.clone(),
             _ => unreachable!(),
         };
-        let name = format!("{}_d{}", source.rsplit_once('_').map(|x| x.0).unwrap_or(&source), at);
+        let name = format!(
+            "{}_d{}",
+            source.rsplit_once('_').map(|x| x.0).unwrap_or(&source),
+            at
+        );
         let id = self.push(&name, o.width(), at, true, Op::Copy(prev));
         self.nodes[id.0].init_zero = init;
         let d = self.full(id);
@@ -309,7 +321,10 @@ impl Netlist {
     pub fn latency(&self) -> usize {
         let ts: Vec<usize> = self.outputs.iter().map(|(_, o)| self.ready(o)).collect();
         let l = ts.iter().copied().max().unwrap_or(0);
-        assert!(ts.iter().all(|&t| t == l), "outputs leave in different cycles: {ts:?}");
+        assert!(
+            ts.iter().all(|&t| t == l),
+            "outputs leave in different cycles: {ts:?}"
+        );
         l
     }
 
@@ -438,8 +453,11 @@ impl Netlist {
                     continue;
                 }
                 Op::Concat(parts) => {
-                    let ps: Vec<String> =
-                        parts.iter().rev().map(|p| self.operand_verilog(p)).collect();
+                    let ps: Vec<String> = parts
+                        .iter()
+                        .rev()
+                        .map(|p| self.operand_verilog(p))
+                        .collect();
                     format!("{{{}}}", ps.join(", "))
                 }
                 Op::Not(a) => format!("~{}", self.operand_verilog(a)),
@@ -474,8 +492,12 @@ impl Netlist {
                     .unwrap();
                     continue;
                 }
-                Op::And(a, b) => format!("{} & {}", self.operand_verilog(a), self.operand_verilog(b)),
-                Op::Or(a, b) => format!("{} | {}", self.operand_verilog(a), self.operand_verilog(b)),
+                Op::And(a, b) => {
+                    format!("{} & {}", self.operand_verilog(a), self.operand_verilog(b))
+                }
+                Op::Or(a, b) => {
+                    format!("{} | {}", self.operand_verilog(a), self.operand_verilog(b))
+                }
                 Op::OrReduce(a) => format!("|{}", self.operand_verilog(a)),
                 Op::AndReduce(a) => format!("&{}", self.operand_verilog(a)),
                 Op::Mux { sel, one, zero } => format!(
@@ -514,7 +536,10 @@ fn range(width: usize) -> String {
 
 fn op_operands(op: &Op) -> Vec<Operand> {
     let mut op = op.clone();
-    op_operands_mut(&mut op).into_iter().map(|o| o.clone()).collect()
+    op_operands_mut(&mut op)
+        .into_iter()
+        .map(|o| o.clone())
+        .collect()
 }
 
 fn op_operands_mut(op: &mut Op) -> Vec<&mut Operand> {
@@ -541,8 +566,15 @@ fn check_widths(op: &Op, width: usize) {
         Op::Not(a) | Op::Copy(a) => assert_eq!(a.width(), width, "{op:?}"),
         Op::OrReduce(_) | Op::AndReduce(_) => assert_eq!(width, 1),
         Op::Product(a, b) => {
-            assert!(a.width() <= TILE_A_BITS && b.width() <= TILE_B_BITS, "tile operands");
-            assert_eq!(width, TILE_P_BITS.min(a.width() + b.width()), "tile product width");
+            assert!(
+                a.width() <= TILE_A_BITS && b.width() <= TILE_B_BITS,
+                "tile operands"
+            );
+            assert_eq!(
+                width,
+                TILE_P_BITS.min(a.width() + b.width()),
+                "tile product width"
+            );
         }
         Op::Mux { sel, one, zero } => {
             assert_eq!(sel.width(), 1);
@@ -550,7 +582,11 @@ fn check_widths(op: &Op, width: usize) {
         }
         _ => {
             for o in op_operands(op) {
-                assert!(o.width() <= width, "operand of {} bits in a {width}-bit node", o.width());
+                assert!(
+                    o.width() <= width,
+                    "operand of {} bits in a {width}-bit node",
+                    o.width()
+                );
             }
         }
     }

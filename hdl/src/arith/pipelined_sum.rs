@@ -177,7 +177,13 @@ fn adder_tree(n: &mut Netlist, name: &str, rows: Vec<Row>, width: usize) -> Vec<
         // The deferred bits registered before this stage, three levels of 3:2 per line.
         for rows in pool.values_mut() {
             let (old, fresh): (Vec<_>, Vec<_>) = rows.drain(..).partition(|(_, f)| !f);
-            rows.extend(compress_levels(n, name, old, width, COMPRESSOR_LEVELS_PER_STAGE));
+            rows.extend(compress_levels(
+                n,
+                name,
+                old,
+                width,
+                COMPRESSOR_LEVELS_PER_STAGE,
+            ));
             rows.extend(fresh);
         }
         for (r, fresh) in dense.iter_mut().chain(pool.values_mut().flatten()) {
@@ -237,7 +243,11 @@ fn add_chunked(
             let mut low_ops = vec![xk.slice(0, m - a), yk.slice(0, m - a)];
             low_ops.extend(cin);
             let low = n.op(&format!("{name}_al"), m - a + 1, false, Op::Sum(low_ops));
-            let high_ops = vec![xk.slice(m - a, b - m), yk.slice(m - a, b - m), low.slice(m - a, 1)];
+            let high_ops = vec![
+                xk.slice(m - a, b - m),
+                yk.slice(m - a, b - m),
+                low.slice(m - a, 1),
+            ];
             let high = n.op(&format!("{name}_ah"), b - m, false, Op::Sum(high_ops));
             parts.push(low.slice(0, m - a));
             parts.push(high);
@@ -252,7 +262,9 @@ fn add_chunked(
         if carry_out {
             let c = s.slice(b - a, 1);
             if b % grid == 0 {
-                pool.entry(b).or_default().push((Row { value: c, shift: b }, true));
+                pool.entry(b)
+                    .or_default()
+                    .push((Row { value: c, shift: b }, true));
             } else {
                 // Mid-chunk: it ripples on at the next level, skewed.
                 parts.push(c);
@@ -272,7 +284,10 @@ fn pack(n: &mut Netlist, name: &str, mut rows: Vec<Row>) -> Vec<Row> {
     rows.sort_by_key(|r| (r.shift, r.end()));
     let mut packed: Vec<Vec<Row>> = vec![];
     for r in rows {
-        match packed.iter_mut().find(|p| p.last().unwrap().end() <= r.shift) {
+        match packed
+            .iter_mut()
+            .find(|p| p.last().unwrap().end() <= r.shift)
+        {
             Some(p) => p.push(r),
             None => packed.push(vec![r]),
         }
@@ -353,12 +368,24 @@ fn compress_levels(
                 false,
                 Op::Xor3(px.clone(), py.clone(), pz.clone()),
             );
-            next.push((Row { value: s, shift: lo }, true));
+            next.push((
+                Row {
+                    value: s,
+                    shift: lo,
+                },
+                true,
+            ));
             if lo + 1 < width {
                 let cw = span.min(width - lo - 1);
                 let c = n.op(&format!("{name}_c"), span, false, Op::Maj3(px, py, pz));
                 let value = c.slice(0, cw);
-                next.push((Row { value, shift: lo + 1 }, true));
+                next.push((
+                    Row {
+                        value,
+                        shift: lo + 1,
+                    },
+                    true,
+                ));
             }
         }
         next.extend(chunks.remainder().iter().cloned());
@@ -390,7 +417,11 @@ fn place(n: &mut Netlist, name: &str, row: &Row, lo: usize, span: usize) -> Oper
 
 /// The last (at most two) rows added by a chunked carry-propagate adder.
 fn add_rows(n: &mut Netlist, name: &str, rows: Vec<Row>, width: usize) -> Operand {
-    assert!(rows.len() <= 4, "{} rows left for the carry-propagate add", rows.len());
+    assert!(
+        rows.len() <= 4,
+        "{} rows left for the carry-propagate add",
+        rows.len()
+    );
     // Three or four rows: one or two 3:2 levels in front of the adder's first stage (as
     // many LUTs more on its path, a register stage less).
     let rows: Vec<Row> = if rows.len() > 2 {
@@ -402,7 +433,12 @@ fn add_rows(n: &mut Netlist, name: &str, rows: Vec<Row>, width: usize) -> Operan
     } else {
         rows
     };
-    let lo = rows.iter().map(|r| r.shift).min().unwrap_or(width).min(width);
+    let lo = rows
+        .iter()
+        .map(|r| r.shift)
+        .min()
+        .unwrap_or(width)
+        .min(width);
     if lo == width {
         return Operand::Zeros(width);
     }
@@ -456,7 +492,12 @@ pub fn add2(n: &mut Netlist, name: &str, x: &Operand, y: &Operand, width: usize)
             Op::Sum(vec![xk.clone(), yk.clone()]),
         ));
         if k != last {
-            let diff = n.op(&format!("{name}_xy"), w, false, Op::Xor3(xk, yk, Operand::Zeros(w)));
+            let diff = n.op(
+                &format!("{name}_xy"),
+                w,
+                false,
+                Op::Xor3(xk, yk, Operand::Zeros(w)),
+            );
             props.push(n.op(&format!("{name}_pk"), 1, true, Op::AndReduce(diff)));
         }
     }
@@ -480,7 +521,12 @@ pub fn add2(n: &mut Netlist, name: &str, x: &Operand, y: &Operand, width: usize)
             carry = Some(match carry {
                 None => g,
                 Some(c) => {
-                    let pc = n.op(&format!("{name}_pc"), 1, false, Op::And(props[k].clone(), c));
+                    let pc = n.op(
+                        &format!("{name}_pc"),
+                        1,
+                        false,
+                        Op::And(props[k].clone(), c),
+                    );
                     n.op(&format!("{name}_cy"), 1, false, Op::Or(g, pc))
                 }
             });
@@ -559,7 +605,13 @@ mod tests {
         check(&[(384, 0, false), (384, 0, true)], 384);
         let many: Vec<_> = (0..40).map(|k| (50, 7 * k, k % 3 == 0)).collect();
         check(&many, 400);
-        let karatsuba = [(102, 0, false), (102, 96, false), (104, 48, false), (102, 48, true), (102, 48, true)];
+        let karatsuba = [
+            (102, 0, false),
+            (102, 96, false),
+            (104, 48, false),
+            (102, 48, true),
+            (102, 48, true),
+        ];
         check(&karatsuba, 200);
     }
 
@@ -577,7 +629,8 @@ mod tests {
         for _ in 0..100 {
             let a = rng.gen_biguint(768);
             // carries rippling across every chunk
-            let b: BigUint = (mask(768) - &a + BigUint::from(rng.gen_range(0u32..3u32))) % (BigUint::from(1u32) << 768);
+            let b: BigUint = (mask(768) - &a + BigUint::from(rng.gen_range(0u32..3u32)))
+                % (BigUint::from(1u32) << 768);
 
             let got = n.evaluate(&[a.clone(), b.clone()])[0].clone();
             assert_eq!(got, (a + b) % (BigUint::from(1u32) << 768));

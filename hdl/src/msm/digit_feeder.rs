@@ -183,7 +183,8 @@ impl Default for DigitFeeder {
 fn p_chunk(p: &num_bigint::BigUint, k: usize) -> Chunk {
     assert_eq!(4 * NEG_CHUNK_BITS, FQ_WORD_BITS);
     let mask = (num_bigint::BigUint::from(1u32) << NEG_CHUNK_BITS) - 1u32;
-    let v = ((p >> (k * NEG_CHUNK_BITS)) & mask) + (num_bigint::BigUint::from(1u32) << NEG_CHUNK_BITS);
+    let v =
+        ((p >> (k * NEG_CHUNK_BITS)) & mask) + (num_bigint::BigUint::from(1u32) << NEG_CHUNK_BITS);
     v.into()
 }
 
@@ -282,10 +283,9 @@ impl Logic for DigitFeeder {
             self.y_out.next = self.negated.val();
         }
         self.fetched.push.next = self.valid_r.q.val();
-        self.fetched.data_in.next =
-            bit_cast::<FETCHED, FQ_WORD_BITS>(self.x_r.q.val())
-                | (bit_cast::<FETCHED, FQ_WORD_BITS>(self.y_out.val()) << 384)
-                | (bit_cast::<FETCHED, BUCKET_BITS>(self.bucket_r.q.val()) << 768);
+        self.fetched.data_in.next = bit_cast::<FETCHED, FQ_WORD_BITS>(self.x_r.q.val())
+            | (bit_cast::<FETCHED, FQ_WORD_BITS>(self.y_out.val()) << 384)
+            | (bit_cast::<FETCHED, BUCKET_BITS>(self.bucket_r.q.val()) << 768);
 
         // Output: the buffer head to the engine.
         self.out_valid.next = self.fetched.head_valid.val();

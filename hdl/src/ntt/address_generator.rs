@@ -15,26 +15,12 @@
 //! write, `hazard_cycles`) from n ≥ 4·hazard_cycles on; smaller jobs wait
 //! `hazard_cycles` between stages.
 
+use crate::spec::ntt::timing::{no_gap_log, stage_gap_cycles};
 use crate::spec::ntt::MAX_LOG_SIZE;
 use rust_hdl::prelude::*;
 
 /// Address bits (K).
 const A: usize = MAX_LOG_SIZE;
-
-/// Smallest log size whose stages need no gap for a pipeline of `hazard_cycles`
-/// (issue to last write, plus the read-after-write cycle).
-pub fn no_gap_log(hazard_cycles: usize) -> usize {
-    let mut l = 1;
-    while (1usize << l) / 4 < hazard_cycles + 1 {
-        l += 1;
-    }
-    l
-}
-
-/// Cycles a job below 2^no_gap_log waits between stages.
-pub fn stage_gap_cycles(hazard_cycles: usize) -> usize {
-    hazard_cycles + 1
-}
 
 #[derive(LogicBlock)]
 pub struct NttAddressGenerator {

@@ -31,6 +31,7 @@ use super::datapath_core::NttDatapathCore;
 use crate::arith::delay_line::DelayLine;
 use crate::card::data_port::Beat;
 use crate::card::register_constants::{addr, word, Addr, Word};
+use crate::spec::ntt::timing;
 use crate::spec::ntt::{
     limbs, ntt_control, ntt_status, stage_constant_table, twiddle_table, BANK_ADDR_BITS,
     MAX_LOG_SIZE, STAGE_CONST_ADDR_BITS,
@@ -75,17 +76,6 @@ fn rom<const N: usize>(values: Vec<ark_bls12_381::Fr>) -> SyncROM<Elem, N> {
 /// Cycles from a butterfly's issue to the write of its results.
 pub fn pipeline_latency() -> usize {
     NttDatapathCore::<TAG>::multiplier_latency() + 1 + NttDatapathCore::<TAG>::butterfly_latency()
-}
-
-/// Cycles from a butterfly's issue until a read sees its results (the write, plus one).
-pub fn hazard_cycles() -> usize {
-    pipeline_latency() + 1
-}
-
-/// Cycles the unit waits after the last issue before streaming out (the last write is
-/// done).
-pub fn drain_cycles() -> usize {
-    pipeline_latency() + 2
 }
 
 #[derive(LogicBlock)]
@@ -225,7 +215,7 @@ impl Default for NttUnit {
             twiddles: rom(twiddle_table()),
             constants: rom(stage_constant_table()),
             core: Default::default(),
-            agen: NttAddressGenerator::new(hazard_cycles()),
+            agen: NttAddressGenerator::new(timing::hazard_cycles(pipeline_latency())),
             issue_delay: DelayLine::new(NttDatapathCore::<TAG>::multiplier_latency()),
             load_reverse: Default::default(),
             output_reverse: Default::default(),
@@ -253,7 +243,7 @@ impl Default for NttUnit {
             at_latency: addr(&regmap::NTT_PIPELINE_LATENCY),
             max_log_value: word(K as u64),
             latency_value: word(latency as u64),
-            drain_cycles: Constant::new((drain_cycles() as u64).into()),
+            drain_cycles: Constant::new((timing::drain_cycles(pipeline_latency()) as u64).into()),
             ctl_start: word(ntt_control::START as u64),
             st_idle: word(ntt_status::IDLE as u64),
             st_loading: word(ntt_status::LOADING as u64),

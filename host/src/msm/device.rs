@@ -16,12 +16,12 @@ use ark_ec::AffineRepr;
 use ark_ff::{AdditiveGroup, Zero};
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
-use zkaccel_driver::{Beat, Device, DriverError};
-use zkaccel_hdl::spec::msm::{
+use zkaccel_driver::{Beat, CardIdentity, Device, DriverError};
+use zkaccel_spec::msm::{
     coordinate_beat, digit_beat, encode_digit, mode, msm_control, msm_status, BEATS_PER_BUCKET,
     DIGITS_PER_BEAT,
 };
-use zkaccel_hdl::spec::regmap::{self, capabilities};
+use zkaccel_spec::regmap::{self, capabilities};
 
 /// What can go wrong running an MSM on a card.
 #[derive(Debug, thiserror::Error)]
@@ -72,9 +72,12 @@ pub enum DeviceMsmError {
     LengthMismatch { count: usize, scalars: usize },
 }
 
-/// An MSM-capable card and what it holds.
-pub struct DeviceMsm {
-    dev: Box<dyn Device>,
+/// The MSM unit of a card: its parameters and what its memory holds. It does not own
+/// the device; every job borrows it (an [`crate::accelerator::Card`] holds both, so the
+/// device it was probed on is the one it is used with).
+pub struct MsmUnit {
+    /// The device's name (for messages).
+    device: String,
     buckets: u32,
     capacity: usize,
     adder_latency: u32,
@@ -128,10 +131,9 @@ fn fingerprint(bases: &[G1Affine]) -> [u8; 32] {
     h.finalize().into()
 }
 
-impl DeviceMsm {
-    /// Checks the card (identity, MSM capability) and reads its engine parameters.
-    pub fn new(mut dev: Box<dyn Device>) -> Result<Self, DeviceMsmError> {
-        let id = zkaccel_driver::identify(dev.as_mut())?;
+impl MsmUnit {
+    /// Checks the MSM capability of an identified card and reads the unit's parameters.
+    pub fn probe(dev: &mut dyn Device, id: &CardIdentity) -> Result<Self, DeviceMsmError> {
         if id.capabilities & capabilities::MSM == 0 {
             return Err(DeviceMsmError::NoEngine {
                 device: dev.device(),
@@ -141,7 +143,7 @@ impl DeviceMsm {
         // A client killed mid-job can leave the unit busy (a readout nobody reads):
         // bring it back with a soft reset before using it.
         zkaccel_driver::idle_engine(
-            dev.as_mut(),
+            dev,
             &regmap::MSM_STATUS,
             msm_status::IDLE,
             Duration::from_secs(10),
@@ -150,7 +152,7 @@ impl DeviceMsm {
         let capacity = dev.read32(&regmap::MSM_BASE_CAPACITY)? as usize;
         let adder_latency = dev.read32(&regmap::MSM_ADDER_LATENCY)?;
         Ok(Self {
-            dev,
+            device: dev.device(),
             buckets,
             capacity,
             adder_latency,
@@ -162,7 +164,7 @@ impl DeviceMsm {
     }
 
     pub fn device(&self) -> String {
-        self.dev.device()
+        self.device.clone()
     }
     /// Largest window size the card supports.
     pub fn max_window(&self) -> u32 {
@@ -192,6 +194,7 @@ impl DeviceMsm {
     /// `Σ scalars[i] · bases[i]` on the card, with window size `window` (or the default).
     pub fn msm(
         &mut self,
+        dev: &mut dyn Device,
         bases: &[G1Affine],
         scalars: &[Fr],
         window: Option<u32>,
@@ -218,13 +221,17 @@ impl DeviceMsm {
         };
         let mut total = G1Projective::zero();
         for (b, s) in bases.chunks(self.chunk).zip(scalars.chunks(self.chunk)) {
-            total += self.msm_chunk(b, s, c, &mut stats)?;
+            total += self.msm_chunk(dev, b, s, c, &mut stats)?;
         }
         stats.wall = started.elapsed();
         Ok((total, stats))
     }
 
-    fn load_bases(&mut self, bases: &[G1Affine]) -> Result<(), DeviceMsmError> {
+    fn load_bases(
+        &mut self,
+        dev: &mut dyn Device,
+        bases: &[G1Affine],
+    ) -> Result<(), DeviceMsmError> {
         let fp = fingerprint(bases);
         if self.resident == Some((fp, bases.len())) {
             return Ok(());
@@ -238,7 +245,7 @@ impl DeviceMsm {
             beats.push(coordinate_beat(&x));
             beats.push(coordinate_beat(&y));
         }
-        let d = self.dev.as_mut();
+        let d = &mut *dev;
         d.write32(&regmap::MSM_MODE, mode::LOAD_BASES)?;
         d.write32(&regmap::MSM_BASE_INDEX, 0)?;
         d.data_write(&beats)?;
@@ -258,31 +265,28 @@ impl DeviceMsm {
         Ok(())
     }
 
-    fn wait_idle(&mut self, window: usize) -> Result<u32, DeviceMsmError> {
-        let started = Instant::now();
-        loop {
-            let st = self.dev.read32(&regmap::MSM_STATUS)?;
-            if st & msm_status::IDLE != 0 {
-                return Ok(st);
-            }
-            if started.elapsed() > self.idle_deadline {
-                return Err(DeviceMsmError::Timeout {
+    fn wait_idle(&mut self, dev: &mut dyn Device, window: usize) -> Result<u32, DeviceMsmError> {
+        let deadline = self.idle_deadline;
+        zkaccel_driver::wait_status(dev, &regmap::MSM_STATUS, msm_status::IDLE, true, deadline)
+            .map_err(|e| match e {
+                DriverError::StatusTimeout { waited, .. } => DeviceMsmError::Timeout {
                     device: self.device(),
                     window,
-                    waited: started.elapsed(),
-                });
-            }
-        }
+                    waited,
+                },
+                e => e.into(),
+            })
     }
 
     fn msm_chunk(
         &mut self,
+        dev: &mut dyn Device,
         bases: &[G1Affine],
         scalars: &[Fr],
         c: u32,
         stats: &mut MsmStats,
     ) -> Result<G1Projective, DeviceMsmError> {
-        self.load_bases(bases)?;
+        self.load_bases(dev, bases)?;
         let widths = window_widths(c);
         let windows = widths.len();
         // digits[w][i]
@@ -301,12 +305,12 @@ impl DeviceMsm {
             let used_buckets = 1usize << (widths[w] - 1);
             let row = &digits[w];
             let beats: Vec<Beat> = row.chunks(DIGITS_PER_BEAT).map(digit_beat).collect();
-            let d = self.dev.as_mut();
+            let d = &mut *dev;
             d.write32(&regmap::MSM_CONTROL, msm_control::CLEAR_BUCKETS)?;
             d.write32(&regmap::MSM_BASE_INDEX, 0)?;
             d.write32(&regmap::MSM_MODE, mode::DIGITS)?;
             d.data_write(&beats)?;
-            let status = self.wait_idle(w)?;
+            let status = self.wait_idle(dev, w)?;
             for (bit, what) in [
                 (msm_status::DIGIT_RANGE, "a digit above the bucket count"),
                 (msm_status::BASE_RANGE, "a base index beyond card memory"),
@@ -320,15 +324,15 @@ impl DeviceMsm {
                     });
                 }
             }
-            let d = self.dev.as_mut();
+            let d = &mut *dev;
             let adds = d.read32(&regmap::MSM_ADDS)? as u64;
             let accumulate = d.read32(&regmap::MSM_ACTIVE_CYCLES)? as u64;
             d.write32(&regmap::MSM_MODE, mode::READOUT)?;
             d.write32(&regmap::MSM_READOUT_COUNT, used_buckets as u32)?;
             d.write32(&regmap::MSM_CONTROL, msm_control::START_READOUT)?;
             let out = d.data_read(used_buckets * BEATS_PER_BUCKET)?;
-            self.wait_idle(w)?;
-            let d = self.dev.as_mut();
+            self.wait_idle(dev, w)?;
+            let d = &mut *dev;
             let with_readout = d.read32(&regmap::MSM_ACTIVE_CYCLES)? as u64;
             d.write32(&regmap::MSM_MODE, mode::LOOPBACK)?;
             // Posted writes (PCIe) report nothing; the card records a refusal.

@@ -1,52 +1,26 @@
 //! Multi-scalar multiplication on BLS12-381 G1: `Σ scalars[i] · bases[i]`, on arkworks
-//! types, over any backend: the CPU (arkworks' Pippenger) or a card through the driver
-//! (`sim`, `vfio-user:PATH`, `vfio:BDF`).
+//! types: the CPU path (blst's Pippenger) and the card's MSM unit through the driver
+//! (`sim`, `vfio-user:PATH`, `vfio:BDF`); [`crate::Accelerator`] chooses between them.
 //!
+//! * [`blst_cpu`]: the CPU path.
 //! * [`recode`]: signed-digit windows.
-//! * [`device`]: the card job (resident bases, windows, readout, host reduction).
-//! * [`files`]: the command line's point and scalar files.
+//! * [`device`]: the card job (resident bases, windows, readout, host reduction) and
+//!   its cycle model.
 
 pub mod blst_cpu;
 pub mod device;
-pub mod files;
 pub mod recode;
 
 use ark_bls12_381::{Fr, G1Affine, G1Projective};
+use ark_ec::CurveGroup;
+use ark_ff::UniformRand;
+use rand::{rngs::StdRng, SeedableRng};
 use std::time::{Duration, Instant};
-use zkaccel_driver::DeviceSpec;
 
-/// Where an MSM runs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Backend {
-    /// blst's multi-threaded Pippenger on this machine.
-    Cpu,
-    /// A card: `sim`, `vfio-user:PATH`, `vfio:BDF` or `vfio:VVVV:DDDD`.
-    Device(DeviceSpec),
-}
-
-impl std::str::FromStr for Backend {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        if s == "cpu" {
-            return Ok(Backend::Cpu);
-        }
-        s.parse::<DeviceSpec>().map(Backend::Device).map_err(|e| {
-            format!("backend {s:?}: expected cpu, sim, vfio-user:PATH or vfio:BDF ({e})")
-        })
-    }
-}
-
-impl std::fmt::Display for Backend {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Backend::Cpu => write!(f, "cpu"),
-            Backend::Device(d) => write!(f, "{d}"),
-        }
-    }
-}
-
-/// What an MSM cost. Card figures are from the card's own counters.
+/// What an MSM cost. Card figures are from the card's own counters. Serializes with
+/// the derived figures (cycles, utilization, cycles per point, wall time).
 #[derive(Clone, Debug, Default, serde::Serialize)]
+#[serde(into = "MsmSummary")]
 pub struct MsmStats {
     pub points: u64,
     /// Window size c (card backends).
@@ -58,8 +32,39 @@ pub struct MsmStats {
     pub accumulate_cycles: u64,
     /// Cycles spent streaming bucket sums out, over all windows.
     pub readout_cycles: u64,
-    #[serde(skip)]
     pub wall: Duration,
+}
+
+/// [`MsmStats`] as reported (`--json`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct MsmSummary {
+    pub points: u64,
+    pub window: u32,
+    pub windows: u64,
+    pub adds: u64,
+    pub cycles: u64,
+    pub accumulate_cycles: u64,
+    pub readout_cycles: u64,
+    pub adder_utilization: Option<f64>,
+    pub cycles_per_point: Option<f64>,
+    pub wall_time_s: f64,
+}
+
+impl From<MsmStats> for MsmSummary {
+    fn from(s: MsmStats) -> Self {
+        MsmSummary {
+            points: s.points,
+            window: s.window,
+            windows: s.windows,
+            adds: s.adds,
+            cycles: s.cycles(),
+            accumulate_cycles: s.accumulate_cycles,
+            readout_cycles: s.readout_cycles,
+            adder_utilization: s.adder_utilization(),
+            cycles_per_point: s.cycles_per_point(),
+            wall_time_s: s.wall.as_secs_f64(),
+        }
+    }
 }
 
 impl MsmStats {
@@ -96,19 +101,12 @@ pub fn cpu_msm(
     Ok((r, stats))
 }
 
-/// Runs one MSM on `backend` (opening the device for it).
-pub fn msm(
-    backend: &Backend,
-    bases: &[G1Affine],
-    scalars: &[Fr],
-    window: Option<u32>,
-) -> anyhow::Result<(G1Projective, MsmStats)> {
-    match backend {
-        Backend::Cpu => Ok(cpu_msm(bases, scalars)?),
-        Backend::Device(spec) => {
-            let dev = zkaccel_driver::open(spec)?;
-            let mut card = device::DeviceMsm::new(dev)?;
-            Ok(card.msm(bases, scalars, window)?)
-        }
-    }
+/// A random MSM instance: `n` random points (random multiples of the generator,
+/// normalized in one batch) and `n` random scalars, from `seed`.
+pub fn random_instance(n: usize, seed: u64) -> (Vec<G1Affine>, Vec<Fr>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let proj: Vec<G1Projective> = (0..n).map(|_| G1Projective::rand(&mut rng)).collect();
+    let bases = G1Projective::normalize_batch(&proj);
+    let scalars = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+    (bases, scalars)
 }

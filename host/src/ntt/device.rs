@@ -3,7 +3,7 @@
 //!
 //! A transform of up to 2^NTT_MAX_LOG_SIZE elements is one card job: NTT_CONFIG,
 //! NTT_CONTROL.START, n/2 beats in, n/2 beats out (formats in
-//! `zkaccel_hdl::spec::ntt`). The card does the bit reversal, the twiddles, the coset
+//! `zkaccel_spec::ntt`). The card does the bit reversal, the twiddles, the coset
 //! factors and the 1/n.
 //!
 //! Larger transforms use the **four-step** method, n = n1·n2 with both ≤ the card's
@@ -22,9 +22,9 @@ use super::NttKind;
 use ark_bls12_381::Fr;
 use ark_ff::{FftField, Field, One};
 use std::time::{Duration, Instant};
-use zkaccel_driver::{Beat, Device, DriverError};
-use zkaccel_hdl::spec::ntt::{config_word, element_beat, limbs, ntt_control, ntt_status};
-use zkaccel_hdl::spec::regmap::{self, capabilities};
+use zkaccel_driver::{Beat, CardIdentity, Device, DriverError};
+use zkaccel_spec::ntt::{config_word, element_beat, limbs, ntt_control, ntt_status};
+use zkaccel_spec::regmap::{self, capabilities};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceNttError {
@@ -95,9 +95,11 @@ pub struct NttStats {
     pub wall: Duration,
 }
 
-/// An NTT-capable card.
-pub struct DeviceNtt {
-    dev: Box<dyn Device>,
+/// The NTT unit of a card: its parameters. It does not own the device; every job
+/// borrows it (see [`crate::accelerator::Card`]).
+pub struct NttUnit {
+    /// The device's name (for messages).
+    device: String,
     max_log: u32,
     /// Largest single job used (the card's size unless lowered).
     job_log: u32,
@@ -108,7 +110,7 @@ pub struct DeviceNtt {
 
 /// An output element (Montgomery limbs); a value ≥ r is no field element.
 fn element(limbs: &[u64]) -> Option<Fr> {
-    crate::g1::field_from_word(&limbs.try_into().ok()?)
+    zkaccel_spec::g1::field_from_word(&limbs.try_into().ok()?)
 }
 
 /// The four-step split of 2^log: `(n1, n2)` = (2^⌈log/2⌉, 2^⌊log/2⌋).
@@ -116,11 +118,10 @@ pub fn four_step_split(log: u32) -> (usize, usize) {
     (1usize << log.div_ceil(2), 1usize << (log / 2))
 }
 
-impl DeviceNtt {
-    /// Checks the card (identity, NTT capability) and reads the engine's parameters.
+impl NttUnit {
+    /// Checks the NTT capability of an identified card and reads the unit's parameters.
     /// A job left running by a killed client is cleared with a soft reset.
-    pub fn new(mut dev: Box<dyn Device>) -> Result<Self, DeviceNttError> {
-        let id = zkaccel_driver::identify(dev.as_mut())?;
+    pub fn probe(dev: &mut dyn Device, id: &CardIdentity) -> Result<Self, DeviceNttError> {
         if id.capabilities & capabilities::NTT == 0 {
             return Err(DeviceNttError::NoEngine {
                 device: dev.device(),
@@ -128,7 +129,7 @@ impl DeviceNtt {
             });
         }
         zkaccel_driver::idle_engine(
-            dev.as_mut(),
+            dev,
             &regmap::NTT_STATUS,
             ntt_status::IDLE,
             Duration::from_secs(10),
@@ -136,7 +137,7 @@ impl DeviceNtt {
         let max_log = dev.read32(&regmap::NTT_MAX_LOG_SIZE)?;
         let pipeline_latency = dev.read32(&regmap::NTT_PIPELINE_LATENCY)?;
         Ok(Self {
-            dev,
+            device: dev.device(),
             max_log,
             job_log: max_log,
             pipeline_latency,
@@ -145,7 +146,7 @@ impl DeviceNtt {
     }
 
     pub fn device(&self) -> String {
-        self.dev.device()
+        self.device.clone()
     }
     /// log2 of the largest single job.
     pub fn max_log_size(&self) -> u32 {
@@ -162,7 +163,12 @@ impl DeviceNtt {
     }
 
     /// The transform of `values` (length a power of two, 2 ..= 2^(2·max)) in place.
-    pub fn ntt(&mut self, values: &mut [Fr], kind: NttKind) -> Result<NttStats, DeviceNttError> {
+    pub fn ntt(
+        &mut self,
+        dev: &mut dyn Device,
+        values: &mut [Fr],
+        kind: NttKind,
+    ) -> Result<NttStats, DeviceNttError> {
         let started = Instant::now();
         let n = values.len();
         assert!(n.is_power_of_two(), "the caller checks the domain");
@@ -171,9 +177,9 @@ impl DeviceNtt {
         if n == 1 {
             // A one-point domain: fft and ifft are the identity, coset forms scale by g^0.
         } else if log <= self.job_log {
-            self.job(values, kind, &mut stats)?;
+            self.job(dev, values, kind, &mut stats)?;
         } else if log <= 2 * self.job_log {
-            self.four_step(values, kind, &mut stats)?;
+            self.four_step(dev, values, kind, &mut stats)?;
         } else {
             return Err(DeviceNttError::TooLarge {
                 device: self.device(),
@@ -189,6 +195,7 @@ impl DeviceNtt {
     /// One card job on `values` (2 ≤ n ≤ 2^max).
     fn job(
         &mut self,
+        dev: &mut dyn Device,
         values: &mut [Fr],
         kind: NttKind,
         stats: &mut NttStats,
@@ -196,7 +203,7 @@ impl DeviceNtt {
         let n = values.len();
         let log = n.trailing_zeros();
         let device = self.device();
-        let d = self.dev.as_mut();
+        let d = &mut *dev;
         d.write32(
             &regmap::NTT_CONFIG,
             config_word(log, kind.inverse, kind.coset),
@@ -216,21 +223,22 @@ impl DeviceNtt {
             .collect();
         d.data_write(&beats)?;
         // Wait for the butterflies (the output port is silent meanwhile).
-        let t = Instant::now();
-        loop {
-            let status = d.read32(&regmap::NTT_STATUS)?;
-            if status & ntt_status::COMPUTING == 0 {
-                break;
-            }
-            if t.elapsed() > self.deadline {
-                return Err(DeviceNttError::Timeout {
-                    device,
-                    log_size: log,
-                    waited: t.elapsed(),
-                    status,
-                });
-            }
-        }
+        zkaccel_driver::wait_status(
+            d,
+            &regmap::NTT_STATUS,
+            ntt_status::COMPUTING,
+            false,
+            self.deadline,
+        )
+        .map_err(|e| match e {
+            DriverError::StatusTimeout { waited, value, .. } => DeviceNttError::Timeout {
+                device: device.clone(),
+                log_size: log,
+                waited,
+                status: value,
+            },
+            e => e.into(),
+        })?;
         let out = d.data_read(n / 2)?;
         for (m, beat) in out.iter().enumerate() {
             for h in 0..2 {
@@ -270,6 +278,7 @@ impl DeviceNtt {
 
     fn four_step(
         &mut self,
+        dev: &mut dyn Device,
         values: &mut [Fr],
         kind: NttKind,
         stats: &mut NttStats,
@@ -295,7 +304,7 @@ impl DeviceNtt {
             for (a, v) in column.iter_mut().enumerate() {
                 *v = values[n2 * a + b];
             }
-            self.job(&mut column, plain, stats)?;
+            self.job(dev, &mut column, plain, stats)?;
             grid[b * n1..(b + 1) * n1].copy_from_slice(&column);
         }
         // 2. Twiddles ω_n^(±b·c).
@@ -320,7 +329,7 @@ impl DeviceNtt {
             for (b, v) in row.iter_mut().enumerate() {
                 *v = grid[b * n1 + c];
             }
-            self.job(&mut row, plain, stats)?;
+            self.job(dev, &mut row, plain, stats)?;
             for (dd, v) in row.iter().enumerate() {
                 values[c + n1 * dd] = *v;
             }

@@ -2,15 +2,17 @@
 //! and their coset forms over `get_coset(GENERATOR)` (the multiplicative generator of
 //! Fr, 7).
 //!
-//! Backends: `cpu` (ark-poly itself) and every card (`sim`, `vfio-user:PATH`,
-//! `vfio:BDF`) through the driver ([`device`]): one card job up to the card's size,
-//! the four-step method beyond it. A card that cannot run a transform is an error,
-//! never a silent fall-back to the CPU.
+//! The CPU path is ark-poly itself; a card's NTT unit ([`device`]) runs one job up to
+//! the card's size and the four-step method beyond it; [`crate::Accelerator`] chooses
+//! between them. A card that cannot run a transform is an error, never a silent
+//! fall-back to the CPU.
+//!
+//! * [`device`]: the card job, the four-step method.
+//! * [`cycle_model`]: the card's modelled cycles per transform.
 
-pub mod bench;
+pub mod cycle_model;
 pub mod device;
 
-use crate::msm::Backend;
 use ark_bls12_381::Fr;
 use ark_ff::FftField;
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
@@ -21,6 +23,25 @@ use std::time::{Duration, Instant};
 pub struct NttKind {
     pub inverse: bool,
     pub coset: bool,
+}
+
+impl NttKind {
+    pub const FFT: NttKind = NttKind {
+        inverse: false,
+        coset: false,
+    };
+    pub const IFFT: NttKind = NttKind {
+        inverse: true,
+        coset: false,
+    };
+    pub const COSET_FFT: NttKind = NttKind {
+        inverse: false,
+        coset: true,
+    };
+    pub const COSET_IFFT: NttKind = NttKind {
+        inverse: true,
+        coset: true,
+    };
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,31 +98,12 @@ pub fn cpu_ntt(values: &mut Vec<Fr>, kind: NttKind) -> Result<Duration, NttError
 }
 
 /// What a transform cost.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct NttRun {
+    #[serde(rename = "wall_time_s", serialize_with = "crate::report::seconds")]
     pub wall: Duration,
     /// The card's figures (card backends).
     pub card: Option<device::NttStats>,
-}
-
-/// Runs the transform on `backend`, in place.
-pub fn ntt(backend: &Backend, values: &mut Vec<Fr>, kind: NttKind) -> Result<NttRun, NttError> {
-    domain(values.len())?;
-    match backend {
-        Backend::Cpu => Ok(NttRun {
-            wall: cpu_ntt(values, kind)?,
-            card: None,
-        }),
-        Backend::Device(spec) => {
-            let started = Instant::now();
-            let mut card = device::DeviceNtt::new(zkaccel_driver::open(spec)?)?;
-            let stats = card.ntt(values, kind)?;
-            Ok(NttRun {
-                wall: started.elapsed(),
-                card: Some(stats),
-            })
-        }
-    }
 }
 
 #[cfg(test)]

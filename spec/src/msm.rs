@@ -42,6 +42,10 @@ pub const DIGITS_PER_BEAT: usize = 32;
 pub const DIGIT_NEGATIVE: u16 = 1 << 15;
 /// Beats per base point when loading.
 pub const BEATS_PER_BASE: usize = 2;
+/// Cycles from an addition's issue into the point adder to its sum (the G1 point
+/// adder's pipeline depth). Pinned to the generated adder by `zkaccel-hdl`'s tests;
+/// the host's cycle model uses it.
+pub const POINT_ADDER_LATENCY: usize = 106;
 /// Beats per bucket on readout.
 pub const BEATS_PER_BUCKET: usize = 3;
 
@@ -60,7 +64,7 @@ pub fn encode_digit(d: i32) -> u16 {
 }
 
 /// 64-bit words per 512-bit beat.
-pub const BEAT_WORDS: usize = crate::spec::bus::DATA_PORT_BITS / 64;
+pub const BEAT_WORDS: usize = crate::bus::DATA_PORT_BITS / 64;
 
 /// A beat of up to 32 encoded digits (digit k in bits 16k..16k+15, unused digits 0).
 pub fn digit_beat(digits: &[u16]) -> [u64; BEAT_WORDS] {
@@ -125,7 +129,7 @@ mod tests {
         assert_eq!(encode_digit(-5), 0x8005);
         assert_eq!(encode_digit(BUCKETS as i32), BUCKETS as u16);
         assert!(BUCKETS < DIGIT_NEGATIVE as usize);
-        assert_eq!(DIGITS_PER_BEAT * 16, crate::spec::bus::DATA_PORT_BITS);
+        assert_eq!(DIGITS_PER_BEAT * 16, crate::bus::DATA_PORT_BITS);
         let b = digit_beat(&[1, 2, 0, 0, 0x8005]);
         assert_eq!(b[0], 1 | 2 << 16);
         assert_eq!(b[1], 0x8005);

@@ -1,4 +1,4 @@
-//! The `zkaccel msm` input files.
+//! Field-element and G1-point files: what `zkaccel msm` and `zkaccel ntt` read and write.
 //!
 //! * Points: concatenated G1 affine points in the zcash/Ethereum encoding that
 //!   ark-bls12-381 serializes — 48-byte compressed or 96-byte uncompressed (flags in
@@ -275,6 +275,32 @@ pub fn encode_scalars(scalars: &[Fr]) -> Vec<u8> {
             b
         })
         .collect()
+}
+
+/// Writes `bytes` to `path` whole or not at all: into a temporary file beside it,
+/// then renamed over it, so a failure never leaves a partial output file.
+pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// A point's 48-byte compressed encoding, as hex (what `zkaccel msm` prints).
+pub fn compressed_hex(p: &ark_bls12_381::G1Projective) -> String {
+    use ark_ec::CurveGroup;
+    use ark_serialize::CanonicalSerialize;
+    let mut b = vec![];
+    p.into_affine()
+        .serialize_compressed(&mut b)
+        .expect("to a Vec");
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 #[cfg(test)]

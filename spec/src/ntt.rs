@@ -36,6 +36,42 @@ pub const BANK_ADDR_BITS: usize = MAX_LOG_SIZE - 1;
 pub const STAGE_CONST_ADDR_BITS: usize = 6;
 
 /// `NTT_CONFIG` fields.
+/// The NTT unit's timing, shared by the generator (which builds the unit from it) and
+/// the host's cycle model.
+pub mod timing {
+    /// Cycles from a butterfly's issue to the write of its results (multiplier, one
+    /// register, butterfly). Pinned to the generated datapath by `zkaccel-hdl`'s tests.
+    pub const PIPELINE_LATENCY: usize = 86;
+
+    /// Cycles from a butterfly's issue until a read sees its results (the write, plus
+    /// one).
+    pub fn hazard_cycles(pipeline_latency: usize) -> usize {
+        pipeline_latency + 1
+    }
+
+    /// Cycles the unit waits after the last issue before streaming out (the last
+    /// write is done).
+    pub fn drain_cycles(pipeline_latency: usize) -> usize {
+        pipeline_latency + 2
+    }
+
+    /// Smallest log size whose stages need no gap for a pipeline of `hazard_cycles`
+    /// (issue to last write, plus the read-after-write cycle): a value is read at
+    /// least n/4 cycles after it was produced.
+    pub fn no_gap_log(hazard_cycles: usize) -> usize {
+        let mut l = 1;
+        while (1usize << l) / 4 < hazard_cycles + 1 {
+            l += 1;
+        }
+        l
+    }
+
+    /// Cycles a job below 2^no_gap_log waits between stages.
+    pub fn stage_gap_cycles(hazard_cycles: usize) -> usize {
+        hazard_cycles + 1
+    }
+}
+
 pub mod ntt_config {
     /// log2 of the size, 1 ..= MAX_LOG_SIZE.
     pub const LOG_SIZE_MASK: u32 = 0x1F;
@@ -158,8 +194,8 @@ pub fn butterfly_reference(a: Fr, b: Fr, w: Fr, gentleman_sande: bool) -> (Fr, F
 }
 
 /// A data beat holding two Fr elements (Montgomery limbs).
-pub fn element_beat(first: &[u64; 4], second: &[u64; 4]) -> [u64; crate::spec::msm::BEAT_WORDS] {
-    let mut b = [0u64; crate::spec::msm::BEAT_WORDS];
+pub fn element_beat(first: &[u64; 4], second: &[u64; 4]) -> [u64; crate::msm::BEAT_WORDS] {
+    let mut b = [0u64; crate::msm::BEAT_WORDS];
     b[..4].copy_from_slice(first);
     b[4..].copy_from_slice(second);
     b
@@ -244,7 +280,7 @@ mod tests {
         assert_eq!(bit_reverse(6, 3), 3);
         assert_eq!(bit_reverse(0, 0), 0);
         assert_eq!(config_word(12, true, true), 12 | 0x300);
-        assert_eq!(ELEMENTS_PER_BEAT * 256, crate::spec::bus::DATA_PORT_BITS);
+        assert_eq!(ELEMENTS_PER_BEAT * 256, crate::bus::DATA_PORT_BITS);
         assert!(MAX_LOG_SIZE <= 15, "e fits the stage-constant address");
         assert_eq!(twiddle_table()[MAX_SIZE / 2], -Fr::one());
     }

@@ -354,7 +354,7 @@ mod tests {
     /// docs/architecture.md's register table says what this table says.
     #[test]
     fn architecture_doc_matches_the_map() {
-        let doc = include_str!("../../../docs/architecture.md");
+        let doc = include_str!("../../docs/architecture.md");
         let rows: Vec<&str> = doc.lines().filter(|l| l.starts_with("| 0x")).collect();
         assert_eq!(
             rows.len(),

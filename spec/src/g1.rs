@@ -1,4 +1,5 @@
-//! G1 values as the card holds them: Fq coordinates as six 64-bit limbs in ark-ff's
+//! Field elements and G1 points as the card holds them (one definition for the driver
+//! and the host): Fq coordinates as six 64-bit limbs in ark-ff's
 //! internal Montgomery form (R = 2^384), points in homogeneous projective coordinates
 //! (x = X/Z, y = Y/Z; the identity has Z = 0).
 //!

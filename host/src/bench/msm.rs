@@ -1,0 +1,127 @@
+//! MSM of 2^K random points and scalars on a backend, beside the CPU path, blst alone
+//! and arkworks in the same run, with the card's cycle figures and the cycle model's
+//! projections to 2^20 and 2^24.
+
+use crate::msm::blst_cpu;
+use crate::msm::device::msm_cycles_model;
+use crate::msm::{cpu_msm, random_instance, MsmStats};
+use crate::report::seconds;
+use crate::{Accelerator, Backend};
+use anyhow::{bail, Result};
+use ark_bls12_381::G1Projective;
+use ark_ec::VariableBaseMSM;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+use zkaccel_spec::msm::{MAX_WINDOW_BITS, POINT_ADDER_LATENCY};
+
+/// What `zkaccel bench msm` measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct MsmBenchReport {
+    pub backend: String,
+    pub log_size: u32,
+    pub seed: u64,
+    #[serde(flatten)]
+    pub stats: MsmStats,
+    pub clock_mhz: f64,
+    /// Cycles at the clock (card backends).
+    pub projected_time_s: Option<f64>,
+    #[serde(rename = "cpu_path_wall_s", serialize_with = "seconds")]
+    pub cpu_path: Duration,
+    #[serde(rename = "arkworks_wall_s", serialize_with = "seconds")]
+    pub arkworks: Duration,
+    #[serde(rename = "blst_wall_s", serialize_with = "seconds")]
+    pub blst: Duration,
+    /// Measured / modelled cycles at this size (1 without card figures).
+    pub model_calibration: f64,
+    pub projections: Vec<MsmProjection>,
+}
+
+/// The calibrated cycle model at a larger size.
+#[derive(Clone, Debug, Serialize)]
+pub struct MsmProjection {
+    pub log_size: u32,
+    /// "this build", or "2^15 buckets".
+    pub build: &'static str,
+    pub window: u32,
+    pub cycles_per_point: f64,
+    pub time_s: f64,
+}
+
+/// Runs the benchmark (sizes up to 2^26).
+pub fn bench_msm(
+    backend: &Backend,
+    log_size: u32,
+    window: Option<u32>,
+    clock_mhz: f64,
+    seed: u64,
+) -> Result<MsmBenchReport> {
+    if log_size > 26 {
+        bail!("--log-size {log_size}: at most 26");
+    }
+    let n = 1usize << log_size;
+    let (bases, scalars) = random_instance(n, seed);
+    let t = Instant::now();
+    let reference = G1Projective::msm(&bases, &scalars).expect("same length");
+    let arkworks = t.elapsed();
+    let (cpu_result, cpu_stats) = cpu_msm(&bases, &scalars)?;
+    if cpu_result != reference {
+        bail!("the CPU path disagrees with arkworks on a 2^{log_size} MSM (seed {seed})");
+    }
+    // blst itself, without our wrapping (limb copies, scalar bytes), for the comparison.
+    let blst_points: Vec<blst::blst_p1_affine> = bases.iter().map(blst_cpu::to_blst).collect();
+    let blst_scalars = blst_cpu::scalar_bytes(&scalars);
+    let t = Instant::now();
+    let _ = blst::MultiPoint::mult(blst_points.as_slice(), &blst_scalars, 255);
+    let blst = t.elapsed();
+    let mut acc = Accelerator::open(backend)?;
+    acc.set_window(window);
+    let r = acc.msm(&bases, &scalars)?;
+    if r != reference {
+        bail!("backend {backend} disagrees with arkworks on a 2^{log_size} MSM (seed {seed})");
+    }
+    let stats = acc.last_msm().expect("an MSM ran").clone();
+    // The cycle model, calibrated by this run (measured / modelled at this size), then
+    // extrapolated: for this build's largest window and for a build with 2^15 buckets.
+    let latency = POINT_ADDER_LATENCY as u64;
+    let best = |n: u64, max_c: u32| {
+        (2..=max_c)
+            .map(|c| (c, msm_cycles_model(n, c, latency)))
+            .min_by_key(|x| x.1)
+            .expect("a window")
+    };
+    let card = stats.cycles() > 0 && stats.window > 0;
+    let model_calibration = if card {
+        stats.cycles() as f64 / msm_cycles_model(n as u64, stats.window, latency) as f64
+    } else {
+        1.0
+    };
+    let projections = if card { vec![20u32, 24] } else { vec![] }
+        .into_iter()
+        .flat_map(|k| {
+            [(MAX_WINDOW_BITS, "this build"), (16, "2^15 buckets")].map(|(max_c, build)| {
+                let (window, cycles) = best(1u64 << k, max_c);
+                let cycles_per_point = model_calibration * cycles as f64 / (1u64 << k) as f64;
+                MsmProjection {
+                    log_size: k,
+                    build,
+                    window,
+                    cycles_per_point,
+                    time_s: cycles_per_point * (1u64 << k) as f64 / (clock_mhz * 1e6),
+                }
+            })
+        })
+        .collect();
+    Ok(MsmBenchReport {
+        backend: backend.to_string(),
+        log_size,
+        seed,
+        projected_time_s: card.then(|| stats.cycles() as f64 / (clock_mhz * 1e6)),
+        stats,
+        clock_mhz,
+        cpu_path: cpu_stats.wall,
+        arkworks,
+        blst,
+        model_calibration,
+        projections,
+    })
+}

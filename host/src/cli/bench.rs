@@ -1,0 +1,220 @@
+//! `zkaccel bench`: MSM and NTT benchmarks beside the CPU references, and random MSM
+//! input files.
+
+use super::print_json;
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use std::path::PathBuf;
+use zkaccel_host::bench::msm::{bench_msm, MsmBenchReport};
+use zkaccel_host::bench::ntt::{bench_ntt, NttBenchReport};
+use zkaccel_host::codec::{encode_points, encode_scalars, write_file, PointFormat};
+use zkaccel_host::msm::random_instance;
+use zkaccel_host::ntt::NttKind;
+use zkaccel_host::Backend;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Write random MSM input files (N points, N scalars) for `zkaccel msm`.
+    MsmInputs {
+        #[arg(long)]
+        count: usize,
+        #[arg(long)]
+        points: PathBuf,
+        #[arg(long)]
+        scalars: PathBuf,
+        #[arg(long, default_value = "compressed")]
+        point_format: PointFormat,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// MSM of 2^K random points and scalars on a backend, beside the CPU path, blst
+    /// and arkworks.
+    Msm {
+        #[arg(long, default_value = "sim")]
+        backend: Backend,
+        #[arg(long, default_value_t = 10)]
+        log_size: u32,
+        /// Window size in bits (card backends; default chosen from the size).
+        #[arg(long)]
+        window: Option<u32>,
+        /// Clock for the projected time, in MHz.
+        #[arg(long, default_value_t = 250.0)]
+        clock_mhz: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// NTT of 2^K random elements on a backend, beside the CPU path and ark-poly.
+    Ntt {
+        #[arg(long, default_value = "sim")]
+        backend: Backend,
+        #[arg(long, default_value_t = 10)]
+        log_size: u32,
+        #[arg(long)]
+        inverse: bool,
+        #[arg(long)]
+        coset: bool,
+        /// Clock for the projected time, in MHz.
+        #[arg(long, default_value_t = 250.0)]
+        clock_mhz: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(command: BenchCommand) -> Result<()> {
+    match command {
+        BenchCommand::MsmInputs {
+            count,
+            points,
+            scalars,
+            point_format,
+            seed,
+        } => {
+            let (b, k) = random_instance(count, seed);
+            write_file(&points, &encode_points(&b, point_format))
+                .with_context(|| points.display().to_string())?;
+            write_file(&scalars, &encode_scalars(&k))
+                .with_context(|| scalars.display().to_string())?;
+            println!(
+                "wrote {count} points to {} and {count} scalars to {}",
+                points.display(),
+                scalars.display()
+            );
+            Ok(())
+        }
+        BenchCommand::Msm {
+            backend,
+            log_size,
+            window,
+            clock_mhz,
+            seed,
+            json,
+        } => {
+            let r = bench_msm(&backend, log_size, window, clock_mhz, seed)?;
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+                Ok(())
+            } else {
+                print_msm(&r);
+                Ok(())
+            }
+        }
+        BenchCommand::Ntt {
+            backend,
+            log_size,
+            inverse,
+            coset,
+            clock_mhz,
+            seed,
+            json,
+        } => {
+            let kind = NttKind { inverse, coset };
+            let r = bench_ntt(&backend, log_size, kind, clock_mhz, seed)?;
+            if json {
+                print_json(&r)
+            } else {
+                print_ntt(&r);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn print_msm(r: &MsmBenchReport) {
+    let s = &r.stats;
+    let clock = r.clock_mhz;
+    println!(
+        "MSM 2^{} = {} points, seed {}: backend {} equals arkworks",
+        r.log_size, s.points, r.seed, r.backend
+    );
+    println!("  backend wall time      {:>12.3} ms", ms(s.wall));
+    if let Some(projected) = r.projected_time_s {
+        println!(
+            "  window                 {:>12} bits ({} windows)",
+            s.window, s.windows
+        );
+        println!("  additions              {:>12}", s.adds);
+        println!(
+            "  cycles                 {:>12} ({} accumulating + {} readout)",
+            s.cycles(),
+            s.accumulate_cycles,
+            s.readout_cycles
+        );
+        println!(
+            "  cycles per point       {:>12.2}",
+            s.cycles_per_point().unwrap_or(0.0)
+        );
+        println!(
+            "  adder utilization      {:>11.1} %",
+            100.0 * s.adder_utilization().unwrap_or(0.0)
+        );
+        println!("  projected at {clock} MHz {:>9.3} ms", projected * 1e3);
+        println!(
+            "  model calibration      {:>12.3} (measured / modelled cycles)",
+            r.model_calibration
+        );
+        for p in &r.projections {
+            println!(
+                "  projected 2^{} ({:<12}) window {:>2}: {:>6.2} cycles/point, {:>8.3} ms at {clock} MHz",
+                p.log_size, p.build, p.window, p.cycles_per_point, 1e3 * p.time_s
+            );
+        }
+    }
+    println!("  cpu path (blst)        {:>12.3} ms", ms(r.cpu_path));
+    println!("  blst alone             {:>12.3} ms", ms(r.blst));
+    println!("  arkworks msm           {:>12.3} ms", ms(r.arkworks));
+}
+
+fn print_ntt(r: &NttBenchReport) {
+    let clock = r.clock_mhz;
+    println!(
+        "NTT 2^{} ({}{}) on {}: equals ark-poly",
+        r.log_size,
+        if r.coset { "coset " } else { "" },
+        if r.inverse { "ifft" } else { "fft" },
+        r.backend
+    );
+    if let Some(c) = &r.card {
+        if let Some((n1, n2)) = c.stats.four_step {
+            println!(
+                "  four-step: {n2} jobs of {n1}, {n1} jobs of {n2}; host steps {:.1} ms",
+                c.host_steps_ms
+            );
+        }
+        println!(
+            "  butterflies {}  issue cycles {}  ({:.3} butterflies/cycle while issuing)",
+            c.stats.butterflies, c.stats.issue_cycles, c.butterflies_per_issue_cycle
+        );
+        println!(
+            "  job cycles {} (load + compute + drain + output; model {})  {:.3} butterflies/cycle",
+            c.stats.job_cycles, c.model_cycles, c.butterflies_per_job_cycle
+        );
+        println!(
+            "  projected at {clock} MHz: {:.3} ms   simulation wall time {:.2} s",
+            c.projected_ms,
+            r.wall.as_secs_f64()
+        );
+    } else {
+        println!("  wall time {:.3} ms", ms(r.wall));
+    }
+    println!(
+        "  CPU path {:.3} ms   ark-poly {:.3} ms (same run)",
+        ms(r.cpu_path),
+        ms(r.ark_poly)
+    );
+    println!("  model (this build, {clock} MHz):");
+    for p in &r.model {
+        println!(
+            "    2^{}: {} cycles, {:.3} butterflies/cycle, {:.2} ms",
+            p.log_size, p.cycles, p.butterflies_per_cycle, p.projected_ms
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! The `zkaccel` commands, one module each: arguments, the library calls, and the
+//! human or `--json` output. Library code never calls into here.
+
+pub mod bench;
+pub mod demo;
+pub mod devices;
+pub mod hdl;
+pub mod msm;
+pub mod ntt;
+pub mod selftest;
+pub mod sim;
+
+#[cfg(test)]
+mod readme_check;
+
+/// The error for a command this build leaves out.
+#[allow(dead_code)] // used only in builds without some features
+pub fn not_in_this_build(command: &str, feature: &str, needs: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "`zkaccel {command}` is not in this build: it was built without the `{feature}` feature \
+         ({needs}). Build the full CLI with `cargo build -p zkaccel-host` (default features)."
+    )
+}
+
+/// Prints a report as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(report: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(report)?);
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! `zkaccel sim serve`: the Verilator model of the card as a vfio-user PCIe device.
+
+use anyhow::Result;
+use clap::{Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum SimCommand {
+    /// Serve the Verilator model of the card as a vfio-user PCIe device on a UNIX socket,
+    /// one client after another, until killed.
+    Serve {
+        #[arg(long)]
+        socket: PathBuf,
+        #[arg(long, value_enum, default_value = "f1")]
+        shell: Shell,
+        /// Write an FST waveform of the card to this file.
+        #[arg(long)]
+        trace: Option<PathBuf>,
+        /// Stop after this many client sessions (default: serve forever).
+        #[arg(long)]
+        sessions: Option<u64>,
+    },
+}
+
+/// Which shell the served card sits behind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// AWS F1 style: BAR0 registers, BAR4 512-bit data window.
+    F1,
+    /// Alveo XDMA style: BAR0 registers, BAR1 H2C/C2H descriptor engines doing DMA.
+    Xdma,
+}
+
+#[cfg(not(feature = "sim"))]
+pub fn run(_: SimCommand) -> Result<()> {
+    Err(super::not_in_this_build(
+        "sim serve",
+        "sim",
+        "it serves the Verilator simulator",
+    ))
+}
+
+#[cfg(feature = "sim")]
+pub fn run(command: SimCommand) -> Result<()> {
+    use zkaccel_host::sim_serve::{serve, ShellKind};
+    match command {
+        SimCommand::Serve {
+            socket,
+            shell,
+            trace,
+            sessions,
+        } => {
+            let shell = match shell {
+                Shell::F1 => ShellKind::F1,
+                Shell::Xdma => ShellKind::Xdma,
+            };
+            serve(&socket, shell, trace, sessions)
+        }
+    }
+}
