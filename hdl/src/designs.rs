@@ -26,6 +26,12 @@ pub enum DesignKind {
     /// The Fr radix-2 NTT butterfly ([`crate::ntt::butterfly`]).
     Butterfly,
     Card,
+    /// Simulation only: the MSM bucket engine with the stand-in adder
+    /// ([`crate::msm::point_adder_core::stub_adder_verilog`]), tested alone.
+    BucketEngineHarness,
+    /// Simulation only: the MSM digit feeder alone (its base-memory port driven by the
+    /// test).
+    DigitFeederHarness,
 }
 
 /// A port of a generated top module.
@@ -280,35 +286,24 @@ fn card() -> Design {
     )
 }
 
-/// The names of every design, in catalogue order (cheap: no generation).
-pub const DESIGN_NAMES: &[&str] = &[
-    "dsp_tile",
-    "fq_add",
-    "fq_sub",
-    "fq_mont_mul",
-    "fr_add",
-    "fr_sub",
-    "fr_mont_mul",
-    "g1_add",
-    "fr_butterfly",
-    "card",
+/// Every catalogued design, by name, in catalogue order: the one table of names
+/// (cheap: nothing is generated).
+pub const CATALOGUE: &[(&str, DesignKind)] = &[
+    ("dsp_tile", DesignKind::DspTile),
+    ("fq_add", DesignKind::ModAdd(FieldId::Fq)),
+    ("fq_sub", DesignKind::ModSub(FieldId::Fq)),
+    ("fq_mont_mul", DesignKind::MontMul(FieldId::Fq)),
+    ("fr_add", DesignKind::ModAdd(FieldId::Fr)),
+    ("fr_sub", DesignKind::ModSub(FieldId::Fr)),
+    ("fr_mont_mul", DesignKind::MontMul(FieldId::Fr)),
+    ("g1_add", DesignKind::PointAdd),
+    ("fr_butterfly", DesignKind::Butterfly),
+    ("card", DesignKind::Card),
 ];
 
 /// The kind of a catalogued design, without generating it.
 pub fn kind_of(name: &str) -> Option<DesignKind> {
-    Some(match name {
-        "dsp_tile" => DesignKind::DspTile,
-        "fq_add" => DesignKind::ModAdd(FieldId::Fq),
-        "fq_sub" => DesignKind::ModSub(FieldId::Fq),
-        "fq_mont_mul" => DesignKind::MontMul(FieldId::Fq),
-        "fr_add" => DesignKind::ModAdd(FieldId::Fr),
-        "fr_sub" => DesignKind::ModSub(FieldId::Fr),
-        "fr_mont_mul" => DesignKind::MontMul(FieldId::Fr),
-        "g1_add" => DesignKind::PointAdd,
-        "fr_butterfly" => DesignKind::Butterfly,
-        "card" => DesignKind::Card,
-        _ => return None,
-    })
+    CATALOGUE.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
 }
 
 /// Generates one design by name.
@@ -321,14 +316,15 @@ pub fn generate(name: &str) -> Option<Design> {
         DesignKind::PointAdd => point_add(),
         DesignKind::Butterfly => butterfly(),
         DesignKind::Card => card(),
+        DesignKind::BucketEngineHarness | DesignKind::DigitFeederHarness => return None,
     })
 }
 
 /// Generates every design.
 pub fn catalogue() -> Vec<Design> {
-    DESIGN_NAMES
+    CATALOGUE
         .iter()
-        .map(|n| generate(n).expect("catalogued name"))
+        .map(|(n, _)| generate(n).expect("catalogued name"))
         .collect()
 }
 
@@ -380,8 +376,44 @@ fn operator_model(name: &'static str) -> Design {
     design(name, kind, d, Some(latency), 0, v, h)
 }
 
+/// The simulation-only test harnesses of composite blocks.
+pub const HARNESSES: &[(&str, DesignKind)] = &[
+    ("bucket_engine_stub", DesignKind::BucketEngineHarness),
+    ("digit_feeder", DesignKind::DigitFeederHarness),
+];
+
+fn harness(name: &'static str, kind: DesignKind) -> Design {
+    use crate::msm::bucket_engine::BucketEngine;
+    use crate::msm::digit_feeder::DigitFeeder;
+    let (v, d) = match kind {
+        DesignKind::BucketEngineHarness => {
+            let mut u = BucketEngine::<true>::default();
+            connect_inputs!(
+                u, clock, reset, clear, in_valid, in_bucket, in_point, rd_enable, rd_bucket
+            );
+            (
+                verilog_of(&mut u),
+                "test harness: the MSM bucket engine with the stand-in adder (integer sums, the real latency)",
+            )
+        }
+        DesignKind::DigitFeederHarness => {
+            let mut u = DigitFeeder::default();
+            connect_inputs!(
+                u, clock, reset, s_tdata, s_tvalid, index, rs_valid, rs_data, rs_tag, out_ready
+            );
+            (
+                verilog_of(&mut u),
+                "test harness: the MSM digit feeder, its base-memory port driven by the test",
+            )
+        }
+        _ => unreachable!("not a harness"),
+    };
+    let h = sha256_hex(&v);
+    design(name, kind, d.to_string(), None, 0, v, h)
+}
+
 /// What the simulator builds: the catalogue (the point adder and the card with
-/// `operators`) and the operator models.
+/// `operators`), the operator models and the test harnesses.
 pub fn simulation_catalogue(operators: SimOperators) -> Vec<Design> {
     let mut all = catalogue();
     if operators == SimOperators::Models {
@@ -395,6 +427,7 @@ pub fn simulation_catalogue(operators: SimOperators) -> Vec<Design> {
         }
     }
     all.extend(MODEL_NAMES.iter().map(|n| operator_model(n)));
+    all.extend(HARNESSES.iter().map(|(n, k)| harness(n, *k)));
     all
 }
 
@@ -482,5 +515,18 @@ mod tests {
             ntt,
             "set spec/src/ntt.rs timing::PIPELINE_LATENCY to {ntt}"
         );
+    }
+
+    #[test]
+    fn harnesses_generate_with_their_ports() {
+        for (name, kind) in HARNESSES {
+            let d = harness(name, *kind);
+            assert!(d.verilog.contains("module top("), "{name}");
+            assert!(d.ports.iter().any(|p| p.name == "clock" && !p.output), "{name}");
+        }
+        let engine = harness("bucket_engine_stub", DesignKind::BucketEngineHarness);
+        assert!(engine.verilog.contains("module zk_g1_stub_add("));
+        assert!(!engine.verilog.contains("zk_fq_mont_mul"), "no real multiplier inside");
+        assert!(engine.ports.iter().any(|p| p.name == "rd_point" && p.width == 1152));
     }
 }

@@ -28,7 +28,12 @@ pub fn arithmetic_of(design: &str) -> Option<(FieldId, FieldOp)> {
         DesignKind::ModAdd(f) => Some((f, FieldOp::Add)),
         DesignKind::ModSub(f) => Some((f, FieldOp::Sub)),
         DesignKind::MontMul(f) => Some((f, FieldOp::MontMul)),
-        DesignKind::DspTile | DesignKind::PointAdd | DesignKind::Butterfly | DesignKind::Card => {
+        DesignKind::DspTile
+        | DesignKind::PointAdd
+        | DesignKind::Butterfly
+        | DesignKind::Card
+        | DesignKind::BucketEngineHarness
+        | DesignKind::DigitFeederHarness => {
             None
         }
     }

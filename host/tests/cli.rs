@@ -69,7 +69,7 @@ fn lint_is_clean_and_catches_a_new_warning() {
     let t = tempfile::tempdir().unwrap();
     generate(t.path());
     let out = stdout_of(zkaccel().args(["hdl", "lint", "--dir"]).arg(t.path()));
-    let designs = zkaccel_hdl::designs::DESIGN_NAMES.len();
+    let designs = zkaccel_hdl::designs::CATALOGUE.len();
     assert!(
         out.contains(&format!("all {designs} designs lint clean")),
         "{out}"

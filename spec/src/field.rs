@@ -21,6 +21,10 @@ pub enum FieldId {
 pub const FQ_WORD_BITS: usize = 384;
 /// Twice the Fq word: a full product.
 pub const FQ_PRODUCT_BITS: usize = 2 * FQ_WORD_BITS;
+/// An affine G1 point on the card's buses: `{y, x}`, two Fq words.
+pub const AFFINE_POINT_BITS: usize = 2 * FQ_WORD_BITS;
+/// A homogeneous projective G1 point on the card's buses: `{Z, Y, X}`, three Fq words.
+pub const PROJECTIVE_POINT_BITS: usize = 3 * FQ_WORD_BITS;
 /// Hardware word width for Fr (4 × 64-bit limbs).
 pub const FR_WORD_BITS: usize = 256;
 /// Twice the Fr word: a full product.

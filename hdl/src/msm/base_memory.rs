@@ -10,6 +10,7 @@
 
 use crate::arith::delay_line::DelayLine;
 use crate::spec::msm::{BASE_ADDR_BITS, BASE_MEMORY_LATENCY, BASE_TAG_BITS};
+use crate::spec::field::{AFFINE_POINT_BITS};
 use rust_hdl::prelude::*;
 
 /// Bits of a delayed request: `{valid, tag, addr}`.
@@ -21,14 +22,14 @@ pub struct BaseMemory {
     pub reset: Signal<In, Bit>,
     pub write_enable: Signal<In, Bit>,
     pub write_addr: Signal<In, Bits<BASE_ADDR_BITS>>,
-    pub write_data: Signal<In, Bits<768>>,
+    pub write_data: Signal<In, Bits<AFFINE_POINT_BITS>>,
     pub rq_valid: Signal<In, Bit>,
     pub rq_addr: Signal<In, Bits<BASE_ADDR_BITS>>,
     pub rq_tag: Signal<In, Bits<BASE_TAG_BITS>>,
     pub rs_valid: Signal<Out, Bit>,
-    pub rs_data: Signal<Out, Bits<768>>,
+    pub rs_data: Signal<Out, Bits<AFFINE_POINT_BITS>>,
     pub rs_tag: Signal<Out, Bits<BASE_TAG_BITS>>,
-    ram: RAM<Bits<768>, BASE_ADDR_BITS>,
+    ram: RAM<Bits<AFFINE_POINT_BITS>, BASE_ADDR_BITS>,
     /// The request waits LATENCY − 1 cycles, then the RAM read takes one.
     request_delay: DelayLine<Bits<REQUEST_BITS>>,
     read_valid: DFF<Bit>,

@@ -27,15 +27,18 @@ use super::point_adder_core::PointAdderCore;
 use crate::spec::field::{FieldId, FieldSpec};
 use crate::spec::msm::{BUCKETS, BUCKET_BITS, QUEUE_BITS};
 use num_bigint::BigUint;
+use crate::spec::field::{AFFINE_POINT_BITS, PROJECTIVE_POINT_BITS};
 use rust_hdl::prelude::*;
 
 /// Queue entry: `{bucket, y, x}`.
-pub const QUEUE_WORD_BITS: usize = 768 + BUCKET_BITS;
+pub const QUEUE_WORD_BITS: usize = AFFINE_POINT_BITS + BUCKET_BITS;
 type QueueWord = Bits<QUEUE_WORD_BITS>;
 type Bucket = Bits<BUCKET_BITS>;
 
+/// `STUB_ADDER`: the point adder's stand-in (see [`PointAdderCore`]), for testing the
+/// engine alone; the card uses `BucketEngine<false>`.
 #[derive(LogicBlock)]
-pub struct BucketEngine {
+pub struct BucketEngine<const STUB_ADDER: bool> {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
     /// Empty every bucket (only while idle).
@@ -43,32 +46,32 @@ pub struct BucketEngine {
     pub in_valid: Signal<In, Bit>,
     pub in_bucket: Signal<In, Bucket>,
     /// `{y, x}` affine, Montgomery form.
-    pub in_point: Signal<In, Bits<768>>,
+    pub in_point: Signal<In, Bits<AFFINE_POINT_BITS>>,
     /// The input is taken this cycle (depends on `in_valid` and `in_bucket`).
     pub in_ready: Signal<Out, Bit>,
     /// Readout: while high, `rd_point` shows bucket `rd_bucket` one cycle later.
     pub rd_enable: Signal<In, Bit>,
     pub rd_bucket: Signal<In, Bucket>,
     /// `{Z, Y, X}`; the identity for an empty bucket.
-    pub rd_point: Signal<Out, Bits<1152>>,
+    pub rd_point: Signal<Out, Bits<PROJECTIVE_POINT_BITS>>,
     /// Nothing queued or in flight.
     pub idle: Signal<Out, Bit>,
     /// One pulse per addition issued.
     pub issued: Signal<Out, Bit>,
 
     queue: ConflictQueue<QueueWord, QUEUE_BITS, { QUEUE_BITS + 1 }>,
-    buckets: RAM<Bits<1152>, BUCKET_BITS>,
-    adder: PointAdderCore<BUCKET_BITS>,
+    buckets: RAM<Bits<PROJECTIVE_POINT_BITS>, BUCKET_BITS>,
+    adder: PointAdderCore<BUCKET_BITS, STUB_ADDER>,
     busy: DFF<Bits<BUCKETS>>,
     filled: DFF<Bits<BUCKETS>>,
     stage_valid: DFF<Bit>,
     stage_bucket: DFF<Bucket>,
-    stage_point: DFF<Bits<768>>,
+    stage_point: DFF<Bits<AFFINE_POINT_BITS>>,
     stage_filled: DFF<Bit>,
     /// Cycles left until additions issued before a reset have left the adder.
     drain: DFF<Bits<8>>,
     adder_latency: Constant<Bits<8>>,
-    identity: Constant<Bits<1152>>,
+    identity: Constant<Bits<PROJECTIVE_POINT_BITS>>,
     point_mask: Constant<QueueWord>,
     head_bucket: Signal<Local, Bucket>,
     head_ok: Signal<Local, Bit>,
@@ -82,7 +85,7 @@ pub struct BucketEngine {
     push: Signal<Local, Bit>,
     issue: Signal<Local, Bit>,
     issue_bucket: Signal<Local, Bucket>,
-    issue_point: Signal<Local, Bits<768>>,
+    issue_point: Signal<Local, Bits<AFFINE_POINT_BITS>>,
     read_bucket: Signal<Local, Bucket>,
     writeback: Signal<Local, Bit>,
     busy_set: Signal<Local, Bits<BUCKETS>>,
@@ -94,11 +97,11 @@ pub fn identity_word() -> BigUint {
     (f.radix() % &f.modulus) << 384
 }
 
-impl Default for BucketEngine {
+impl<const STUB_ADDER: bool> Default for BucketEngine<STUB_ADDER> {
     fn default() -> Self {
-        let latency = PointAdderCore::<BUCKET_BITS>::latency();
+        let latency = PointAdderCore::<BUCKET_BITS, STUB_ADDER>::latency();
         assert!(latency < 256, "drain counter width");
-        let mask: BigUint = (BigUint::from(1u8) << 768usize) - 1u8;
+        let mask: BigUint = (BigUint::from(1u8) << AFFINE_POINT_BITS) - 1u8;
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -145,7 +148,7 @@ impl Default for BucketEngine {
     }
 }
 
-impl Logic for BucketEngine {
+impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
     #[hdl_gen]
     fn update(&mut self) {
         self.queue.clock.next = self.clock.val();
@@ -184,7 +187,7 @@ impl Logic for BucketEngine {
         self.in_ready.next = self.take_input.val() | self.push.val();
         self.queue.pop.next = self.issue_head.val() | self.rotate.val();
         self.queue.push.next = self.push.val() | self.rotate.val();
-        self.queue.data_in.next = bit_cast::<QUEUE_WORD_BITS, 768>(self.in_point.val())
+        self.queue.data_in.next = bit_cast::<QUEUE_WORD_BITS, AFFINE_POINT_BITS>(self.in_point.val())
             | (bit_cast::<QUEUE_WORD_BITS, BUCKET_BITS>(self.in_bucket.val()) << 768);
         if self.rotate.val() {
             self.queue.data_in.next = self.queue.head.val();
@@ -195,7 +198,7 @@ impl Logic for BucketEngine {
         if self.issue_head.val() {
             self.issue_bucket.next = self.head_bucket.val();
             self.issue_point.next =
-                bit_cast::<768, QUEUE_WORD_BITS>(self.queue.head.val() & self.point_mask.val());
+                bit_cast::<AFFINE_POINT_BITS, QUEUE_WORD_BITS>(self.queue.head.val() & self.point_mask.val());
         }
         self.issued.next = self.issue.val();
 

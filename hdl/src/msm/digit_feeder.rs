@@ -26,11 +26,12 @@ use crate::spec::field::{FieldId, FieldSpec, FQ_WORD_BITS};
 use crate::spec::msm::{
     BASE_ADDR_BITS, BASE_CAPACITY, BASE_TAG_BITS, BUCKETS, BUCKET_BITS, DIGITS_PER_BEAT, FETCH_BITS,
 };
+use crate::spec::field::{AFFINE_POINT_BITS};
 use rust_hdl::prelude::*;
 
 type Word = Bits<FQ_WORD_BITS>;
 /// A buffered response: `{bucket, y, x}`.
-const FETCHED: usize = 768 + BUCKET_BITS;
+const FETCHED: usize = AFFINE_POINT_BITS + BUCKET_BITS;
 
 #[derive(LogicBlock)]
 pub struct DigitFeeder {
@@ -48,11 +49,11 @@ pub struct DigitFeeder {
     pub rq_addr: Signal<Out, Bits<BASE_ADDR_BITS>>,
     pub rq_tag: Signal<Out, Bits<BASE_TAG_BITS>>,
     pub rs_valid: Signal<In, Bit>,
-    pub rs_data: Signal<In, Bits<768>>,
+    pub rs_data: Signal<In, Bits<AFFINE_POINT_BITS>>,
     pub rs_tag: Signal<In, Bits<BASE_TAG_BITS>>,
     pub out_valid: Signal<Out, Bit>,
     pub out_bucket: Signal<Out, Bits<BUCKET_BITS>>,
-    pub out_point: Signal<Out, Bits<768>>,
+    pub out_point: Signal<Out, Bits<AFFINE_POINT_BITS>>,
     pub out_ready: Signal<In, Bit>,
     pub digit_range_error: Signal<Out, Bit>,
     pub base_range_error: Signal<Out, Bit>,
@@ -289,7 +290,7 @@ impl Logic for DigitFeeder {
 
         // Output: the buffer head to the engine.
         self.out_valid.next = self.fetched.head_valid.val();
-        self.out_point.next = self.fetched.head.val().get_bits::<768>(0);
+        self.out_point.next = self.fetched.head.val().get_bits::<AFFINE_POINT_BITS>(0);
         self.out_bucket.next = self.fetched.head.val().get_bits::<BUCKET_BITS>(768);
         self.pop.next = self.fetched.head_valid.val() & self.out_ready.val();
         self.fetched.pop.next = self.pop.val();

@@ -18,6 +18,7 @@ use crate::card::data_port::Beat;
 use crate::card::register_constants::{addr, word, Addr, Word};
 use crate::spec::msm::{mode, msm_control, msm_status, BASE_CAPACITY, BUCKETS, BUCKET_BITS};
 use crate::spec::regmap;
+use crate::spec::field::{AFFINE_POINT_BITS, PROJECTIVE_POINT_BITS};
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -48,7 +49,7 @@ pub struct MsmUnit {
     pub m_tvalid: Signal<Out, Bit>,
     pub m_tready: Signal<In, Bit>,
 
-    engine: BucketEngine,
+    engine: BucketEngine<false>,
     feeder: DigitFeeder,
     bases: BaseMemory,
     // Registers.
@@ -66,7 +67,7 @@ pub struct MsmUnit {
     ro_active: DFF<Bit>,
     ro_bucket: DFF<Bits<32>>,
     ro_phase: DFF<Bits<3>>,
-    ro_point: DFF<Bits<1152>>,
+    ro_point: DFF<Bits<PROJECTIVE_POINT_BITS>>,
     // Constants.
     at_mode: Constant<Addr>,
     at_index: Constant<Addr>,
@@ -106,7 +107,7 @@ pub struct MsmUnit {
 
 impl Default for MsmUnit {
     fn default() -> Self {
-        let latency = super::point_adder_core::PointAdderCore::<BUCKET_BITS>::latency();
+        let latency = super::point_adder_core::PointAdderCore::<BUCKET_BITS, false>::latency();
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -319,8 +320,8 @@ impl Logic for MsmUnit {
         }
         self.bases.write_enable.next = self.store.val() & (!self.store_over.val());
         self.bases.write_addr.next = self.index.q.val().get_bits::<12>(0);
-        self.bases.write_data.next = bit_cast::<768, 384>(self.load_x.q.val())
-            | (bit_cast::<768, 384>(self.s_tdata.val().get_bits::<384>(0)) << 384);
+        self.bases.write_data.next = bit_cast::<AFFINE_POINT_BITS, 384>(self.load_x.q.val())
+            | (bit_cast::<AFFINE_POINT_BITS, 384>(self.s_tdata.val().get_bits::<384>(0)) << 384);
         if self.store.val() {
             self.index.d.next = self.index.q.val() + 1;
             if self.store_over.val() {
