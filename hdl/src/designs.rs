@@ -522,11 +522,20 @@ mod tests {
         for (name, kind) in HARNESSES {
             let d = harness(name, *kind);
             assert!(d.verilog.contains("module top("), "{name}");
-            assert!(d.ports.iter().any(|p| p.name == "clock" && !p.output), "{name}");
+            assert!(
+                d.ports.iter().any(|p| p.name == "clock" && !p.output),
+                "{name}"
+            );
         }
         let engine = harness("bucket_engine_stub", DesignKind::BucketEngineHarness);
         assert!(engine.verilog.contains("module zk_g1_stub_add("));
-        assert!(!engine.verilog.contains("zk_fq_mont_mul"), "no real multiplier inside");
-        assert!(engine.ports.iter().any(|p| p.name == "rd_point" && p.width == 1152));
+        assert!(
+            !engine.verilog.contains("zk_fq_mont_mul"),
+            "no real multiplier inside"
+        );
+        assert!(engine
+            .ports
+            .iter()
+            .any(|p| p.name == "rd_point" && p.width == 1152));
     }
 }

@@ -33,9 +33,7 @@ pub fn arithmetic_of(design: &str) -> Option<(FieldId, FieldOp)> {
         | DesignKind::Butterfly
         | DesignKind::Card
         | DesignKind::BucketEngineHarness
-        | DesignKind::DigitFeederHarness => {
-            None
-        }
+        | DesignKind::DigitFeederHarness => None,
     }
 }
 

@@ -5,7 +5,8 @@
 //! * [`Backend`] ([`backend`]): where a job runs; [`Accelerator`] ([`accelerator`]):
 //!   the handle that owns a backend's device and runs MSMs and NTTs on it.
 //! * [`msm`], [`ntt`]: the kernels (CPU paths, card units, cycle models).
-//! * [`codec`]: the point and field-element files of `zkaccel msm` and `zkaccel ntt`.
+//! * [`codec`]: the point and field-element files of `zkaccel msm` and `zkaccel ntt`;
+//!   [`wtns`]: snarkjs witness files.
 //! * `g1` (re-exported from the spec): G1 values as the card holds them.
 //! * [`bench`]: the benchmarks as library calls returning reports.
 //! * [`report`]: shared encodings of the `--json` reports.
@@ -23,6 +24,7 @@ pub mod codec;
 pub mod msm;
 pub mod ntt;
 pub mod report;
+pub mod wtns;
 
 #[cfg(feature = "sim")]
 pub mod demo;

@@ -198,3 +198,54 @@ fn msm_4096_points() {
     // not a wall-clock figure: a scheduling regression shows here.
     assert!(u > 0.8, "adder utilization {u:.3} at 2^12 (88 % measured)");
 }
+
+/// The scalars of real witnesses (zeros, ones, repeated values) on the simulated card:
+/// every distribution of `zkaccel bench msm`, and the all-zero, all-one and all-minus-one
+/// edges, equal arkworks.
+#[test]
+fn witness_like_scalars_equal_arkworks() {
+    use zkaccel_host::bench::msm::Distribution;
+    let mut dev = card();
+    let n = 1024;
+    let (bases, _) = inputs(Kind::Random, n, 31);
+    let mut cases: Vec<(String, Vec<Fr>)> = [
+        Distribution::Uniform,
+        Distribution::Skewed,
+        Distribution::Bits,
+        Distribution::Equal,
+    ]
+    .iter()
+    .map(|d| (d.to_string(), d.scalars(n, 7).unwrap()))
+    .collect();
+    cases.push(("all zero".into(), vec![Fr::zero(); n]));
+    cases.push(("all one".into(), vec![Fr::from(1u8); n]));
+    cases.push(("all minus one".into(), vec![-Fr::from(1u8); n]));
+    // Small repeated values (2..40), a few large ones: more groups than the plan takes.
+    let mut rng = StdRng::seed_from_u64(8);
+    cases.push((
+        "small values".into(),
+        (0..n)
+            .map(|i| {
+                if i % 10 == 0 {
+                    Fr::rand(&mut rng)
+                } else {
+                    Fr::from(rng.gen_range(2u64..40))
+                }
+            })
+            .collect(),
+    ));
+    for (name, scalars) in &cases {
+        let want = G1Projective::msm(&bases, scalars).unwrap();
+        let (got, stats) = dev.msm(&bases, scalars, None).unwrap();
+        assert_eq!(got, want, "{name}");
+        eprintln!(
+            "{name}: {} cycles ({:.1}/point), {} passes, {} dropped, {} grouped, utilization {:.3}",
+            stats.cycles(),
+            stats.cycles_per_point().unwrap_or(0.0),
+            stats.passes,
+            stats.dropped_points,
+            stats.grouped_points,
+            stats.adder_utilization().unwrap_or(0.0)
+        );
+    }
+}

@@ -40,7 +40,8 @@ fn random_word(rng: &mut StdRng) -> Word {
 
 /// R mod p: the Y of the identity (0 : 1 : 0) the engine starts an empty bucket from.
 fn one_montgomery() -> Word {
-    let r: BigUint = (BigUint::from(1u8) << 384usize) % BigUint::from_bytes_le(&Fq::MODULUS.to_bytes_le());
+    let r: BigUint =
+        (BigUint::from(1u8) << 384usize) % BigUint::from_bytes_le(&Fq::MODULUS.to_bytes_le());
     let d = r.to_u64_digits();
     std::array::from_fn(|i| d.get(i).copied().unwrap_or(0))
 }
@@ -299,17 +300,20 @@ fn bucket_engine_conflict_queue_rotates_past_blocked_heads() {
     let run = e.run(&adds, 400_000).unwrap();
     check_buckets(&mut e, &adds, 512, "a hot burst, then random buckets");
     // The hot additions serialize (hot · L cycles) whatever the scheduler does; the
-    // cold ones must fit beside them.
+    // cold ones must keep flowing beside them: the input is refused only when its
+    // bucket is busy and the queue is full. Measured: 708 refusals with rotation, 4,980
+    // with rotation disabled (and 0.544 utilization on random buckets, below).
     let latency = zkaccel_spec::msm::POINT_ADDER_LATENCY as u64;
-    let bound = hot as u64 * latency + 2 * cold as u64;
     eprintln!(
-        "hot burst of {hot} + {cold} random: {} cycles (bound {bound}), {} stalls",
-        run.cycles, run.stalls
+        "hot burst of {hot} + {cold} random: {} cycles ({} hot-serial), {} input refusals",
+        run.cycles,
+        hot as u64 * latency,
+        run.stalls
     );
     assert!(
-        run.cycles < bound,
-        "{} cycles >= {bound}: cold additions waited behind blocked heads",
-        run.cycles
+        run.stalls < cold as u64 / 2,
+        "{} refusals of {cold} cold additions: they waited behind blocked heads",
+        run.stalls
     );
 }
 
@@ -542,9 +546,8 @@ impl Feeder {
 fn random_bases(rng: &mut StdRng, n: usize) -> Vec<(Word, Word)> {
     let p = BigUint::from_bytes_le(&Fq::MODULUS.to_bytes_le());
     let below_p = |rng: &mut StdRng| -> Word {
-        let w: BigUint = BigUint::from_slice(
-            &(0..12).map(|_| rng.gen::<u32>()).collect::<Vec<_>>(),
-        ) % &p;
+        let w: BigUint =
+            BigUint::from_slice(&(0..12).map(|_| rng.gen::<u32>()).collect::<Vec<_>>()) % &p;
         let d = w.to_u64_digits();
         std::array::from_fn(|i| d.get(i).copied().unwrap_or(0))
     };

@@ -9,8 +9,8 @@
 //! replaces this block by an AXI read master with the same ports.
 
 use crate::arith::delay_line::DelayLine;
+use crate::spec::field::AFFINE_POINT_BITS;
 use crate::spec::msm::{BASE_ADDR_BITS, BASE_MEMORY_LATENCY, BASE_TAG_BITS};
-use crate::spec::field::{AFFINE_POINT_BITS};
 use rust_hdl::prelude::*;
 
 /// Bits of a delayed request: `{valid, tag, addr}`.

@@ -25,9 +25,9 @@
 use super::conflict_queue::ConflictQueue;
 use super::point_adder_core::PointAdderCore;
 use crate::spec::field::{FieldId, FieldSpec};
+use crate::spec::field::{AFFINE_POINT_BITS, PROJECTIVE_POINT_BITS};
 use crate::spec::msm::{BUCKETS, BUCKET_BITS, QUEUE_BITS};
 use num_bigint::BigUint;
-use crate::spec::field::{AFFINE_POINT_BITS, PROJECTIVE_POINT_BITS};
 use rust_hdl::prelude::*;
 
 /// Queue entry: `{bucket, y, x}`.
@@ -187,8 +187,9 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
         self.in_ready.next = self.take_input.val() | self.push.val();
         self.queue.pop.next = self.issue_head.val() | self.rotate.val();
         self.queue.push.next = self.push.val() | self.rotate.val();
-        self.queue.data_in.next = bit_cast::<QUEUE_WORD_BITS, AFFINE_POINT_BITS>(self.in_point.val())
-            | (bit_cast::<QUEUE_WORD_BITS, BUCKET_BITS>(self.in_bucket.val()) << 768);
+        self.queue.data_in.next =
+            bit_cast::<QUEUE_WORD_BITS, AFFINE_POINT_BITS>(self.in_point.val())
+                | (bit_cast::<QUEUE_WORD_BITS, BUCKET_BITS>(self.in_bucket.val()) << 768);
         if self.rotate.val() {
             self.queue.data_in.next = self.queue.head.val();
         }
@@ -197,8 +198,9 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
         self.issue_point.next = self.in_point.val();
         if self.issue_head.val() {
             self.issue_bucket.next = self.head_bucket.val();
-            self.issue_point.next =
-                bit_cast::<AFFINE_POINT_BITS, QUEUE_WORD_BITS>(self.queue.head.val() & self.point_mask.val());
+            self.issue_point.next = bit_cast::<AFFINE_POINT_BITS, QUEUE_WORD_BITS>(
+                self.queue.head.val() & self.point_mask.val(),
+            );
         }
         self.issued.next = self.issue.val();
 

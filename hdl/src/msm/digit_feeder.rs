@@ -22,11 +22,11 @@
 
 use super::conflict_queue::ConflictQueue;
 use crate::card::data_port::Beat;
+use crate::spec::field::AFFINE_POINT_BITS;
 use crate::spec::field::{FieldId, FieldSpec, FQ_WORD_BITS};
 use crate::spec::msm::{
     BASE_ADDR_BITS, BASE_CAPACITY, BASE_TAG_BITS, BUCKETS, BUCKET_BITS, DIGITS_PER_BEAT, FETCH_BITS,
 };
-use crate::spec::field::{AFFINE_POINT_BITS};
 use rust_hdl::prelude::*;
 
 type Word = Bits<FQ_WORD_BITS>;

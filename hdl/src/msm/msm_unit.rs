@@ -16,9 +16,9 @@ use super::bucket_engine::BucketEngine;
 use super::digit_feeder::DigitFeeder;
 use crate::card::data_port::Beat;
 use crate::card::register_constants::{addr, word, Addr, Word};
+use crate::spec::field::{AFFINE_POINT_BITS, PROJECTIVE_POINT_BITS};
 use crate::spec::msm::{mode, msm_control, msm_status, BASE_CAPACITY, BUCKETS, BUCKET_BITS};
 use crate::spec::regmap;
-use crate::spec::field::{AFFINE_POINT_BITS, PROJECTIVE_POINT_BITS};
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]

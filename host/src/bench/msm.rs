@@ -8,17 +8,99 @@ use crate::msm::{cpu_msm, random_instance, MsmStats};
 use crate::report::seconds;
 use crate::{Accelerator, Backend};
 use anyhow::{bail, Result};
-use ark_bls12_381::G1Projective;
+use ark_bls12_381::{Fr, G1Projective};
 use ark_ec::VariableBaseMSM;
 use serde::Serialize;
 use std::time::{Duration, Instant};
 use zkaccel_spec::msm::{MAX_WINDOW_BITS, POINT_ADDER_LATENCY};
+
+/// Which scalars the benchmark draws.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Distribution {
+    /// Uniform below r.
+    Uniform,
+    /// 50 % zero, 25 % one, 25 % uniform.
+    Skewed,
+    /// Every scalar 0 or 1 (half each).
+    Bits,
+    /// Every scalar the same (random) value.
+    Equal,
+    /// The values of a snarkjs `.wtns` file (the first 2^K, or all if fewer).
+    Witness(std::path::PathBuf),
+}
+
+impl std::str::FromStr for Distribution {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "uniform" => Distribution::Uniform,
+            "skewed" => Distribution::Skewed,
+            "bits" => Distribution::Bits,
+            "equal" => Distribution::Equal,
+            _ => match s.strip_prefix("witness:") {
+                Some(f) if !f.is_empty() => Distribution::Witness(f.into()),
+                _ => {
+                    return Err(format!(
+                        "distribution {s:?}: expected uniform, skewed, bits, equal or witness:FILE"
+                    ))
+                }
+            },
+        })
+    }
+}
+
+impl std::fmt::Display for Distribution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Distribution::Uniform => write!(f, "uniform"),
+            Distribution::Skewed => write!(f, "skewed"),
+            Distribution::Bits => write!(f, "bits"),
+            Distribution::Equal => write!(f, "equal"),
+            Distribution::Witness(p) => write!(f, "witness:{}", p.display()),
+        }
+    }
+}
+
+impl Distribution {
+    /// `n` scalars of this distribution (fewer for a shorter witness file).
+    pub fn scalars(&self, n: usize, seed: u64) -> Result<Vec<Fr>> {
+        use ark_ff::{One, UniformRand, Zero};
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed ^ 0x5ca1a5);
+        Ok(match self {
+            Distribution::Uniform => (0..n).map(|_| Fr::rand(&mut rng)).collect(),
+            Distribution::Skewed => (0..n)
+                .map(|_| match rng.gen_range(0..4) {
+                    0 | 1 => Fr::zero(),
+                    2 => Fr::one(),
+                    _ => Fr::rand(&mut rng),
+                })
+                .collect(),
+            Distribution::Bits => (0..n)
+                .map(|_| {
+                    if rng.gen_bool(0.5) {
+                        Fr::one()
+                    } else {
+                        Fr::zero()
+                    }
+                })
+                .collect(),
+            Distribution::Equal => vec![Fr::rand(&mut rng); n],
+            Distribution::Witness(path) => {
+                let mut w = crate::wtns::read(path)?;
+                w.truncate(n);
+                w
+            }
+        })
+    }
+}
 
 /// What `zkaccel bench msm` measured.
 #[derive(Clone, Debug, Serialize)]
 pub struct MsmBenchReport {
     pub backend: String,
     pub log_size: u32,
+    pub distribution: String,
     pub seed: u64,
     #[serde(flatten)]
     pub stats: MsmStats,
@@ -31,6 +113,9 @@ pub struct MsmBenchReport {
     pub arkworks: Duration,
     #[serde(rename = "blst_wall_s", serialize_with = "seconds")]
     pub blst: Duration,
+    /// The host's split of the scalars (dropped, grouped, windowed), timed alone.
+    #[serde(rename = "scalar_plan_wall_s", serialize_with = "seconds")]
+    pub scalar_plan: Duration,
     /// Measured / modelled cycles at this size (1 without card figures).
     pub model_calibration: f64,
     pub projections: Vec<MsmProjection>,
@@ -51,6 +136,7 @@ pub struct MsmProjection {
 pub fn bench_msm(
     backend: &Backend,
     log_size: u32,
+    distribution: &Distribution,
     window: Option<u32>,
     clock_mhz: f64,
     seed: u64,
@@ -58,8 +144,12 @@ pub fn bench_msm(
     if log_size > 26 {
         bail!("--log-size {log_size}: at most 26");
     }
-    let n = 1usize << log_size;
-    let (bases, scalars) = random_instance(n, seed);
+    let scalars = distribution.scalars(1usize << log_size, seed)?;
+    let n = scalars.len();
+    let (bases, _) = random_instance(n, seed);
+    let t = Instant::now();
+    let _ = crate::msm::scalar_plan::plan(&bases, &scalars);
+    let scalar_plan = t.elapsed();
     let t = Instant::now();
     let reference = G1Projective::msm(&bases, &scalars).expect("same length");
     let arkworks = t.elapsed();
@@ -114,6 +204,7 @@ pub fn bench_msm(
     Ok(MsmBenchReport {
         backend: backend.to_string(),
         log_size,
+        distribution: distribution.to_string(),
         seed,
         projected_time_s: card.then(|| stats.cycles() as f64 / (clock_mhz * 1e6)),
         stats,
@@ -121,6 +212,7 @@ pub fn bench_msm(
         cpu_path: cpu_stats.wall,
         arkworks,
         blst,
+        scalar_plan,
         model_calibration,
         projections,
     })

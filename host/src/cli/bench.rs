@@ -5,7 +5,7 @@ use super::print_json;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use std::path::PathBuf;
-use zkaccel_host::bench::msm::{bench_msm, MsmBenchReport};
+use zkaccel_host::bench::msm::{bench_msm, Distribution, MsmBenchReport};
 use zkaccel_host::bench::ntt::{bench_ntt, NttBenchReport};
 use zkaccel_host::codec::{encode_points, encode_scalars, write_file, PointFormat};
 use zkaccel_host::msm::random_instance;
@@ -34,6 +34,10 @@ pub enum BenchCommand {
         backend: Backend,
         #[arg(long, default_value_t = 10)]
         log_size: u32,
+        /// Scalars: uniform, skewed (50 % 0, 25 % 1, 25 % uniform), bits (0 or 1),
+        /// equal (one value), or witness:FILE (a snarkjs .wtns file's values).
+        #[arg(long, default_value = "uniform")]
+        distribution: Distribution,
         /// Window size in bits (card backends; default chosen from the size).
         #[arg(long)]
         window: Option<u32>,
@@ -89,12 +93,13 @@ pub fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Msm {
             backend,
             log_size,
+            distribution,
             window,
             clock_mhz,
             seed,
             json,
         } => {
-            let r = bench_msm(&backend, log_size, window, clock_mhz, seed)?;
+            let r = bench_msm(&backend, log_size, &distribution, window, clock_mhz, seed)?;
             if json {
                 println!("{}", serde_json::to_string(&r)?);
                 Ok(())
@@ -132,14 +137,18 @@ fn print_msm(r: &MsmBenchReport) {
     let s = &r.stats;
     let clock = r.clock_mhz;
     println!(
-        "MSM 2^{} = {} points, seed {}: backend {} equals arkworks",
-        r.log_size, s.points, r.seed, r.backend
+        "MSM of {} points ({} scalars), seed {}: backend {} equals arkworks",
+        s.points, r.distribution, r.seed, r.backend
     );
     println!("  backend wall time      {:>12.3} ms", ms(s.wall));
     if let Some(projected) = r.projected_time_s {
         println!(
             "  window                 {:>12} bits ({} windows)",
             s.window, s.windows
+        );
+        println!(
+            "  passes                 {:>12} ({} points dropped, {} grouped, {} bases loaded)",
+            s.passes, s.dropped_points, s.grouped_points, s.bases_loaded
         );
         println!("  additions              {:>12}", s.adds);
         println!(
@@ -171,6 +180,11 @@ fn print_msm(r: &MsmBenchReport) {
     println!("  cpu path (blst)        {:>12.3} ms", ms(r.cpu_path));
     println!("  blst alone             {:>12.3} ms", ms(r.blst));
     println!("  arkworks msm           {:>12.3} ms", ms(r.arkworks));
+    println!(
+        "  host scalar split      {:>12.3} ms ({:.1} % of the CPU path)",
+        ms(r.scalar_plan),
+        100.0 * r.scalar_plan.as_secs_f64() / r.cpu_path.as_secs_f64().max(1e-9)
+    );
 }
 
 fn print_ntt(r: &NttBenchReport) {

@@ -4,12 +4,14 @@
 //!
 //! * [`blst_cpu`]: the CPU path.
 //! * [`recode`]: signed-digit windows.
+//! * [`scalar_plan`]: witness scalars split into dropped, grouped and windowed points.
 //! * [`device`]: the card job (resident bases, windows, readout, host reduction) and
 //!   its cycle model.
 
 pub mod blst_cpu;
 pub mod device;
 pub mod recode;
+pub mod scalar_plan;
 
 use ark_bls12_381::{Fr, G1Affine, G1Projective};
 use ark_ec::CurveGroup;
@@ -26,12 +28,21 @@ pub struct MsmStats {
     /// Window size c (card backends).
     pub window: u32,
     pub windows: u64,
+    /// Accumulation passes on the card: windowed passes (each covering one or more
+    /// windows) plus the sum pass of grouped scalars.
+    pub passes: u64,
     /// Point additions issued to the adder.
     pub adds: u64,
-    /// Cycles the engine spent accumulating (digits in to idle), over all windows.
+    /// Cycles the engine spent accumulating (digits in to idle), over all passes.
     pub accumulate_cycles: u64,
-    /// Cycles spent streaming bucket sums out, over all windows.
+    /// Cycles spent streaming bucket sums out, over all passes.
     pub readout_cycles: u64,
+    /// Points dropped before the card (scalar 0 or the identity).
+    pub dropped_points: u64,
+    /// Points summed per shared scalar value in the sum pass.
+    pub grouped_points: u64,
+    /// Base points written to card memory (0 when the bases were resident).
+    pub bases_loaded: u64,
     pub wall: Duration,
 }
 
@@ -41,10 +52,14 @@ pub struct MsmSummary {
     pub points: u64,
     pub window: u32,
     pub windows: u64,
+    pub passes: u64,
     pub adds: u64,
     pub cycles: u64,
     pub accumulate_cycles: u64,
     pub readout_cycles: u64,
+    pub dropped_points: u64,
+    pub grouped_points: u64,
+    pub bases_loaded: u64,
     pub adder_utilization: Option<f64>,
     pub cycles_per_point: Option<f64>,
     pub wall_time_s: f64,
@@ -56,10 +71,14 @@ impl From<MsmStats> for MsmSummary {
             points: s.points,
             window: s.window,
             windows: s.windows,
+            passes: s.passes,
             adds: s.adds,
             cycles: s.cycles(),
             accumulate_cycles: s.accumulate_cycles,
             readout_cycles: s.readout_cycles,
+            dropped_points: s.dropped_points,
+            grouped_points: s.grouped_points,
+            bases_loaded: s.bases_loaded,
             adder_utilization: s.adder_utilization(),
             cycles_per_point: s.cycles_per_point(),
             wall_time_s: s.wall.as_secs_f64(),
