@@ -347,10 +347,16 @@ impl MsmUnit {
             Some(c) => c,
             None => self.default_window(g.max(1), room),
         };
-        let k = if g == 0 {
+        // Digits first: passes cover only windows with a non-zero digit, balanced so the
+        // last pass is not mostly empty slots (each slot costs the feeder a cycle).
+        let widths = window_widths(c);
+        let digits = signed_digits_of(&windowed, &windowed_scalars, &widths);
+        let live = digits.iter().filter(|row| row.iter().any(|&d| d != 0)).count();
+        let k = if live == 0 {
             0
         } else {
-            windows_per_pass(g, c, room, self.buckets as usize)
+            let most = windows_per_pass(g, c, room, self.buckets as usize).min(live);
+            live.div_ceil(live.div_ceil(most))
         };
         // Card memory: each windowed base k times in a row (index i·k + j), then the
         // grouped ones.
@@ -364,8 +370,8 @@ impl MsmUnit {
         stats.dropped_points += plan.dropped as u64;
         stats.grouped_points += grouped.len() as u64;
         let mut result = G1Projective::zero();
-        if g > 0 {
-            result += self.windowed_passes(dev, &windowed, &windowed_scalars, c, k, stats)?;
+        if k > 0 {
+            result += self.windowed_passes(dev, &digits, g, c, k, stats)?;
         }
         if !plan.groups.is_empty() {
             result += self.sum_pass(dev, &plan.groups, k * g, stats)?;
@@ -443,25 +449,14 @@ impl MsmUnit {
     fn windowed_passes(
         &mut self,
         dev: &mut dyn Device,
-        bases: &[G1Affine],
-        scalars: &[Fr],
+        digits: &[Vec<i32>],
+        n: usize,
         c: u32,
         k: usize,
         stats: &mut MsmStats,
     ) -> Result<G1Projective, DeviceMsmError> {
-        let n = bases.len();
         let widths = window_widths(c);
         let stride = 1usize << (c - 1);
-        // digits[w][i], as signed values.
-        let mut digits = vec![vec![0i32; n]; widths.len()];
-        for (i, s) in scalars.iter().enumerate() {
-            if bases[i].is_zero() {
-                continue; // no affine coordinates in memory: never read it
-            }
-            for (w, d) in signed_digits_widths(s, &widths).into_iter().enumerate() {
-                digits[w][i] = d;
-            }
-        }
         let order: Vec<usize> = (0..widths.len())
             .rev()
             .filter(|&w| digits[w].iter().any(|&d| d != 0))
@@ -471,9 +466,10 @@ impl MsmUnit {
         let mut done_to = widths.len(); // windows above this one are combined
         let mut pending: Option<(Vec<usize>, PassReduction)> = None;
         for (p, pass) in order.chunks(k).enumerate() {
-            let layout = PassLayout::new(pass, &digits, stride, spacing, self.buckets as usize);
+            let layout =
+                PassLayout::new(pass, &digits, &widths, stride, spacing, self.buckets as usize);
             let mut stream = vec![0u16; n * k];
-            let mut seen = vec![0u32; layout.first_extra];
+            let mut seen = vec![0u32; pass.len() * stride];
             for i in 0..n {
                 for (j, &w) in pass.iter().enumerate() {
                     let d = digits[w][i];
@@ -564,6 +560,21 @@ impl MsmUnit {
     }
 }
 
+/// `digits[w][i]`: the signed digit of scalar i in window w (0 for an identity base,
+/// whose memory word is never read).
+fn signed_digits_of(bases: &[G1Affine], scalars: &[Fr], widths: &[u32]) -> Vec<Vec<i32>> {
+    let mut digits = vec![vec![0i32; bases.len()]; widths.len()];
+    for (i, (p, s)) in bases.iter().zip(scalars).enumerate() {
+        if p.is_zero() {
+            continue;
+        }
+        for (w, d) in signed_digits_widths(s, widths).into_iter().enumerate() {
+            digits[w][i] = d;
+        }
+    }
+    digits
+}
+
 type PassReduction = std::thread::JoinHandle<Result<Vec<G1Projective>, DeviceMsmError>>;
 
 fn join(handle: PassReduction) -> Result<Vec<G1Projective>, DeviceMsmError> {
@@ -590,13 +601,12 @@ fn shift_over(result: &mut G1Projective, widths: &[u32], done_to: &mut usize, st
 }
 
 /// Where one windowed pass puts its additions: window j of the pass in buckets
-/// `j·stride ..`, hot buckets spread over replicas from `first_extra` on.
+/// `j·stride ..` (stride = 2^(c−1)), hot buckets spread over replicas after the last
+/// window's buckets.
 struct PassLayout {
     stride: usize,
     /// Per window of the pass, per magnitude (1-based): (replicas, first extra bucket).
     replicas: Vec<Vec<(u32, usize)>>,
-    /// Buckets of the pass's windows (extra buckets follow).
-    first_extra: usize,
     /// Buckets to read out.
     readout: usize,
 }
@@ -605,11 +615,14 @@ impl PassLayout {
     fn new(
         pass: &[usize],
         digits: &[Vec<i32>],
+        widths: &[u32],
         stride: usize,
         spacing: usize,
         buckets: usize,
     ) -> Self {
-        let first_extra = pass.len() * stride;
+        // The last window of the pass may be narrower: its buckets end the range.
+        let last = *pass.last().expect("a pass has a window");
+        let first_extra = (pass.len() - 1) * stride + (1usize << (widths[last] - 1));
         let mut counts = vec![vec![0usize; stride + 1]; pass.len()];
         let mut adds = 0usize;
         for (j, &w) in pass.iter().enumerate() {
@@ -626,8 +639,11 @@ impl PassLayout {
         let mut replicas = vec![vec![(1u32, 0usize); stride + 1]; pass.len()];
         for (j, row) in counts.iter().enumerate() {
             for (m, &count) in row.iter().enumerate() {
+                // Hot: more than three times its share of the pass's additions, and so
+                // many that they would come closer than `spacing` apart.
+                let hot = count * first_extra > 3 * adds;
                 let want = (count * spacing).div_ceil(adds.max(1)).min(count);
-                if want >= 2 {
+                if hot && want >= 2 {
                     let extra = (want - 1).min(first_extra + budget - next);
                     if extra > 0 {
                         replicas[j][m] = (extra as u32 + 1, next);
@@ -639,7 +655,6 @@ impl PassLayout {
         PassLayout {
             stride,
             replicas,
-            first_extra,
             readout: next,
         }
     }

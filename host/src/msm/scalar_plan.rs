@@ -20,6 +20,26 @@ use ark_bls12_381::{Fr, G1Affine};
 use ark_ec::AffineRepr;
 use ark_ff::{One, Zero};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Field elements hash to their limbs mixed by one multiply: already uniform for random
+/// values, and far cheaper than SipHash (the plan runs on every MSM).
+#[derive(Default)]
+struct LimbHasher(u64);
+
+impl Hasher for LimbHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ *b as u64).wrapping_mul(0x100000001b3);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0 ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    }
+}
 
 /// A value other than ±1 becomes a group from this many points on.
 pub const MIN_REPEATS: usize = 8;
@@ -70,38 +90,53 @@ pub fn plan(bases: &[G1Affine], scalars: &[Fr]) -> ScalarPlan {
     assert_eq!(bases.len(), scalars.len(), "checked by the caller");
     let n = bases.len();
     let mut dropped = 0usize;
-    let mut by_value: HashMap<[u64; 4], Vec<usize>> = HashMap::new();
+    // First pass: how often each value occurs (no per-value allocation).
+    let mut counts: HashMap<[u64; 4], (u32, usize), BuildHasherDefault<LimbHasher>> =
+        HashMap::with_capacity_and_hasher(n, Default::default());
     for (i, (p, s)) in bases.iter().zip(scalars).enumerate() {
         if s.is_zero() || p.is_zero() {
             dropped += 1;
         } else {
-            by_value.entry(s.0 .0).or_default().push(i);
+            counts.entry(s.0 .0).or_insert((0, i)).0 += 1;
         }
     }
     let one = Fr::one();
     let minus_one = -one;
-    let mut candidates: Vec<(Fr, Vec<usize>)> = by_value
+    let mut candidates: Vec<(Fr, usize)> = counts
         .into_values()
-        .filter_map(|points| {
-            let value = scalars[points[0]];
+        .filter_map(|(count, first)| {
+            let value = scalars[first];
             let min = if value == one || value == minus_one {
                 MIN_UNIT_REPEATS
             } else {
                 MIN_REPEATS
             };
-            (points.len() >= min).then_some((value, points))
+            (count as usize >= min).then_some((value, count as usize))
         })
         .collect();
     // Largest first; ties by value so the plan does not depend on hash order.
-    candidates.sort_by(|a, b| {
-        b.1.len()
-            .cmp(&a.1.len())
-            .then_with(|| a.0 .0 .0.cmp(&b.0 .0 .0))
-    });
+    candidates.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0 .0 .0.cmp(&b.0 .0 .0)));
     candidates.truncate(MAX_GROUPS);
-    let grouped: usize = candidates.iter().map(|c| c.1.len()).sum();
+    let grouped: usize = candidates.iter().map(|c| c.1).sum();
     if ((dropped + grouped) as f64) < MIN_SAVED_FRACTION * n as f64 {
         return ScalarPlan::all_windowed(n);
+    }
+    // Second pass: the groups' points, in order.
+    let slot: HashMap<[u64; 4], usize, BuildHasherDefault<LimbHasher>> = candidates
+        .iter()
+        .enumerate()
+        .map(|(g, (v, _))| (v.0 .0, g))
+        .collect();
+    let mut candidates: Vec<(Fr, Vec<usize>)> = candidates
+        .into_iter()
+        .map(|(v, count)| (v, Vec::with_capacity(count)))
+        .collect();
+    for (i, (p, s)) in bases.iter().zip(scalars).enumerate() {
+        if !p.is_zero() {
+            if let Some(&g) = slot.get(&s.0 .0) {
+                candidates[g].1.push(i);
+            }
+        }
     }
     let mut in_group = vec![false; n];
     for (_, points) in &candidates {
