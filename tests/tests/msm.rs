@@ -270,3 +270,28 @@ fn skewed_4096_keeps_the_adder_busy() {
     assert!(u > 0.80, "adder utilization {u:.3} on skewed scalars");
     assert!(cpp < 38.3, "{cpp:.2} cycles per point: worse than uniform scalars");
 }
+
+/// A real circom witness (`tests/fixtures/bits.wtns`, written by circom's witness
+/// generator) read by our `.wtns` reader and used as MSM scalars on the simulated card.
+#[test]
+fn circom_witness_scalars_equal_arkworks() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bits.wtns");
+    let scalars = zkaccel_host::wtns::read(&path).unwrap();
+    assert_eq!(scalars.len(), 4093);
+    assert_eq!(scalars[0], Fr::from(1u8), "a circom witness starts with the constant 1");
+    let bits = scalars
+        .iter()
+        .filter(|s| **s == Fr::zero() || **s == Fr::from(1u8))
+        .count();
+    assert_eq!(bits, 3969);
+    let mut dev = card();
+    let (bases, _) = inputs(Kind::Random, scalars.len(), 51);
+    let want = G1Projective::msm(&bases, &scalars).unwrap();
+    let (got, stats) = dev.msm(&bases, &scalars, None).unwrap();
+    assert_eq!(got, want);
+    eprintln!(
+        "circom witness: {:.2} cycles/point, utilization {:.3}",
+        stats.cycles_per_point().unwrap(),
+        stats.adder_utilization().unwrap()
+    );
+}
