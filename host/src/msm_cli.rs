@@ -99,17 +99,34 @@ pub fn bench_msm(
     let t = Instant::now();
     let reference = G1Projective::msm(&bases, &scalars).expect("same length");
     let ark_wall = t.elapsed();
-    let (cpu_result, cpu_stats) = cpu_msm(&bases, &scalars)?;
+    let (cpu_result, _) = cpu_msm(&bases, &scalars)?;
     if cpu_result != reference {
         bail!("the CPU path disagrees with arkworks on a 2^{log_size} MSM (seed {seed})");
     }
-    // blst itself, without our wrapping (limb copies, scalar bytes), for the comparison.
-    let blst_points: Vec<blst::blst_p1_affine> =
-        bases.iter().map(crate::msm::blst_cpu::to_blst).collect();
+    // blst itself on inputs converted beforehand (untimed), against the CPU path on
+    // arkworks inputs: `reps` runs of each in alternating order after the run above
+    // (the warm-up and the check); medians.
+    let blst_points = crate::msm::blst_cpu::blst_points(&bases);
     let blst_scalars = crate::msm::blst_cpu::scalar_bytes(&scalars);
-    let t = Instant::now();
-    let _ = blst::MultiPoint::mult(blst_points.as_slice(), &blst_scalars, 255);
-    let blst_wall = t.elapsed();
+    let reps = crate::ntt::bench::cpu_reps(log_size);
+    let (mut cpu_runs, mut blst_runs) = (vec![], vec![]);
+    let ours = || -> Result<f64> { Ok(cpu_msm(&bases, &scalars)?.1.wall.as_secs_f64()) };
+    let theirs = || {
+        let t = Instant::now();
+        let _ = blst::MultiPoint::mult(blst_points.as_slice(), &blst_scalars, 255);
+        t.elapsed().as_secs_f64()
+    };
+    for i in 0..reps {
+        if i % 2 == 0 {
+            cpu_runs.push(ours()?);
+            blst_runs.push(theirs());
+        } else {
+            blst_runs.push(theirs());
+            cpu_runs.push(ours()?);
+        }
+    }
+    let median = crate::ntt::bench::median;
+    let (cpu_s, blst_s) = (median(&cpu_runs), median(&blst_runs));
     let (r, stats) = msm(backend, &bases, &scalars, window)?;
     if r != reference {
         bail!("backend {backend} disagrees with arkworks on a 2^{log_size} MSM (seed {seed})");
@@ -159,9 +176,13 @@ pub fn bench_msm(
         } else {
             serde_json::Value::Null
         };
-        v["cpu_path_wall_s"] = cpu_stats.wall.as_secs_f64().into();
+        v["cpu_path_wall_s"] = cpu_s.into();
         v["arkworks_wall_s"] = ark_wall.as_secs_f64().into();
-        v["blst_wall_s"] = blst_wall.as_secs_f64().into();
+        v["blst_wall_s"] = blst_s.into();
+        v["cpu_path_over_blst"] = (cpu_s / blst_s).into();
+        v["cpu_reps"] = reps.into();
+        v["cpu_path_runs_s"] = cpu_runs.into();
+        v["blst_runs_s"] = blst_runs.into();
         v["model_calibration"] = calibration.into();
         v["projections"] = projections.into();
         println!("{}", serde_json::to_string(&v)?);
@@ -208,13 +229,14 @@ pub fn bench_msm(
         }
     }
     println!(
-        "  cpu path (blst)        {:>12.3} ms",
-        cpu_stats.wall.as_secs_f64() * 1e3
+        "  cpu path (blst)        {:>12.3} ms (arkworks inputs; median of {reps}, alternating)",
+        cpu_s * 1e3
     );
     println!(
-        "  blst alone             {:>12.3} ms",
-        blst_wall.as_secs_f64() * 1e3
+        "  blst alone             {:>12.3} ms (inputs converted beforehand; median of {reps})",
+        blst_s * 1e3
     );
+    println!("  cpu path / blst alone  {:>12.3}", cpu_s / blst_s);
     println!(
         "  arkworks msm           {:>12.3} ms",
         ark_wall.as_secs_f64() * 1e3

@@ -60,19 +60,46 @@ pub fn bench_ntt(
         d = d.get_coset(Fr::GENERATOR).expect("coset");
     }
     let mut reference = input.clone();
-    let t = Instant::now();
     if kind.inverse {
         d.ifft_in_place(&mut reference);
     } else {
         d.fft_in_place(&mut reference);
     }
-    let ark_wall = t.elapsed();
     // The CPU path (our API on the cpu backend).
     let mut cpu = input.clone();
-    let cpu_run = ntt(&Backend::Cpu, &mut cpu, kind)?;
+    ntt(&Backend::Cpu, &mut cpu, kind)?;
     if cpu != reference {
         bail!("the CPU path disagrees with ark-poly at 2^{log_size}");
     }
+    // The timed comparison: both again (the runs above were the warm-up and the check),
+    // `reps` times in alternating order, each on a fresh copy of the input; medians.
+    // Both are ark-poly built with `parallel` (rayon); the domain is made untimed.
+    let reps = cpu_reps(log_size);
+    let (mut cpu_runs, mut ark_runs) = (vec![], vec![]);
+    let ours = || -> Result<f64> {
+        let mut v = input.clone();
+        Ok(super::cpu_ntt(&mut v, kind)?.as_secs_f64() * 1e3)
+    };
+    let theirs = || {
+        let mut v = input.clone();
+        let t = Instant::now();
+        if kind.inverse {
+            d.ifft_in_place(&mut v);
+        } else {
+            d.fft_in_place(&mut v);
+        }
+        t.elapsed().as_secs_f64() * 1e3
+    };
+    for i in 0..reps {
+        if i % 2 == 0 {
+            cpu_runs.push(ours()?);
+            ark_runs.push(theirs());
+        } else {
+            ark_runs.push(theirs());
+            cpu_runs.push(ours()?);
+        }
+    }
+    let (cpu_ms, ark_ms) = (median(&cpu_runs), median(&ark_runs));
     let mut out = input.clone();
     let run = ntt(backend, &mut out, kind)?;
     if out != reference {
@@ -114,8 +141,13 @@ pub fn bench_ntt(
             "host_steps_ms": c.host_steps.as_secs_f64() * 1e3,
         })),
         "wall_ms": run.wall.as_secs_f64() * 1e3,
-        "cpu_path_ms": cpu_run.wall.as_secs_f64() * 1e3,
-        "ark_poly_ms": ark_wall.as_secs_f64() * 1e3,
+        "cpu_path_ms": cpu_ms,
+        "ark_poly_ms": ark_ms,
+        "cpu_path_over_ark_poly": cpu_ms / ark_ms,
+        "cpu_reps": reps,
+        "cpu_path_runs_ms": cpu_runs,
+        "ark_poly_runs_ms": ark_runs,
+        "cpu_threads": rayon::current_num_threads(),
         "model": projections,
     });
     if json {
@@ -151,9 +183,9 @@ pub fn bench_ntt(
         println!("  wall time {:.3} ms", run.wall.as_secs_f64() * 1e3);
     }
     println!(
-        "  CPU path {:.3} ms   ark-poly {:.3} ms (same run)",
-        cpu_run.wall.as_secs_f64() * 1e3,
-        ark_wall.as_secs_f64() * 1e3
+        "  CPU path {cpu_ms:.3} ms   ark-poly {ark_ms:.3} ms   ratio {:.3} (same run, medians of {reps} alternating, {} rayon threads)",
+        cpu_ms / ark_ms,
+        rayon::current_num_threads()
     );
     println!("  model (this build, {clock_mhz} MHz):");
     for p in &projections {
@@ -166,6 +198,26 @@ pub fn bench_ntt(
         );
     }
     Ok(())
+}
+
+/// Repetitions of the CPU comparison at 2^log (fewer for the large sizes).
+pub fn cpu_reps(log: u32) -> usize {
+    match log {
+        0..=16 => 7,
+        17..=20 => 5,
+        _ => 2,
+    }
+}
+
+/// The median (the mean of the middle two for an even count); 0 for none.
+pub fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }
 
 fn ratio(a: u64, b: u64) -> f64 {

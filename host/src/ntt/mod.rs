@@ -2,7 +2,7 @@
 //! and their coset forms over `get_coset(GENERATOR)` (the multiplicative generator of
 //! Fr, 7).
 //!
-//! Backends: `cpu` (ark-poly itself) and every card (`sim`, `vfio-user:PATH`,
+//! Backends: `cpu` (ark-poly itself, with `parallel`) and every card (`sim`, `vfio-user:PATH`,
 //! `vfio:BDF`) through the driver ([`device`]): one card job up to the card's size,
 //! the four-step method beyond it. A card that cannot run a transform is an error,
 //! never a silent fall-back to the CPU.
@@ -59,7 +59,8 @@ pub fn domain(n: usize) -> Result<Radix2EvaluationDomain<Fr>, NttError> {
     Radix2EvaluationDomain::<Fr>::new(n).ok_or(NttError::TooLarge { len: n })
 }
 
-/// The transform on the CPU (ark-poly), in place.
+/// The transform on the CPU (ark-poly, built with its `parallel` feature: rayon on all
+/// cores), in place.
 pub fn cpu_ntt(values: &mut Vec<Fr>, kind: NttKind) -> Result<Duration, NttError> {
     let mut d = domain(values.len())?;
     if kind.coset {
