@@ -268,7 +268,10 @@ fn skewed_4096_keeps_the_adder_busy() {
     let cpp = stats.cycles_per_point().unwrap();
     eprintln!("skewed 4096: {stats:?}, utilization {u:.3}, {cpp:.2} cycles/point");
     assert!(u > 0.80, "adder utilization {u:.3} on skewed scalars");
-    assert!(cpp < 38.3, "{cpp:.2} cycles per point: worse than uniform scalars");
+    assert!(
+        cpp < 38.3,
+        "{cpp:.2} cycles per point: worse than uniform scalars"
+    );
 }
 
 /// A real circom witness (`tests/fixtures/bits.wtns`, written by circom's witness
@@ -278,7 +281,11 @@ fn circom_witness_scalars_equal_arkworks() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bits.wtns");
     let scalars = zkaccel_host::wtns::read(&path).unwrap();
     assert_eq!(scalars.len(), 4093);
-    assert_eq!(scalars[0], Fr::from(1u8), "a circom witness starts with the constant 1");
+    assert_eq!(
+        scalars[0],
+        Fr::from(1u8),
+        "a circom witness starts with the constant 1"
+    );
     let bits = scalars
         .iter()
         .filter(|s| **s == Fr::zero() || **s == Fr::from(1u8))

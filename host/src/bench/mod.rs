@@ -7,3 +7,53 @@
 
 pub mod msm;
 pub mod ntt;
+
+/// Repetitions of a CPU comparison at 2^log (fewer for the large sizes).
+pub fn cpu_reps(log: u32) -> usize {
+    match log {
+        0..=16 => 7,
+        17..=20 => 5,
+        _ => 2,
+    }
+}
+
+/// The median (the mean of the middle two for an even count); 0 for none.
+pub fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// Runs `ours` and `theirs` `reps` times each, alternating which goes first; their
+/// times (whatever unit they return), in run order.
+pub fn alternate<E>(
+    reps: usize,
+    mut ours: impl FnMut() -> Result<f64, E>,
+    mut theirs: impl FnMut() -> f64,
+) -> Result<(Vec<f64>, Vec<f64>), E> {
+    let (mut a, mut b) = (vec![], vec![]);
+    for i in 0..reps {
+        if i % 2 == 0 {
+            a.push(ours()?);
+            b.push(theirs());
+        } else {
+            b.push(theirs());
+            a.push(ours()?);
+        }
+    }
+    Ok((a, b))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn median_of_odd_even_and_none() {
+        assert_eq!(super::median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(super::median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(super::median(&[]), 0.0);
+    }
+}

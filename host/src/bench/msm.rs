@@ -113,6 +113,11 @@ pub struct MsmBenchReport {
     pub arkworks: Duration,
     #[serde(rename = "blst_wall_s", serialize_with = "seconds")]
     pub blst: Duration,
+    /// CPU path / blst alone (medians of `cpu_reps` alternating runs of each).
+    pub cpu_path_over_blst: f64,
+    pub cpu_reps: usize,
+    pub cpu_path_runs_s: Vec<f64>,
+    pub blst_runs_s: Vec<f64>,
     /// The host's split of the scalars (dropped, grouped, windowed), timed alone.
     #[serde(rename = "scalar_plan_wall_s", serialize_with = "seconds")]
     pub scalar_plan: Duration,
@@ -153,16 +158,27 @@ pub fn bench_msm(
     let t = Instant::now();
     let reference = G1Projective::msm(&bases, &scalars).expect("same length");
     let arkworks = t.elapsed();
-    let (cpu_result, cpu_stats) = cpu_msm(&bases, &scalars)?;
+    let (cpu_result, _) = cpu_msm(&bases, &scalars)?;
     if cpu_result != reference {
         bail!("the CPU path disagrees with arkworks on a 2^{log_size} MSM (seed {seed})");
     }
-    // blst itself, without our wrapping (limb copies, scalar bytes), for the comparison.
-    let blst_points: Vec<blst::blst_p1_affine> = bases.iter().map(blst_cpu::to_blst).collect();
+    // blst itself on inputs converted beforehand (untimed), against the CPU path on
+    // arkworks inputs: `reps` runs of each in alternating order after the run above
+    // (the warm-up and the check); medians.
+    let blst_points = blst_cpu::blst_points(&bases);
     let blst_scalars = blst_cpu::scalar_bytes(&scalars);
-    let t = Instant::now();
-    let _ = blst::MultiPoint::mult(blst_points.as_slice(), &blst_scalars, 255);
-    let blst = t.elapsed();
+    let cpu_reps = super::cpu_reps(log_size);
+    let (cpu_path_runs_s, blst_runs_s) = super::alternate(
+        cpu_reps,
+        || Ok::<_, anyhow::Error>(cpu_msm(&bases, &scalars)?.1.wall.as_secs_f64()),
+        || {
+            let t = Instant::now();
+            let _ = blst::MultiPoint::mult(blst_points.as_slice(), &blst_scalars, 255);
+            t.elapsed().as_secs_f64()
+        },
+    )?;
+    let cpu_path = Duration::from_secs_f64(super::median(&cpu_path_runs_s));
+    let blst = Duration::from_secs_f64(super::median(&blst_runs_s));
     let mut acc = Accelerator::open(backend)?;
     acc.set_window(window);
     let r = acc.msm(&bases, &scalars)?;
@@ -209,9 +225,13 @@ pub fn bench_msm(
         projected_time_s: card.then(|| stats.cycles() as f64 / (clock_mhz * 1e6)),
         stats,
         clock_mhz,
-        cpu_path: cpu_stats.wall,
+        cpu_path_over_blst: cpu_path.as_secs_f64() / blst.as_secs_f64().max(1e-12),
+        cpu_path,
         arkworks,
         blst,
+        cpu_reps,
+        cpu_path_runs_s,
+        blst_runs_s,
         scalar_plan,
         model_calibration,
         projections,

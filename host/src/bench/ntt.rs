@@ -34,6 +34,13 @@ pub struct NttBenchReport {
     pub cpu_path: Duration,
     #[serde(rename = "ark_poly_ms", serialize_with = "millis")]
     pub ark_poly: Duration,
+    /// CPU path / ark-poly (medians of `cpu_reps` alternating runs of each).
+    pub cpu_path_over_ark_poly: f64,
+    pub cpu_reps: usize,
+    pub cpu_path_runs_ms: Vec<f64>,
+    pub ark_poly_runs_ms: Vec<f64>,
+    /// rayon's threads (ark-poly's `parallel`).
+    pub cpu_threads: usize,
     /// The cycle model of this build at larger sizes.
     pub model: Vec<NttProjection>,
 }
@@ -88,19 +95,39 @@ pub fn bench_ntt(
         d = d.get_coset(Fr::GENERATOR).expect("coset");
     }
     let mut reference = input.clone();
-    let t = Instant::now();
     if kind.inverse {
         d.ifft_in_place(&mut reference);
     } else {
         d.fft_in_place(&mut reference);
     }
-    let ark_poly = t.elapsed();
-    // The CPU path.
+    // The CPU path (the run above was ark-poly's warm-up and the reference).
     let mut cpu = input.clone();
-    let cpu_path = cpu_ntt(&mut cpu, kind)?;
+    cpu_ntt(&mut cpu, kind)?;
     if cpu != reference {
         bail!("the CPU path disagrees with ark-poly at 2^{log_size}");
     }
+    // The timed comparison: both again, `cpu_reps` times in alternating order, each on
+    // a fresh copy of the input; medians. Both are ark-poly built with `parallel`.
+    let cpu_reps = super::cpu_reps(log_size);
+    let (cpu_path_runs_ms, ark_poly_runs_ms) = super::alternate(
+        cpu_reps,
+        || {
+            let mut v = input.clone();
+            Ok::<_, anyhow::Error>(cpu_ntt(&mut v, kind)?.as_secs_f64() * 1e3)
+        },
+        || {
+            let mut v = input.clone();
+            let t = Instant::now();
+            if kind.inverse {
+                d.ifft_in_place(&mut v);
+            } else {
+                d.fft_in_place(&mut v);
+            }
+            t.elapsed().as_secs_f64() * 1e3
+        },
+    )?;
+    let cpu_path = Duration::from_secs_f64(super::median(&cpu_path_runs_ms) / 1e3);
+    let ark_poly = Duration::from_secs_f64(super::median(&ark_poly_runs_ms) / 1e3);
     let mut acc = Accelerator::open(backend)?;
     let mut out = input;
     acc.ntt(&mut out, kind)?;
@@ -138,8 +165,13 @@ pub fn bench_ntt(
         clock_mhz,
         card,
         wall: run.wall,
+        cpu_path_over_ark_poly: cpu_path.as_secs_f64() / ark_poly.as_secs_f64().max(1e-12),
         cpu_path,
         ark_poly,
+        cpu_reps,
+        cpu_path_runs_ms,
+        ark_poly_runs_ms,
+        cpu_threads: rayon::current_num_threads(),
         model,
     })
 }

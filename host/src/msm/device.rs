@@ -351,7 +351,10 @@ impl MsmUnit {
         // last pass is not mostly empty slots (each slot costs the feeder a cycle).
         let widths = window_widths(c);
         let digits = signed_digits_of(&windowed, &windowed_scalars, &widths);
-        let live = digits.iter().filter(|row| row.iter().any(|&d| d != 0)).count();
+        let live = digits
+            .iter()
+            .filter(|row| row.iter().any(|&d| d != 0))
+            .count();
         let k = if live == 0 {
             0
         } else {
@@ -466,8 +469,14 @@ impl MsmUnit {
         let mut done_to = widths.len(); // windows above this one are combined
         let mut pending: Option<(Vec<usize>, PassReduction)> = None;
         for (p, pass) in order.chunks(k).enumerate() {
-            let layout =
-                PassLayout::new(pass, &digits, &widths, stride, spacing, self.buckets as usize);
+            let layout = PassLayout::new(
+                pass,
+                &digits,
+                &widths,
+                stride,
+                spacing,
+                self.buckets as usize,
+            );
             let mut stream = vec![0u16; n * k];
             let mut seen = vec![0u32; pass.len() * stride];
             for i in 0..n {

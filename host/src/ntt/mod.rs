@@ -2,7 +2,7 @@
 //! and their coset forms over `get_coset(GENERATOR)` (the multiplicative generator of
 //! Fr, 7).
 //!
-//! The CPU path is ark-poly itself; a card's NTT unit ([`device`]) runs one job up to
+//! The CPU path is ark-poly itself (built with `parallel`: rayon on all cores); a card's NTT unit ([`device`]) runs one job up to
 //! the card's size and the four-step method beyond it; [`crate::Accelerator`] chooses
 //! between them. A card that cannot run a transform is an error, never a silent
 //! fall-back to the CPU.
@@ -80,7 +80,8 @@ pub fn domain(n: usize) -> Result<Radix2EvaluationDomain<Fr>, NttError> {
     Radix2EvaluationDomain::<Fr>::new(n).ok_or(NttError::TooLarge { len: n })
 }
 
-/// The transform on the CPU (ark-poly), in place.
+/// The transform on the CPU (ark-poly, built with its `parallel` feature: rayon on all
+/// cores), in place.
 pub fn cpu_ntt(values: &mut Vec<Fr>, kind: NttKind) -> Result<Duration, NttError> {
     let mut d = domain(values.len())?;
     if kind.coset {
