@@ -27,3 +27,18 @@ pub mod mont_mul;
 pub mod netlist;
 pub mod pipelined_sum;
 pub mod sim_model;
+
+/// Operand pairs for the arithmetic netlists' tests: the first 16 are every pair of
+/// the four `edges`, the rest random.
+#[cfg(test)]
+pub(crate) fn operand_pair<F: ark_ff::PrimeField>(
+    k: usize,
+    edges: &[F; 4],
+    rng: &mut impl ark_std::rand::Rng,
+) -> (F, F) {
+    if k < 16 {
+        (edges[k % 4], edges[k / 4])
+    } else {
+        (F::rand(rng), F::rand(rng))
+    }
+}

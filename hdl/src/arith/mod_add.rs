@@ -89,16 +89,7 @@ mod tests {
         for kind in [AddSub::Add, AddSub::Sub] {
             let n = mod_add_sub_netlist(&f, kind);
             for k in 0..200 {
-                let x = if k < 16 {
-                    edges[k % 4]
-                } else {
-                    F::rand(&mut rng)
-                };
-                let y = if k < 16 {
-                    edges[k / 4]
-                } else {
-                    F::rand(&mut rng)
-                };
+                let (x, y) = crate::arith::operand_pair(k, &edges, &mut rng);
                 let want = match kind {
                     AddSub::Add => x + y,
                     AddSub::Sub => x - y,

@@ -147,16 +147,7 @@ mod tests {
         let word = |x: F| (raw(x) * field.radix()) % &field.modulus;
         let edges = [F::zero(), F::one(), -F::one(), F::from(2u64)];
         for k in 0..300 {
-            let x = if k < 16 {
-                edges[k % 4]
-            } else {
-                F::rand(&mut rng)
-            };
-            let y = if k < 16 {
-                edges[k / 4]
-            } else {
-                F::rand(&mut rng)
-            };
+            let (x, y) = crate::arith::operand_pair(k, &edges, &mut rng);
             let out = n.evaluate(&[word(x), word(y), BigUint::from(1u32)]);
             assert_eq!(out[0], word(x * y), "{x} * {y}");
             assert_eq!(out[1], BigUint::from(1u32));

@@ -41,13 +41,8 @@ pub enum BenchCommand {
         /// Window size in bits (card backends; default chosen from the size).
         #[arg(long)]
         window: Option<u32>,
-        /// Clock for the projected time, in MHz.
-        #[arg(long, default_value_t = 250.0)]
-        clock_mhz: f64,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        common: BenchArgs,
     },
     /// NTT of 2^K random elements on a backend, beside the CPU path and ark-poly.
     Ntt {
@@ -59,14 +54,21 @@ pub enum BenchCommand {
         inverse: bool,
         #[arg(long)]
         coset: bool,
-        /// Clock for the projected time, in MHz.
-        #[arg(long, default_value_t = 250.0)]
-        clock_mhz: f64,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        common: BenchArgs,
     },
+}
+
+/// What the MSM and NTT benchmarks share.
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// Clock for the projected time, in MHz.
+    #[arg(long, default_value_t = 250.0)]
+    clock_mhz: f64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(command: BenchCommand) -> Result<()> {
@@ -95,9 +97,12 @@ pub fn run(command: BenchCommand) -> Result<()> {
             log_size,
             distribution,
             window,
-            clock_mhz,
-            seed,
-            json,
+            common:
+                BenchArgs {
+                    clock_mhz,
+                    seed,
+                    json,
+                },
         } => {
             let r = bench_msm(&backend, log_size, &distribution, window, clock_mhz, seed)?;
             if json {
@@ -113,9 +118,12 @@ pub fn run(command: BenchCommand) -> Result<()> {
             log_size,
             inverse,
             coset,
-            clock_mhz,
-            seed,
-            json,
+            common:
+                BenchArgs {
+                    clock_mhz,
+                    seed,
+                    json,
+                },
         } => {
             let kind = NttKind { inverse, coset };
             let r = bench_ntt(&backend, log_size, kind, clock_mhz, seed)?;
