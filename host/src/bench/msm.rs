@@ -3,7 +3,7 @@
 //! projections to 2^20 and 2^24.
 
 use crate::msm::blst_cpu;
-use crate::msm::device::msm_cycles_model;
+use crate::msm::cycle_model::msm_cycles_model;
 use crate::msm::{cpu_msm, random_instance, MsmStats};
 use crate::report::seconds;
 use crate::{Accelerator, Backend};

@@ -1,17 +1,20 @@
 //! MSM on a card through the driver — the same code for the in-process simulator,
 //! vfio-user and a board.
 //!
-//! Per MSM: the bases are loaded into card memory unless the card already holds these
-//! exact bases (resident bases: a prover's fixed setup is loaded once); then for each
-//! window: CLEAR_BUCKETS, stream the window's digits, wait for IDLE, read the buckets
-//! out and reduce them on the host (`Σ (m+1)·bucket[m]` by running sums), and combine
-//! the windows (`Σ 2^(c·w) · window[w]`). An MSM larger than the card memory runs in
-//! chunks of the capacity, each reloading its bases.
+//! Per chunk of the card's capacity: the points split by scalar ([`super::scalar_plan`]);
+//! the bases loaded into card memory unless the card already holds exactly these
+//! (resident bases); the windowed points in passes of several windows
+//! ([`super::pass_layout`]): CLEAR_BUCKETS, stream the digits, wait for IDLE, read the
+//! buckets out, reduce them on the host (`Σ (m+1)·bucket[m]` by running sums) and
+//! combine the windows (`Σ 2^(c·w) · window[w]`); then the grouped points' sum pass.
+//! The window size comes from [`super::cycle_model`].
 
+use super::cycle_model::{msm_cycles_model_passes, windows_per_pass};
+use super::pass_layout::{bucket_at, PassLayout};
 use super::recode::{signed_digits_widths, window_widths};
 use super::scalar_plan::{self, group_buckets, ScalarGroup};
 use super::MsmStats;
-use crate::g1::{affine_words, from_homogeneous_words};
+use crate::g1::affine_words;
 use ark_bls12_381::{Fr, G1Affine, G1Projective};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{AdditiveGroup, Zero};
@@ -90,66 +93,6 @@ pub struct MsmUnit {
     chunk: usize,
     /// Base loads performed (resident bases make repeated MSMs skip them).
     base_loads: u64,
-}
-
-/// Modelled card cycles of an MSM of `n` points with windows of up to `c` bits
-/// ([`window_widths`]) and adder latency `l`, one window per pass: see
-/// [`msm_cycles_model_passes`].
-pub fn msm_cycles_model(n: u64, c: u32, l: u64) -> u64 {
-    msm_cycles_model_passes(n, c, l, 1)
-}
-
-/// Modelled card cycles of an MSM of `n` points with windows of up to `c` bits, `k`
-/// windows per accumulation pass ([`windows_per_pass`]) and adder latency `l`. In a
-/// pass whose digits reach B buckets in all, digits enter at one per cycle while a
-/// bucket takes one addition per `l` cycles; additions that find their bucket in
-/// flight wait in the queue, which costs about a fraction `l / 2B` of the issue slots
-/// (fits the measured utilization: 0.66 at B = 128, 0.96 at B = 1024, l = 88). A pass
-/// whose digits reach fewer buckets than the latency serialises: `adds · l / B`. Plus
-/// ~150 cycles of adder drain and register traffic per pass, and three cycles per
-/// bucket read out.
-pub fn msm_cycles_model_passes(n: u64, c: u32, l: u64, k: usize) -> u64 {
-    use ark_ff::{BigInteger, PrimeField};
-    let r = num_bigint::BigUint::from_bytes_le(&Fr::MODULUS.to_bytes_le());
-    let widths = window_widths(c);
-    let stride = 1u64 << (c - 1);
-    // Buckets each window's digits reach (the top windows of a 255-bit r reach fewer).
-    let mut start = 0usize;
-    let mut reach = vec![];
-    for &w in &widths {
-        let buckets = 1u64 << (w - 1);
-        let top = &r >> start;
-        reach.push(
-            u64::try_from(top)
-                .unwrap_or(u64::MAX)
-                .saturating_add(1)
-                .min(buckets)
-                .max(1),
-        );
-        start += w as usize;
-    }
-    let mut total = 0u64;
-    for pass in reach.chunks(k.max(1)) {
-        let adds = n * pass.len() as u64;
-        let reached: u64 = pass.iter().sum();
-        let loss = (l as f64 / (2.0 * reached as f64)).min(0.5);
-        let accumulate = (adds as f64 / (1.0 - loss)).max((adds * l / reached) as f64);
-        total += accumulate as u64 + 150 + 3 * stride * pass.len() as u64;
-    }
-    total
-}
-
-/// Windows one accumulation pass covers for `n` points with windows of `c` bits, on a
-/// card with `capacity` base slots and `buckets` buckets: the bases are loaded once per
-/// window of the pass (copy j at indices j·n..), and window j of the pass uses buckets
-/// from j·2^(c−1). More buckets are in flight at once (fewer conflicts) and the adder
-/// drains once per pass instead of once per window.
-pub fn windows_per_pass(n: usize, c: u32, capacity: usize, buckets: usize) -> usize {
-    let stride = 1usize << (c - 1);
-    (capacity / n.max(1))
-        .min(buckets / stride)
-        .min(window_widths(c).len())
-        .max(1)
 }
 
 fn fingerprint(bases: &[G1Affine]) -> [u8; 32] {
@@ -606,148 +549,5 @@ fn shift_over(result: &mut G1Projective, widths: &[u32], done_to: &mut usize, st
     while *done_to > stop {
         *done_to -= 1;
         combine(result, widths[*done_to], G1Projective::zero());
-    }
-}
-
-/// Where one windowed pass puts its additions: window j of the pass in buckets
-/// `j·stride ..` (stride = 2^(c−1)), hot buckets spread over replicas after the last
-/// window's buckets.
-struct PassLayout {
-    stride: usize,
-    /// Per window of the pass, per magnitude (1-based): (replicas, first extra bucket).
-    replicas: Vec<Vec<(u32, usize)>>,
-    /// Buckets to read out.
-    readout: usize,
-}
-
-impl PassLayout {
-    fn new(
-        pass: &[usize],
-        digits: &[Vec<i32>],
-        widths: &[u32],
-        stride: usize,
-        spacing: usize,
-        buckets: usize,
-    ) -> Self {
-        // The last window of the pass may be narrower: its buckets end the range.
-        let last = *pass.last().expect("a pass has a window");
-        let first_extra = (pass.len() - 1) * stride + (1usize << (widths[last] - 1));
-        let mut counts = vec![vec![0usize; stride + 1]; pass.len()];
-        let mut adds = 0usize;
-        for (j, &w) in pass.iter().enumerate() {
-            for &d in &digits[w] {
-                if d != 0 {
-                    counts[j][d.unsigned_abs() as usize] += 1;
-                    adds += 1;
-                }
-            }
-        }
-        // Extra buckets: at most half the pass's own again (their readout costs).
-        let budget = (buckets - first_extra).min(first_extra / 2);
-        let mut next = first_extra;
-        let mut replicas = vec![vec![(1u32, 0usize); stride + 1]; pass.len()];
-        for (j, row) in counts.iter().enumerate() {
-            for (m, &count) in row.iter().enumerate() {
-                // Hot: more than three times its share of the pass's additions, and so
-                // many that they would come closer than `spacing` apart.
-                let hot = count * first_extra > 3 * adds;
-                let want = (count * spacing).div_ceil(adds.max(1)).min(count);
-                if hot && want >= 2 {
-                    let extra = (want - 1).min(first_extra + budget - next);
-                    if extra > 0 {
-                        replicas[j][m] = (extra as u32 + 1, next);
-                        next += extra;
-                    }
-                }
-            }
-        }
-        PassLayout {
-            stride,
-            replicas,
-            readout: next,
-        }
-    }
-
-    /// The bucket of the next addition of magnitude `m` in window `j` of the pass
-    /// (round-robin over its replicas; `seen` counts per bucket of the pass).
-    fn bucket(&self, j: usize, m: usize, seen: &mut [u32]) -> usize {
-        let home = j * self.stride + m - 1;
-        let (r, first) = self.replicas[j][m];
-        let t = seen[home];
-        seen[home] += 1;
-        match t % r {
-            0 => home,
-            x => first + x as usize - 1,
-        }
-    }
-
-    /// The pass's window sums: replicas folded into their buckets, then each window
-    /// reduced (`used[j]`: buckets window j reaches).
-    fn reduce(
-        &self,
-        out: &[Beat],
-        used: &[usize],
-        device: &str,
-        pass: usize,
-    ) -> Result<Vec<G1Projective>, DeviceMsmError> {
-        let mut sums = Vec::with_capacity(used.len());
-        for (j, &used) in used.iter().enumerate() {
-            let mut buckets = Vec::with_capacity(used);
-            for m in 1..=used {
-                let mut b = bucket_at(out, j * self.stride + m - 1, device, pass)?;
-                let (r, first) = self.replicas[j][m];
-                for x in 0..r as usize - 1 {
-                    b += bucket_at(out, first + x, device, pass)?;
-                }
-                buckets.push(b);
-            }
-            sums.push(reduce_buckets(&buckets));
-        }
-        Ok(sums)
-    }
-}
-
-/// Bucket `m` of a readout, checked to be a curve point.
-fn bucket_at(
-    out: &[Beat],
-    m: usize,
-    device: &str,
-    pass: usize,
-) -> Result<G1Projective, DeviceMsmError> {
-    let beat = &out[m * BEATS_PER_BUCKET..(m + 1) * BEATS_PER_BUCKET];
-    let mut words = [[0u64; 6]; 3];
-    for (k, b) in beat.iter().enumerate() {
-        words[k].copy_from_slice(&b[..6]);
-    }
-    from_homogeneous_words(&words).ok_or_else(|| DeviceMsmError::BadBucket {
-        device: device.to_string(),
-        window: pass,
-        bucket: m,
-    })
-}
-
-/// A window's buckets reduced to `Σ (m+1)·B[m] = Σ_m (B[m] + B[m+1] + ...)`, by a
-/// running sum from the top.
-fn reduce_buckets(buckets: &[G1Projective]) -> G1Projective {
-    let mut running = G1Projective::zero();
-    let mut window_sum = G1Projective::zero();
-    for b in buckets.iter().rev() {
-        running += b;
-        window_sum += running;
-    }
-    window_sum
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_model_matches_what_was_measured() {
-        // Measured on the card model (2^12 random, c = 8): 210,865 cycles.
-        let m = msm_cycles_model(4096, 8, 88) as f64;
-        assert!((m / 210_865.0 - 1.0).abs() < 0.1, "model {m}");
-        // Wider windows conflict less: c = 10 beats c = 8 at 2^12.
-        assert!(msm_cycles_model(4096, 10, 88) < msm_cycles_model(4096, 8, 88));
     }
 }

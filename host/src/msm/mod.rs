@@ -5,11 +5,15 @@
 //! * [`blst_cpu`]: the CPU path.
 //! * [`recode`]: signed-digit windows.
 //! * [`scalar_plan`]: witness scalars split into dropped, grouped and windowed points.
-//! * [`device`]: the card job (resident bases, windows, readout, host reduction) and
-//!   its cycle model.
+//! * [`device`]: the card job (bases, passes, readout, host reduction).
+//! * [`pass_layout`]: one windowed pass's buckets (replicas of hot ones) and its
+//!   reduction.
+//! * [`cycle_model`]: the card's modelled cycles, which choose the window size.
 
 pub mod blst_cpu;
+pub mod cycle_model;
 pub mod device;
+pub mod pass_layout;
 pub mod recode;
 pub mod scalar_plan;
 
