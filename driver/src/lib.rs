@@ -28,8 +28,22 @@ use std::path::PathBuf;
 
 use zkaccel_spec::regmap;
 
-/// The underlying error a driver error was caused by (kept as its `source()`).
+/// The underlying error a driver error was caused by (kept as its `source()`; the
+/// messages do not repeat it, so a chain prints each cause once).
 pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// An error and its causes on one line (`outer: cause: cause`), for reports that hold
+/// a message rather than the error.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    out
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
@@ -60,7 +74,7 @@ pub enum DriverError {
     },
     #[error("device {device} did not answer: {reason}")]
     Unresponsive { device: String, reason: String },
-    #[error("device {device}: {what} failed: {source}")]
+    #[error("device {device}: {what} failed")]
     Transport {
         device: String,
         what: String,
@@ -90,7 +104,7 @@ pub enum DriverError {
     },
     #[error("the locked-memory limit is {have} bytes but DMA buffers need at least {need}: raise it with `ulimit -l unlimited` (or memlock in /etc/security/limits.conf)")]
     MemlockTooLow { have: u64, need: u64 },
-    #[error("VFIO failed on {bdf} while {what}: {source}")]
+    #[error("VFIO failed on {bdf} while {what}")]
     Vfio {
         bdf: String,
         what: String,
@@ -109,19 +123,25 @@ pub enum DriverError {
     },
     #[error("{device}: {what} is not supported yet")]
     Unsupported { device: String, what: String },
+    #[error("{device}: {what} is not in this build: it was built without the `{feature}` feature (build zkaccel with its default features for it)")]
+    NotInThisBuild {
+        device: String,
+        what: &'static str,
+        feature: &'static str,
+    },
     #[error("{device}: the {channel} DMA channel stopped with an error (status {status:#010x}: {}); a descriptor or buffer address outside every mapped DMA buffer, a bad descriptor, or a bad length", crate::shell::xdma_status_text(*status))]
     DmaFault {
         device: String,
         channel: &'static str,
         status: u32,
     },
-    #[error("DMA buffer: {what}: {source}")]
+    #[error("DMA buffer: {what}")]
     Dma {
         what: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot create an eventfd for MSI-X interrupts: {source}")]
+    #[error("cannot create an eventfd for MSI-X interrupts")]
     Eventfd {
         #[source]
         source: std::io::Error,
@@ -271,9 +291,10 @@ pub fn open_with_deadline(
         #[cfg(feature = "sim")]
         DeviceSpec::Sim => Ok(Box::new(sim::SimCard::new()?)),
         #[cfg(not(feature = "sim"))]
-        DeviceSpec::Sim => Err(DriverError::Unsupported {
+        DeviceSpec::Sim => Err(DriverError::NotInThisBuild {
             device: "sim".into(),
-            what: "the simulator (this build has no `sim` feature)".into(),
+            what: "the simulator",
+            feature: "sim",
         }),
         DeviceSpec::Vfio(bdf) => Ok(Box::new(shell::ShellCard::new(vfio::VfioTransport::open(
             *bdf,

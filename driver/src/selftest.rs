@@ -33,7 +33,7 @@ fn check(name: &'static str, r: Result<String, String>) -> Check {
 }
 
 fn e(err: DriverError) -> String {
-    err.to_string()
+    crate::error_chain(&err)
 }
 
 /// What a selftest found on one device.

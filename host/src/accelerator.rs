@@ -16,7 +16,7 @@ use zkaccel_spec::regmap::capabilities;
 /// What can go wrong opening an accelerator or running a job on it.
 #[derive(Debug, thiserror::Error)]
 pub enum AcceleratorError {
-    #[error("opening {backend}: {source}")]
+    #[error("opening {backend}")]
     Open {
         backend: String,
         #[source]

@@ -11,13 +11,13 @@ pub enum Backend {
     Device(DeviceSpec),
 }
 
-/// Why a backend name was not understood.
+/// Why a backend name was not understood (shown whole by the argument parser, so the
+/// reason is part of the message).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("backend {given:?}: expected cpu, sim, vfio-user:PATH or vfio:BDF ({source})")]
+#[error("backend {given:?}: expected cpu, sim, vfio-user:PATH or vfio:BDF ({reason})")]
 pub struct BackendParseError {
     pub given: String,
-    #[source]
-    pub source: DeviceSpecError,
+    pub reason: DeviceSpecError,
 }
 
 impl std::str::FromStr for Backend {
@@ -28,9 +28,9 @@ impl std::str::FromStr for Backend {
         }
         s.parse::<DeviceSpec>()
             .map(Backend::Device)
-            .map_err(|source| BackendParseError {
+            .map_err(|reason| BackendParseError {
                 given: s.to_string(),
-                source,
+                reason,
             })
     }
 }
@@ -55,6 +55,7 @@ mod tests {
         }
         let e = "gpu".parse::<Backend>().unwrap_err();
         assert_eq!(e.given, "gpu");
-        assert!(matches!(e.source, DeviceSpecError::Unknown(_)));
+        assert!(matches!(e.reason, DeviceSpecError::Unknown(_)));
+        assert!(e.to_string().contains("unknown device"), "{e}");
     }
 }

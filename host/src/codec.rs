@@ -44,7 +44,7 @@ impl std::str::FromStr for PointFormat {
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("{file}: {source}")]
+    #[error("{file}")]
     Io {
         file: String,
         source: std::io::Error,

@@ -14,7 +14,7 @@ use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WtnsError {
-    #[error("{file}: {source}")]
+    #[error("{file}")]
     Io {
         file: String,
         source: std::io::Error,

@@ -50,7 +50,7 @@ pub fn run(a: DevicesArgs) -> Result<()> {
                 iommu_group: f.iommu_group,
                 driver: f.driver.clone(),
                 usable: usable.is_ok(),
-                reason: usable.err().map(|e| e.to_string()),
+                reason: usable.err().map(|e| zkaccel_driver::error_chain(&e)),
             }
         })
         .collect();
