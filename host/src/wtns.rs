@@ -157,13 +157,12 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<Vec<Fr>, WtnsError> {
             n8,
         });
     }
+    let r = num_bigint::BigUint::from_bytes_le(&r_bytes);
     bytes[start..start + size as usize]
         .chunks_exact(32)
         .enumerate()
         .map(|(index, b)| {
-            let big = num_bigint::BigUint::from_bytes_le(b);
-            let r = num_bigint::BigUint::from_bytes_le(&r_bytes);
-            if big >= r {
+            if num_bigint::BigUint::from_bytes_le(b) >= r {
                 return Err(WtnsError::NotBelowR {
                     file: file.into(),
                     index,
