@@ -10,6 +10,7 @@
 //! `Constant`s (Verilog `localparam`s), never as literals.
 
 use crate::card::register_constants::{addr, word, Addr, Word};
+use crate::card::register_decode::RegisterDecode;
 use crate::spec::bus::{resp, AXIL_STRB_BITS};
 use crate::spec::regmap::{self, control, status};
 use rust_hdl::prelude::*;
@@ -40,8 +41,9 @@ pub struct AxilRegFile {
     pub data_beat: Signal<In, Bit>,
     /// High for one cycle after a write of CONTROL.SOFT_RESET: resets the data path.
     pub soft_reset: Signal<Out, Bit>,
-    /// Engine registers (MSM_*): the engine decodes `araddr`/`awaddr` itself and says
-    /// whether the address is its own (`ext_rhit`, `ext_whit`, `ext_wro`).
+    /// Engine registers (MSM_*, NTT_*): the engines decode `araddr`/`awaddr` themselves
+    /// and say whether the address is theirs (`ext_rhit`, `ext_whit`, `ext_wro`).
+    /// `ext_rdata` is 0 unless `ext_rhit`: it is ORed into the read value.
     pub ext_rdata: Signal<In, Word>,
     pub ext_rhit: Signal<In, Bit>,
     pub ext_whit: Signal<In, Bit>,
@@ -53,18 +55,11 @@ pub struct AxilRegFile {
     pub ext_wmask: Signal<Out, Word>,
 
     // Offsets, from the regmap.
-    at_magic: Constant<Addr>,
-    at_version: Constant<Addr>,
-    at_hash_lo: Constant<Addr>,
-    at_hash_hi: Constant<Addr>,
     at_scratch: Constant<Addr>,
-    at_capabilities: Constant<Addr>,
     at_cycles_lo: Constant<Addr>,
-    at_cycles_hi: Constant<Addr>,
-    at_status: Constant<Addr>,
     at_control: Constant<Addr>,
-    at_bus_error_addr: Constant<Addr>,
-    at_data_beats: Constant<Addr>,
+    /// The register file's own twelve registers, in the order of the decode's values.
+    decode: RegisterDecode<12, 384, 384>,
     // Fixed values.
     magic: Constant<Word>,
     version: Constant<Word>,
@@ -142,18 +137,23 @@ impl AxilRegFile {
             ext_write: Default::default(),
             ext_wdata: Default::default(),
             ext_wmask: Default::default(),
-            at_magic: addr(&regmap::MAGIC),
-            at_version: addr(&regmap::VERSION),
-            at_hash_lo: addr(&regmap::DESIGN_HASH_LO),
-            at_hash_hi: addr(&regmap::DESIGN_HASH_HI),
             at_scratch: addr(&regmap::SCRATCH),
-            at_capabilities: addr(&regmap::CAPABILITIES),
             at_cycles_lo: addr(&regmap::CYCLES_LO),
-            at_cycles_hi: addr(&regmap::CYCLES_HI),
-            at_status: addr(&regmap::STATUS),
             at_control: addr(&regmap::CONTROL),
-            at_bus_error_addr: addr(&regmap::BUS_ERROR_ADDR),
-            at_data_beats: addr(&regmap::DATA_BEATS),
+            decode: RegisterDecode::new([
+                &regmap::MAGIC,
+                &regmap::VERSION,
+                &regmap::DESIGN_HASH_LO,
+                &regmap::DESIGN_HASH_HI,
+                &regmap::SCRATCH,
+                &regmap::CAPABILITIES,
+                &regmap::CYCLES_LO,
+                &regmap::CYCLES_HI,
+                &regmap::STATUS,
+                &regmap::CONTROL,
+                &regmap::BUS_ERROR_ADDR,
+                &regmap::DATA_BEATS,
+            ]),
             magic: word(regmap::MAGIC.reset),
             version: word(regmap::VERSION.reset),
             hash_lo: word(design_hash as u32),
@@ -274,38 +274,22 @@ impl Logic for AxilRegFile {
             self.status_value.next = self.status_ready.val() | self.status_bus_error.val();
         }
 
-        // Read decode.
-        self.read_refused.next = false;
-        self.read_value.next = bits::<32>(0);
-        if self.araddr.val() == self.at_magic.val() {
-            self.read_value.next = self.magic.val();
-        } else if self.araddr.val() == self.at_version.val() {
-            self.read_value.next = self.version.val();
-        } else if self.araddr.val() == self.at_hash_lo.val() {
-            self.read_value.next = self.hash_lo.val();
-        } else if self.araddr.val() == self.at_hash_hi.val() {
-            self.read_value.next = self.hash_hi.val();
-        } else if self.araddr.val() == self.at_scratch.val() {
-            self.read_value.next = self.scratch.q.val();
-        } else if self.araddr.val() == self.at_capabilities.val() {
-            self.read_value.next = self.caps.val();
-        } else if self.araddr.val() == self.at_cycles_lo.val() {
-            self.read_value.next = self.cycles.q.val().get_bits::<32>(0);
-        } else if self.araddr.val() == self.at_cycles_hi.val() {
-            self.read_value.next = self.cycles_hi_latch.q.val();
-        } else if self.araddr.val() == self.at_status.val() {
-            self.read_value.next = self.status_value.val();
-        } else if self.araddr.val() == self.at_control.val() {
-            self.read_value.next = bits::<32>(0);
-        } else if self.araddr.val() == self.at_bus_error_addr.val() {
-            self.read_value.next = self.bus_error_addr.q.val();
-        } else if self.araddr.val() == self.at_data_beats.val() {
-            self.read_value.next = self.data_beats.q.val();
-        } else if self.ext_rhit.val() {
-            self.read_value.next = self.ext_rdata.val();
-        } else {
-            self.read_refused.next = true;
-        }
+        // Read decode (CONTROL reads 0), then the engines' registers.
+        self.decode.raddr.next = self.araddr.val();
+        self.decode.waddr.next = self.awaddr.val();
+        self.decode.values.next = bit_cast::<384, 32>(self.magic.val())
+            | (bit_cast::<384, 32>(self.version.val()) << 32)
+            | (bit_cast::<384, 32>(self.hash_lo.val()) << 64)
+            | (bit_cast::<384, 32>(self.hash_hi.val()) << 96)
+            | (bit_cast::<384, 32>(self.scratch.q.val()) << 128)
+            | (bit_cast::<384, 32>(self.caps.val()) << 160)
+            | (bit_cast::<384, 32>(self.cycles.q.val().get_bits::<32>(0)) << 192)
+            | (bit_cast::<384, 32>(self.cycles_hi_latch.q.val()) << 224)
+            | (bit_cast::<384, 32>(self.status_value.val()) << 256)
+            | (bit_cast::<384, 32>(self.bus_error_addr.q.val()) << 320)
+            | (bit_cast::<384, 32>(self.data_beats.q.val()) << 352);
+        self.read_value.next = self.decode.rdata.val() | self.ext_rdata.val();
+        self.read_refused.next = !(self.decode.rhit.val() | self.ext_rhit.val());
         if self.read_fire.val() {
             self.r_valid.d.next = true;
             self.r_data.d.next = self.read_value.val();
@@ -324,17 +308,7 @@ impl Logic for AxilRegFile {
         }
 
         // Write decode.
-        self.write_is_read_only.next = ((((self.awaddr.val() == self.at_magic.val())
-            | (self.awaddr.val() == self.at_version.val()))
-            | ((self.awaddr.val() == self.at_hash_lo.val())
-                | (self.awaddr.val() == self.at_hash_hi.val())))
-            | (((self.awaddr.val() == self.at_capabilities.val())
-                | (self.awaddr.val() == self.at_cycles_lo.val()))
-                | ((self.awaddr.val() == self.at_cycles_hi.val())
-                    | (self.awaddr.val() == self.at_status.val())))
-            | ((self.awaddr.val() == self.at_bus_error_addr.val())
-                | (self.awaddr.val() == self.at_data_beats.val())))
-            | self.ext_wro.val();
+        self.write_is_read_only.next = self.decode.wro.val() | self.ext_wro.val();
         self.write_refused.next = false;
         self.ext_write.next = self.write_fire.val() & self.ext_whit.val();
         self.ext_wdata.next = self.written.val();

@@ -132,10 +132,8 @@ impl Logic for Card {
         self.ntt.reg_write.next = self.regs.ext_write.val();
         self.ntt.reg_wdata.next = self.regs.ext_wdata.val();
         self.ntt.reg_wmask.next = self.regs.ext_wmask.val();
-        self.regs.ext_rdata.next = self.ntt.reg_rdata.val();
-        if self.msm.reg_rhit.val() {
-            self.regs.ext_rdata.next = self.msm.reg_rdata.val();
-        }
+        // Each unit's read data is 0 unless the address is its own.
+        self.regs.ext_rdata.next = self.msm.reg_rdata.val() | self.ntt.reg_rdata.val();
         self.regs.ext_rhit.next = self.msm.reg_rhit.val() | self.ntt.reg_rhit.val();
         self.regs.ext_whit.next = self.msm.reg_whit.val() | self.ntt.reg_whit.val();
         self.regs.ext_wro.next = self.msm.reg_wro.val() | self.ntt.reg_wro.val();

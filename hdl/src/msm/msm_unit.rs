@@ -16,6 +16,7 @@ use super::bucket_engine::BucketEngine;
 use super::digit_feeder::DigitFeeder;
 use crate::card::data_port::Beat;
 use crate::card::register_constants::{addr, word, Addr, Word};
+use crate::card::register_decode::RegisterDecode;
 use crate::spec::field::{AFFINE_POINT_BITS, PROJECTIVE_POINT_BITS};
 use crate::spec::msm::{mode, msm_control, msm_status, BASE_CAPACITY, BUCKETS, BUCKET_BITS};
 use crate::spec::regmap;
@@ -51,6 +52,8 @@ pub struct MsmUnit {
 
     engine: BucketEngine<false>,
     feeder: DigitFeeder,
+    /// The ten MSM_* registers, in the order of `read_values`.
+    decode: RegisterDecode<10, 320, 320>,
     bases: BaseMemory,
     // Registers.
     mode_reg: DFF<Bits<2>>,
@@ -72,13 +75,7 @@ pub struct MsmUnit {
     at_mode: Constant<Addr>,
     at_index: Constant<Addr>,
     at_control: Constant<Addr>,
-    at_status: Constant<Addr>,
     at_readout_count: Constant<Addr>,
-    at_adds: Constant<Addr>,
-    at_active_cycles: Constant<Addr>,
-    at_buckets: Constant<Addr>,
-    at_capacity: Constant<Addr>,
-    at_latency: Constant<Addr>,
     buckets_value: Constant<Word>,
     capacity_value: Constant<Word>,
     latency_value: Constant<Word>,
@@ -130,6 +127,18 @@ impl Default for MsmUnit {
             m_tready: Default::default(),
             engine: Default::default(),
             feeder: Default::default(),
+            decode: RegisterDecode::new([
+                &regmap::MSM_MODE,
+                &regmap::MSM_BASE_INDEX,
+                &regmap::MSM_CONTROL,
+                &regmap::MSM_STATUS,
+                &regmap::MSM_READOUT_COUNT,
+                &regmap::MSM_ADDS,
+                &regmap::MSM_ACTIVE_CYCLES,
+                &regmap::MSM_BUCKETS,
+                &regmap::MSM_BASE_CAPACITY,
+                &regmap::MSM_ADDER_LATENCY,
+            ]),
             bases: Default::default(),
             mode_reg: Default::default(),
             index: Default::default(),
@@ -147,13 +156,7 @@ impl Default for MsmUnit {
             at_mode: addr(&regmap::MSM_MODE),
             at_index: addr(&regmap::MSM_BASE_INDEX),
             at_control: addr(&regmap::MSM_CONTROL),
-            at_status: addr(&regmap::MSM_STATUS),
             at_readout_count: addr(&regmap::MSM_READOUT_COUNT),
-            at_adds: addr(&regmap::MSM_ADDS),
-            at_active_cycles: addr(&regmap::MSM_ACTIVE_CYCLES),
-            at_buckets: addr(&regmap::MSM_BUCKETS),
-            at_capacity: addr(&regmap::MSM_BASE_CAPACITY),
-            at_latency: addr(&regmap::MSM_ADDER_LATENCY),
             buckets_value: word(BUCKETS as u64),
             capacity_value: word(BASE_CAPACITY as u64),
             latency_value: word(latency as u64),
@@ -219,31 +222,20 @@ impl Logic for MsmUnit {
         if self.base_error.q.val() {
             self.status_value.next = self.status_value.val() | self.st_base.val();
         }
-        self.reg_rhit.next = true;
-        self.reg_rdata.next = bits::<32>(0);
-        if self.reg_raddr.val() == self.at_mode.val() {
-            self.reg_rdata.next = bit_cast::<32, 2>(self.mode_reg.q.val());
-        } else if self.reg_raddr.val() == self.at_index.val() {
-            self.reg_rdata.next = self.index.q.val();
-        } else if self.reg_raddr.val() == self.at_control.val() {
-            self.reg_rdata.next = bits::<32>(0);
-        } else if self.reg_raddr.val() == self.at_status.val() {
-            self.reg_rdata.next = self.status_value.val();
-        } else if self.reg_raddr.val() == self.at_readout_count.val() {
-            self.reg_rdata.next = self.readout_count.q.val();
-        } else if self.reg_raddr.val() == self.at_adds.val() {
-            self.reg_rdata.next = self.adds.q.val();
-        } else if self.reg_raddr.val() == self.at_active_cycles.val() {
-            self.reg_rdata.next = self.active_cycles.q.val();
-        } else if self.reg_raddr.val() == self.at_buckets.val() {
-            self.reg_rdata.next = self.buckets_value.val();
-        } else if self.reg_raddr.val() == self.at_capacity.val() {
-            self.reg_rdata.next = self.capacity_value.val();
-        } else if self.reg_raddr.val() == self.at_latency.val() {
-            self.reg_rdata.next = self.latency_value.val();
-        } else {
-            self.reg_rhit.next = false;
-        }
+        // Read values in the decode's order (MSM_CONTROL reads 0).
+        self.decode.raddr.next = self.reg_raddr.val();
+        self.decode.waddr.next = self.reg_waddr.val();
+        self.decode.values.next = bit_cast::<320, 2>(self.mode_reg.q.val())
+            | (bit_cast::<320, 32>(self.index.q.val()) << 32)
+            | (bit_cast::<320, 32>(self.status_value.val()) << 96)
+            | (bit_cast::<320, 32>(self.readout_count.q.val()) << 128)
+            | (bit_cast::<320, 32>(self.adds.q.val()) << 160)
+            | (bit_cast::<320, 32>(self.active_cycles.q.val()) << 192)
+            | (bit_cast::<320, 32>(self.buckets_value.val()) << 224)
+            | (bit_cast::<320, 32>(self.capacity_value.val()) << 256)
+            | (bit_cast::<320, 32>(self.latency_value.val()) << 288);
+        self.reg_rdata.next = self.decode.rdata.val();
+        self.reg_rhit.next = self.decode.rhit.val();
         // MSM_MODE, MSM_BASE_INDEX and MSM_CONTROL change what the stream means, so
         // they are refused (SLVERR, recorded in STATUS.BUS_ERROR) unless the unit is
         // idle: a write racing digits still being consumed would apply them to the
@@ -254,13 +246,7 @@ impl Logic for MsmUnit {
         self.refused.next = self.guarded.val() & (!self.idle.val());
         self.reg_whit.next = (self.guarded.val() & (!self.refused.val()))
             | (self.reg_waddr.val() == self.at_readout_count.val());
-        self.reg_wro.next = self.refused.val()
-            | (((self.reg_waddr.val() == self.at_status.val())
-                | (self.reg_waddr.val() == self.at_adds.val()))
-                | ((self.reg_waddr.val() == self.at_active_cycles.val())
-                    | (self.reg_waddr.val() == self.at_buckets.val())))
-            | ((self.reg_waddr.val() == self.at_capacity.val())
-                | (self.reg_waddr.val() == self.at_latency.val()));
+        self.reg_wro.next = self.refused.val() | self.decode.wro.val();
 
         // Register state.
         self.mode_reg.d.next = self.mode_reg.q.val();

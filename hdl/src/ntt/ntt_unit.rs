@@ -31,6 +31,7 @@ use super::datapath_core::NttDatapathCore;
 use crate::arith::delay_line::DelayLine;
 use crate::card::data_port::Beat;
 use crate::card::register_constants::{addr, word, Addr, Word};
+use crate::card::register_decode::RegisterDecode;
 use crate::spec::ntt::timing;
 use crate::spec::ntt::{
     limbs, ntt_control, ntt_status, stage_constant_table, twiddle_table, BANK_ADDR_BITS,
@@ -111,6 +112,8 @@ pub struct NttUnit {
     issue_delay: DelayLine<Bits<ISSUE>>,
     load_reverse: BitReverse<K>,
     output_reverse: BitReverse<K>,
+    /// The eight NTT_* registers, in the order of the decode's values.
+    decode: RegisterDecode<8, 256, 256>,
     // Registers.
     job_config: DFF<Bits<10>>,
     state: DFF<Bits<2>>,
@@ -129,12 +132,6 @@ pub struct NttUnit {
     // Constants.
     at_config: Constant<Addr>,
     at_control: Constant<Addr>,
-    at_status: Constant<Addr>,
-    at_butterflies: Constant<Addr>,
-    at_issue_cycles: Constant<Addr>,
-    at_job_cycles: Constant<Addr>,
-    at_max_log: Constant<Addr>,
-    at_latency: Constant<Addr>,
     max_log_value: Constant<Word>,
     latency_value: Constant<Word>,
     drain_cycles: Constant<Bits<8>>,
@@ -219,6 +216,16 @@ impl Default for NttUnit {
             issue_delay: DelayLine::new(NttDatapathCore::<TAG>::multiplier_latency()),
             load_reverse: Default::default(),
             output_reverse: Default::default(),
+            decode: RegisterDecode::new([
+                &regmap::NTT_CONFIG,
+                &regmap::NTT_CONTROL,
+                &regmap::NTT_STATUS,
+                &regmap::NTT_BUTTERFLIES,
+                &regmap::NTT_ISSUE_CYCLES,
+                &regmap::NTT_JOB_CYCLES,
+                &regmap::NTT_MAX_LOG_SIZE,
+                &regmap::NTT_PIPELINE_LATENCY,
+            ]),
             job_config: Default::default(),
             state: Default::default(),
             config_error: Default::default(),
@@ -235,12 +242,6 @@ impl Default for NttUnit {
             ro_swap: Default::default(),
             at_config: addr(&regmap::NTT_CONFIG),
             at_control: addr(&regmap::NTT_CONTROL),
-            at_status: addr(&regmap::NTT_STATUS),
-            at_butterflies: addr(&regmap::NTT_BUTTERFLIES),
-            at_issue_cycles: addr(&regmap::NTT_ISSUE_CYCLES),
-            at_job_cycles: addr(&regmap::NTT_JOB_CYCLES),
-            at_max_log: addr(&regmap::NTT_MAX_LOG_SIZE),
-            at_latency: addr(&regmap::NTT_PIPELINE_LATENCY),
             max_log_value: word(K as u64),
             latency_value: word(latency as u64),
             drain_cycles: Constant::new((timing::drain_cycles(pipeline_latency()) as u64).into()),
@@ -349,39 +350,24 @@ impl Logic for NttUnit {
         if self.config_error.q.val() {
             self.status_value.next = self.status_value.val() | self.st_config_error.val();
         }
-        self.reg_rhit.next = true;
-        self.reg_rdata.next = bits::<32>(0);
-        if self.reg_raddr.val() == self.at_config.val() {
-            self.reg_rdata.next = bit_cast::<32, 10>(self.job_config.q.val());
-        } else if self.reg_raddr.val() == self.at_control.val() {
-            self.reg_rdata.next = bits::<32>(0);
-        } else if self.reg_raddr.val() == self.at_status.val() {
-            self.reg_rdata.next = self.status_value.val();
-        } else if self.reg_raddr.val() == self.at_butterflies.val() {
-            self.reg_rdata.next = self.butterflies.q.val();
-        } else if self.reg_raddr.val() == self.at_issue_cycles.val() {
-            self.reg_rdata.next = self.issue_cycles.q.val();
-        } else if self.reg_raddr.val() == self.at_job_cycles.val() {
-            self.reg_rdata.next = self.job_cycles.q.val();
-        } else if self.reg_raddr.val() == self.at_max_log.val() {
-            self.reg_rdata.next = self.max_log_value.val();
-        } else if self.reg_raddr.val() == self.at_latency.val() {
-            self.reg_rdata.next = self.latency_value.val();
-        } else {
-            self.reg_rhit.next = false;
-        }
+        // Read values in the decode's order (NTT_CONTROL reads 0).
+        self.decode.raddr.next = self.reg_raddr.val();
+        self.decode.waddr.next = self.reg_waddr.val();
+        self.decode.values.next = bit_cast::<256, 10>(self.job_config.q.val())
+            | (bit_cast::<256, 32>(self.status_value.val()) << 64)
+            | (bit_cast::<256, 32>(self.butterflies.q.val()) << 96)
+            | (bit_cast::<256, 32>(self.issue_cycles.q.val()) << 128)
+            | (bit_cast::<256, 32>(self.job_cycles.q.val()) << 160)
+            | (bit_cast::<256, 32>(self.max_log_value.val()) << 192)
+            | (bit_cast::<256, 32>(self.latency_value.val()) << 224);
+        self.reg_rdata.next = self.decode.rdata.val();
+        self.reg_rhit.next = self.decode.rhit.val();
         // NTT_CONFIG and NTT_CONTROL are refused (SLVERR) while a job runs.
         self.guarded.next = (self.reg_waddr.val() == self.at_config.val())
             | (self.reg_waddr.val() == self.at_control.val());
         self.refused.next = self.guarded.val() & (!self.idle.val());
         self.reg_whit.next = self.guarded.val() & (!self.refused.val());
-        self.reg_wro.next = self.refused.val()
-            | (((self.reg_waddr.val() == self.at_status.val())
-                | (self.reg_waddr.val() == self.at_butterflies.val()))
-                | ((self.reg_waddr.val() == self.at_issue_cycles.val())
-                    | (self.reg_waddr.val() == self.at_job_cycles.val())))
-            | ((self.reg_waddr.val() == self.at_max_log.val())
-                | (self.reg_waddr.val() == self.at_latency.val()));
+        self.reg_wro.next = self.refused.val() | self.decode.wro.val();
 
         // Register state.
         self.job_config.d.next = self.job_config.q.val();
