@@ -192,6 +192,16 @@ impl Accelerator {
         }
     }
 
+    /// The card cycles of the last job (card backends): an MSM's accumulate and readout
+    /// cycles, an NTT's job cycles.
+    pub fn last_cycles(&self) -> Option<u64> {
+        match &self.last {
+            Some(JobStats::Msm(s)) => (s.cycles() > 0).then(|| s.cycles()),
+            Some(JobStats::Ntt(r)) => r.card.as_ref().map(|c| c.job_cycles),
+            None => None,
+        }
+    }
+
     /// `Σ scalars[i] · bases[i]`.
     pub fn msm(
         &mut self,

@@ -20,7 +20,9 @@
 pub mod accelerator;
 pub mod backend;
 pub mod bench;
+pub mod binfile;
 pub mod codec;
+pub mod groth16;
 pub mod msm;
 pub mod ntt;
 pub mod report;

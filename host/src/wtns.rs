@@ -8,6 +8,7 @@
 //! (u32), the prime (n8 bytes, little-endian), witness count (u32). Section 2: the
 //! witness values, n8 bytes each, little-endian, in standard (not Montgomery) form.
 
+use crate::binfile::{self, BinFile, BinFileError};
 use ark_bls12_381::Fr;
 use ark_ff::{BigInteger, PrimeField};
 use std::path::Path;
@@ -19,24 +20,8 @@ pub enum WtnsError {
         file: String,
         source: std::io::Error,
     },
-    #[error("{file}: not a witness file (the first 4 bytes are {found:?}, expected \"wtns\")")]
-    Magic { file: String, found: Vec<u8> },
-    #[error("{file}: witness file version {version}; this reader knows version 2")]
-    Version { file: String, version: u32 },
-    #[error("{file}: truncated at byte {offset}: {what} needs {need} more bytes, {have} left")]
-    Truncated {
-        file: String,
-        offset: usize,
-        what: &'static str,
-        need: usize,
-        have: usize,
-    },
-    #[error("{file}: no section {section} ({what})")]
-    MissingSection {
-        file: String,
-        section: u32,
-        what: &'static str,
-    },
+    #[error(transparent)]
+    File(#[from] BinFileError),
     #[error("{file}: the witness is over a {bits}-bit prime {prime}, not BLS12-381's r (compile the circuit with `circom --prime bls12381`)")]
     WrongField {
         file: String,
@@ -58,84 +43,10 @@ pub enum WtnsError {
     },
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-    file: &'a str,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], WtnsError> {
-        let have = self.bytes.len() - self.at;
-        if have < n {
-            return Err(WtnsError::Truncated {
-                file: self.file.to_string(),
-                offset: self.at,
-                what,
-                need: n,
-                have,
-            });
-        }
-        let s = &self.bytes[self.at..self.at + n];
-        self.at += n;
-        Ok(s)
-    }
-    fn u32(&mut self, what: &'static str) -> Result<u32, WtnsError> {
-        Ok(u32::from_le_bytes(
-            self.take(4, what)?.try_into().expect("4"),
-        ))
-    }
-    fn u64(&mut self, what: &'static str) -> Result<u64, WtnsError> {
-        Ok(u64::from_le_bytes(
-            self.take(8, what)?.try_into().expect("8"),
-        ))
-    }
-}
-
 /// The witness values of a `.wtns` file's bytes (`file` names it in errors).
 pub fn parse(bytes: &[u8], file: &str) -> Result<Vec<Fr>, WtnsError> {
-    let mut r = Reader { bytes, at: 0, file };
-    let magic = r.take(4, "the magic")?;
-    if magic != b"wtns" {
-        return Err(WtnsError::Magic {
-            file: file.into(),
-            found: magic.to_vec(),
-        });
-    }
-    let version = r.u32("the version")?;
-    if version != 2 {
-        return Err(WtnsError::Version {
-            file: file.into(),
-            version,
-        });
-    }
-    let sections = r.u32("the section count")?;
-    let mut table: Vec<(u32, usize, u64)> = vec![];
-    for _ in 0..sections {
-        let kind = r.u32("a section type")?;
-        let size = r.u64("a section size")?;
-        let start = r.at;
-        let len = usize::try_from(size).unwrap_or(usize::MAX);
-        r.take(len, "a section's data")?;
-        table.push((kind, start, size));
-    }
-    let section = |kind: u32, what: &'static str| {
-        table
-            .iter()
-            .find(|s| s.0 == kind)
-            .copied()
-            .ok_or(WtnsError::MissingSection {
-                file: file.into(),
-                section: kind,
-                what,
-            })
-    };
-    let (_, start, size) = section(1, "the header")?;
-    let mut h = Reader {
-        bytes: &bytes[..start + size as usize],
-        at: start,
-        file,
-    };
+    let container = BinFile::parse(bytes, file, b"wtns", 2)?;
+    let mut h = container.section(1, "the header")?;
     let n8 = h.u32("the element size")?;
     let prime = h.take(n8 as usize, "the prime")?;
     let count = h.u32("the witness count")?;
@@ -148,7 +59,8 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<Vec<Fr>, WtnsError> {
             prime: p.to_string(),
         });
     }
-    let (_, start, size) = section(2, "the witness values")?;
+    let mut values = container.section(2, "the witness values")?;
+    let size = values.remaining() as u64;
     if size != count as u64 * n8 as u64 {
         return Err(WtnsError::Length {
             file: file.into(),
@@ -157,19 +69,17 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<Vec<Fr>, WtnsError> {
             n8,
         });
     }
-    let r = num_bigint::BigUint::from_bytes_le(&r_bytes);
-    bytes[start..start + size as usize]
-        .chunks_exact(32)
-        .enumerate()
-        .map(|(index, b)| {
-            if num_bigint::BigUint::from_bytes_le(b) >= r {
-                return Err(WtnsError::NotBelowR {
+    (0..count as usize)
+        .map(|index| {
+            let offset = values.at;
+            values.fr("a witness value").map_err(|e| match e {
+                BinFileError::NotReduced { .. } => WtnsError::NotBelowR {
                     file: file.into(),
                     index,
-                    offset: start + 32 * index,
-                });
-            }
-            Ok(Fr::from_le_bytes_mod_order(b))
+                    offset,
+                },
+                e => e.into(),
+            })
         })
         .collect()
 }
@@ -187,23 +97,16 @@ pub fn read(path: &Path) -> Result<Vec<Fr>, WtnsError> {
 /// A `.wtns` file's bytes for `values` (version 2, BLS12-381's r): what circom's
 /// witness generator writes, for tests and benchmarks.
 pub fn encode(values: &[Fr]) -> Vec<u8> {
-    let mut out = b"wtns".to_vec();
-    out.extend(2u32.to_le_bytes());
-    out.extend(2u32.to_le_bytes());
-    let r = Fr::MODULUS.to_bytes_le();
-    out.extend(1u32.to_le_bytes());
-    out.extend((4 + 32 + 4u64).to_le_bytes());
-    out.extend(32u32.to_le_bytes());
-    out.extend(&r);
-    out.extend((values.len() as u32).to_le_bytes());
-    out.extend(2u32.to_le_bytes());
-    out.extend((32 * values.len() as u64).to_le_bytes());
+    let mut header = 32u32.to_le_bytes().to_vec();
+    header.extend(Fr::MODULUS.to_bytes_le());
+    header.extend((values.len() as u32).to_le_bytes());
+    let mut data = Vec::with_capacity(32 * values.len());
     for v in values {
         let mut b = v.into_bigint().to_bytes_le();
         b.resize(32, 0);
-        out.extend(b);
+        data.extend(b);
     }
-    out
+    binfile::encode(b"wtns", 2, &[(1, header), (2, data)])
 }
 
 #[cfg(test)]
@@ -224,7 +127,10 @@ mod tests {
         }
         let mut bad = bytes.clone();
         bad[0] = b'x';
-        assert!(matches!(parse(&bad, "w"), Err(WtnsError::Magic { .. })));
+        assert!(matches!(
+            parse(&bad, "w"),
+            Err(WtnsError::File(BinFileError::Magic { .. }))
+        ));
         // A bn128 witness.
         let mut bn = bytes.clone();
         bn[28 + 4] ^= 1; // a byte of the prime
