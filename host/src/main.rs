@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "zkaccel",
     version,
-    about = "FPGA proving accelerator toolchain for BLS12-381 (MSM and NTT)"
+    about = "FPGA proving accelerator toolchain for BLS12-381: MSM, NTT and Groth16 proofs"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -32,6 +32,16 @@ enum Command {
     /// NTT over Fr matching ark-poly's Radix2EvaluationDomain (fft, ifft, coset forms),
     /// on the CPU or a card.
     Ntt(cli::ntt::NttArgs),
+    /// A Groth16 proof (BLS12-381) from a snarkjs proving key and a circom witness,
+    /// verified before it is written as snarkjs's proof.json and public.json.
+    Prove(cli::prove::ProveArgs),
+    /// Verify a Groth16 proof (snarkjs JSON). Exit status 0 only for a valid proof.
+    Verify(cli::verify::VerifyArgs),
+    /// Proving-key tools.
+    Zkey {
+        #[command(subcommand)]
+        command: cli::zkey::ZkeyCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -60,6 +70,9 @@ fn main() {
         Command::Selftest(args) => cli::selftest::run(args),
         Command::Msm(args) => cli::msm::run(args),
         Command::Ntt(args) => cli::ntt::run(args),
+        Command::Prove(args) => cli::prove::run(args),
+        Command::Verify(args) => cli::verify::run(args),
+        Command::Zkey { command } => cli::zkey::run(command),
         Command::Bench { command } => cli::bench::run(command),
         Command::Sim { command } => cli::sim::run(command),
         Command::Hdl { command } => cli::hdl::run(command),

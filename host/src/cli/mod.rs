@@ -7,8 +7,11 @@ pub mod devices;
 pub mod hdl;
 pub mod msm;
 pub mod ntt;
+pub mod prove;
 pub mod selftest;
 pub mod sim;
+pub mod verify;
+pub mod zkey;
 
 #[cfg(test)]
 mod readme_check;
