@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CLI for boards: `cargo build -p zkaccel-host --no-default-features` must build
 # without rust-hdl, the Verilator models or yosys, and the binary must run the CPU path,
-# list devices, refuse a missing board cleanly, and say that the simulator is not in it.
+# prove and verify on the CPU, list devices, refuse a missing board cleanly, and say that the simulator is not in it.
 # Called by ./run-tests. It shares the target directory with the default build (the
 # feature sets differ, so cargo keeps both and reuses the common dependencies).
 set -euo pipefail
@@ -26,6 +26,12 @@ bin="$work/zkaccel"
 "$bin" bench msm-inputs --count 64 --points "$work/p" --scalars "$work/s" --seed 3 >/dev/null
 "$bin" msm --points "$work/p" --scalars "$work/s" --backend cpu | tail -1 | grep -Eq '^[0-9a-f]{96}$' \
     || fail "zkaccel msm --backend cpu printed no result"
+# A Groth16 proof on the CPU, verified by the same binary.
+g16=tests/fixtures/groth16
+"$bin" prove --zkey $g16/sumsq.zkey --witness $g16/sumsq.wtns --proof "$work/proof.json" \
+    --public "$work/public.json" --backend cpu >/dev/null || fail "zkaccel prove --backend cpu failed"
+"$bin" verify --vkey $g16/vkey.json --public "$work/public.json" --proof "$work/proof.json" >/dev/null \
+    || fail "zkaccel verify refused the proof zkaccel prove wrote"
 "$bin" devices >/dev/null || fail "zkaccel devices failed"
 # No board here: a clean error naming the device, not a panic.
 if out=$("$bin" selftest --device vfio:0000:ff:1f.7 2>&1); then
@@ -39,4 +45,4 @@ grep -q "not in this build: it was built without the \`sim\` feature" <<<"$out" 
     || fail "the sim backend's refusal is unclear: $out"
 out=$("$bin" hdl generate --out "$work/v" 2>&1) && fail "hdl generate ran"
 grep -q "not in this build" <<<"$out" || fail "hdl's refusal is unclear: $out"
-echo "board-only CLI: builds without rust-hdl/Verilator/yosys; cpu msm, devices, selftest error, refusals OK"
+echo "board-only CLI: builds without rust-hdl/Verilator/yosys; cpu msm, cpu prove + verify, devices, selftest error, refusals OK"

@@ -476,3 +476,134 @@ fn ntt_bad_inputs_and_unreachable_cards_are_clear_errors() {
     assert!(e.contains("no-such.sock"), "{e}");
     assert!(!output.exists(), "nothing written on failure");
 }
+
+fn groth16_fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/groth16")
+        .join(name)
+}
+
+#[test]
+fn prove_verify_and_export_vkey_speak_snarkjs() {
+    let t = tempfile::tempdir().unwrap();
+    let (proof, public) = (t.path().join("proof.json"), t.path().join("public.json"));
+    let out = stdout_of(
+        zkaccel()
+            .args(["prove", "--backend", "cpu", "--json", "--zkey"])
+            .arg(groth16_fixture("sumsq.zkey"))
+            .arg("--witness")
+            .arg(groth16_fixture("sumsq.wtns"))
+            .arg("--proof")
+            .arg(&proof)
+            .arg("--public")
+            .arg(&public),
+    );
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["failures"].as_array().unwrap().len(), 0);
+    assert_eq!(report["checks"].as_array().unwrap().len(), 3);
+    assert!(report["checks_share"].as_f64().unwrap() > 0.0);
+    // public.json byte for byte what snarkjs wrote for this witness.
+    assert_eq!(
+        std::fs::read(&public).unwrap(),
+        std::fs::read(groth16_fixture("public.json")).unwrap()
+    );
+    let verify = |proof: &Path, public: &Path| {
+        zkaccel()
+            .args(["verify", "--vkey"])
+            .arg(groth16_fixture("vkey.json"))
+            .arg("--public")
+            .arg(public)
+            .arg("--proof")
+            .arg(proof)
+            .output()
+            .unwrap()
+    };
+    assert!(verify(&proof, &public).status.success());
+    // snarkjs's own proof verifies too.
+    assert!(verify(&groth16_fixture("proof.json"), &public)
+        .status
+        .success());
+    // Other public signals: exit status 1, "INVALID".
+    std::fs::write(
+        &public,
+        "[\"1701412596683629979166366949774071716365\", \"6\"]",
+    )
+    .unwrap();
+    let bad = verify(&proof, &public);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("INVALID"));
+    // A malformed proof names the field.
+    std::fs::write(
+        &public,
+        std::fs::read(groth16_fixture("public.json")).unwrap(),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&proof)
+        .unwrap()
+        .replacen("\"1\"", "\"2\"", 1);
+    std::fs::write(&proof, text).unwrap();
+    let e = verify(&proof, &public);
+    assert!(!e.status.success());
+    assert!(
+        String::from_utf8_lossy(&e.stderr).contains("pi_a: z is neither 1 nor 0"),
+        "{}",
+        String::from_utf8_lossy(&e.stderr)
+    );
+    // export-vkey: byte for byte snarkjs's `zkey export verificationkey`.
+    let vk = t.path().join("vkey.json");
+    stdout_of(
+        zkaccel()
+            .args(["zkey", "export-vkey"])
+            .arg(groth16_fixture("sumsq.zkey"))
+            .arg("--out")
+            .arg(&vk),
+    );
+    assert_eq!(
+        std::fs::read(&vk).unwrap(),
+        std::fs::read(groth16_fixture("vkey.json")).unwrap()
+    );
+}
+
+#[test]
+fn prove_refuses_bad_inputs_and_writes_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let (proof, public) = (t.path().join("proof.json"), t.path().join("public.json"));
+    let prove = |zkey: &Path, witness: &Path| {
+        let mut c = zkaccel();
+        c.args(["prove", "--zkey"])
+            .arg(zkey)
+            .arg("--witness")
+            .arg(witness)
+            .arg("--proof")
+            .arg(&proof)
+            .arg("--public")
+            .arg(&public);
+        stderr_of_failure(&mut c)
+    };
+    // A witness of another circuit (the MSM fixture's).
+    let e = prove(
+        &groth16_fixture("sumsq.zkey"),
+        &groth16_fixture("../bits.wtns"),
+    );
+    assert!(
+        e.contains("the witness has 4093 values; the proving key's circuit has 531 signals"),
+        "{e}"
+    );
+    // A truncated key.
+    let cut = t.path().join("cut.zkey");
+    let bytes = std::fs::read(groth16_fixture("sumsq.zkey")).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
+    let e = prove(&cut, &groth16_fixture("sumsq.wtns"));
+    assert!(e.contains("cut.zkey: truncated at byte"), "{e}");
+    // A witness that does not satisfy the circuit: no proof.
+    let mut w = zkaccel_host::wtns::read(&groth16_fixture("sumsq.wtns")).unwrap();
+    w[2] += ark_bls12_381::Fr::from(1u64);
+    let bad = t.path().join("bad.wtns");
+    std::fs::write(&bad, zkaccel_host::wtns::encode(&w)).unwrap();
+    let e = prove(&groth16_fixture("sumsq.zkey"), &bad);
+    assert!(
+        e.contains("does not verify even when computed on the CPU"),
+        "{e}"
+    );
+    assert!(!proof.exists() && !public.exists());
+}

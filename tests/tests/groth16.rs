@@ -10,7 +10,9 @@ use zkaccel_host::{wtns, Accelerator};
 use zkaccel_spec::regmap::Register;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/groth16").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/groth16")
+        .join(name)
 }
 
 fn inputs() -> (Zkey, Vec<Fr>) {
@@ -26,7 +28,8 @@ fn snarkjs() -> Option<PathBuf> {
     let found = std::env::var_os("ZKACCEL_SNARKJS")
         .map(PathBuf::from)
         .or_else(|| {
-            let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/npm/node_modules/.bin/snarkjs");
+            let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../tools/npm/node_modules/.bin/snarkjs");
             p.exists().then_some(p)
         });
     if found.is_none() {
@@ -47,28 +50,56 @@ fn snarkjs_verifies(snarkjs: &Path, proof: &Path, public: &Path) -> bool {
         .arg(proof)
         .output()
         .expect("snarkjs runs");
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     out.status.success() && text.contains("OK!")
 }
 
 fn write_proof(dir: &Path, proved: &prove::Proved) -> (PathBuf, PathBuf) {
     let (p, q) = (dir.join("proof.json"), dir.join("public.json"));
     std::fs::write(&p, json::to_snarkjs_text(&json::proof_json(&proved.proof))).unwrap();
-    std::fs::write(&q, json::to_snarkjs_text(&json::public_json(&proved.public))).unwrap();
+    std::fs::write(
+        &q,
+        json::to_snarkjs_text(&json::public_json(&proved.public)),
+    )
+    .unwrap();
     (p, q)
 }
 
 #[test]
 fn a_proof_on_the_simulated_card_verifies_with_snarkjs() {
     let (zkey, witness) = inputs();
-    let mut acc = Accelerator::with_device(DeviceSpec::Sim, zkaccel_driver::open(&DeviceSpec::Sim).unwrap()).unwrap();
+    let mut acc = Accelerator::with_device(
+        DeviceSpec::Sim,
+        zkaccel_driver::open(&DeviceSpec::Sim).unwrap(),
+    )
+    .unwrap();
     let proved = prove::prove(&zkey, &witness, &mut acc).unwrap();
-    assert!(proved.report.failures.is_empty(), "{:?}", proved.report.failures);
-    assert!(proved.report.checks.iter().all(|c| c.passed && c.backend == "sim"));
+    assert!(
+        proved.report.failures.is_empty(),
+        "{:?}",
+        proved.report.failures
+    );
+    assert!(proved
+        .report
+        .checks
+        .iter()
+        .all(|c| c.passed && c.backend == "sim"));
     // The card ran the transforms and the G1 MSMs.
-    let on_card: Vec<_> = proved.report.phases.iter().filter(|p| p.backend == "sim").map(|p| p.name.as_str()).collect();
+    let on_card: Vec<_> = proved
+        .report
+        .phases
+        .iter()
+        .filter(|p| p.backend == "sim")
+        .map(|p| p.name.as_str())
+        .collect();
     assert_eq!(on_card.len(), 10, "{on_card:?}");
-    assert!(proved.report.phases.iter().filter(|p| p.backend == "sim").all(|p| p.cycles.unwrap_or(0) > 0));
+    assert!(proved
+        .report
+        .phases
+        .iter()
+        .filter(|p| p.backend == "sim")
+        .all(|p| p.cycles.unwrap_or(0) > 0));
     let vk = json::parse_vkey(
         &serde_json::from_slice(&std::fs::read(fixture("vkey.json")).unwrap()).unwrap(),
         "vkey.json",
@@ -78,7 +109,10 @@ fn a_proof_on_the_simulated_card_verifies_with_snarkjs() {
     if let Some(snarkjs) = snarkjs() {
         let dir = tempfile::tempdir().unwrap();
         let (p, q) = write_proof(dir.path(), &proved);
-        assert!(snarkjs_verifies(&snarkjs, &p, &q), "snarkjs refuses the card's proof");
+        assert!(
+            snarkjs_verifies(&snarkjs, &p, &q),
+            "snarkjs refuses the card's proof"
+        );
         // And snarkjs is not a rubber stamp: a proof for other public signals fails.
         let mut other = proved.public.clone();
         other[1] += Fr::from(1u64);
@@ -144,7 +178,11 @@ fn a_card_that_always_flips_a_bit_is_caught_and_the_proof_comes_from_the_cpu() {
     let proved = prove::prove(&zkey, &witness, &mut acc).unwrap();
     let r = &proved.report;
     // Each checked step failed twice on the card and was computed on the CPU.
-    let steps: Vec<_> = r.failures.iter().map(|f| (f.step, f.then.as_str())).collect();
+    let steps: Vec<_> = r
+        .failures
+        .iter()
+        .map(|f| (f.step, f.then.as_str()))
+        .collect();
     assert_eq!(
         steps,
         [
@@ -158,7 +196,11 @@ fn a_card_that_always_flips_a_bit_is_caught_and_the_proof_comes_from_the_cpu() {
         "{:#?}",
         r.failures
     );
-    assert!(r.checks.iter().filter(|c| c.backend == "cpu").all(|c| c.passed));
+    assert!(r
+        .checks
+        .iter()
+        .filter(|c| c.backend == "cpu")
+        .all(|c| c.passed));
     let vk = zkey.verifying_key();
     assert!(verify(&vk, &proved.public, &proved.proof).unwrap());
     if let Some(snarkjs) = snarkjs() {
@@ -178,6 +220,10 @@ fn a_card_that_flips_one_bit_once_is_caught_and_the_retry_on_the_card_is_used() 
     assert_eq!(r.failures[0].step, "witness map");
     assert_eq!(r.failures[0].then, "retried on sim");
     // Everything that was returned came from the card.
-    assert!(r.checks.iter().filter(|c| c.passed).all(|c| c.backend == "sim"));
+    assert!(r
+        .checks
+        .iter()
+        .filter(|c| c.passed)
+        .all(|c| c.backend == "sim"));
     assert!(verify(&zkey.verifying_key(), &proved.public, &proved.proof).unwrap());
 }

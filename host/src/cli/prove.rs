@@ -68,7 +68,10 @@ pub fn run(a: ProveArgs) -> Result<()> {
             r.backend
         );
         for p in &r.phases {
-            let cycles = p.cycles.map(|c| format!("  {c} cycles")).unwrap_or_default();
+            let cycles = p
+                .cycles
+                .map(|c| format!("  {c} cycles"))
+                .unwrap_or_default();
             println!(
                 "  {:<32} {:<10} {:>10.3} ms{cycles}",
                 p.name,

@@ -24,7 +24,8 @@ pub fn run(c: ZkeyCommand) -> Result<()> {
         ZkeyCommand::ExportVkey { zkey, out } => {
             let key = Zkey::read(&zkey)?;
             let text = json::to_snarkjs_text(&json::vkey_json(&key));
-            write_file(&out, text.as_bytes()).with_context(|| format!("writing {}", out.display()))?;
+            write_file(&out, text.as_bytes())
+                .with_context(|| format!("writing {}", out.display()))?;
             println!("wrote {} ({} public signals)", out.display(), key.n_public);
             Ok(())
         }

@@ -86,7 +86,8 @@ pub fn vkey_json(zkey: &Zkey) -> Value {
     })
 }
 
-/// Serializes like snarkjs (one-space indent), ending with a newline.
+/// Serializes as snarkjs does (`JSON.stringify(v, null, 1)`: one-space indent, keys in
+/// insertion order, no final newline).
 pub fn to_snarkjs_text(v: &Value) -> String {
     let mut out = Vec::new();
     let fmt = serde_json::ser::PrettyFormatter::with_indent(b" ");
