@@ -227,3 +227,59 @@ fn a_card_that_flips_one_bit_once_is_caught_and_the_retry_on_the_card_is_used() 
         .all(|c| c.backend == "sim"));
     assert!(verify(&zkey.verifying_key(), &proved.public, &proved.proof).unwrap());
 }
+
+#[test]
+fn the_arkworks_prover_and_reduction_run_on_the_simulated_card() {
+    use ark_groth16::Groth16;
+    use ark_snark::SNARK;
+    use rand::SeedableRng;
+    use zkaccel_host::groth16::arkworks::{self, test_circuit::Squarings, BackendReduction};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let k = 300;
+    let (pk, vk) = Groth16::<ark_bls12_381::Bls12_381>::circuit_specific_setup(
+        Squarings { x: None, k },
+        &mut rng,
+    )
+    .unwrap();
+    let circuit = Squarings {
+        x: Some(Fr::from(7u64)),
+        k,
+    };
+    let mut acc = Accelerator::with_device(
+        DeviceSpec::Sim,
+        zkaccel_driver::open(&DeviceSpec::Sim).unwrap(),
+    )
+    .unwrap();
+    let proved = arkworks::prove(&pk, circuit.clone(), &mut acc).unwrap();
+    assert!(
+        proved.report.failures.is_empty(),
+        "{:?}",
+        proved.report.failures
+    );
+    assert!(proved
+        .report
+        .phases
+        .iter()
+        .any(|p| p.backend == "sim" && p.name.starts_with("witness map")));
+    let pvk = ark_groth16::prepare_verifying_key(&vk);
+    assert!(
+        Groth16::<ark_bls12_381::Bls12_381>::verify_proof(&pvk, &proved.proof, &proved.public)
+            .unwrap()
+    );
+    // ark-groth16's own prover, its transforms on the card.
+    let (proof, report) = arkworks::with_backend(&mut acc, || {
+        Groth16::<ark_bls12_381::Bls12_381, BackendReduction>::create_random_proof_with_reduction(
+            circuit, &pk, &mut rng,
+        )
+    });
+    assert_eq!(report.backend, "sim");
+    assert!(
+        report.checks.iter().all(|c| c.passed && c.backend == "sim") && report.checks.len() == 1
+    );
+    assert!(Groth16::<ark_bls12_381::Bls12_381>::verify_proof(
+        &pvk,
+        &proof.unwrap(),
+        &proved.public
+    )
+    .unwrap());
+}

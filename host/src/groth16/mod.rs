@@ -6,8 +6,10 @@
 //! * [`json`]: snarkjs's proof, public-signal and verification-key JSON;
 //! * [`verify`]: proof verification.
 
+pub mod arkworks;
 pub mod json;
 pub mod prove;
+pub mod runner;
 pub mod witness_map;
 pub mod zkey;
 

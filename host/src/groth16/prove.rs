@@ -6,7 +6,8 @@
 //! 2. **A, C and H** (three G1 MSMs) and **B in G1** (one), while the CPU computes
 //!    **B in G2**;
 //! 3. B in G1 is checked against B in G2 by one pairing equation
-//!    (e(B₁, g₂) = e(g₁, B₂): both are Σ wᵢ·bᵢ(τ) in their groups);
+//!    (e(B₁, δ₂) = e(δ₁, B₂): both are Σ wᵢ·bᵢ(τ) in their groups, and δ in both
+//!    groups ties the key's generators together);
 //! 4. the proof (randomized with r, s as snarkjs does) is verified with the key's
 //!    verification key.
 //!
@@ -15,188 +16,18 @@
 //! the CPU means the witness does not satisfy the circuit (or the key is not this
 //! circuit's): an error, never an unverified proof.
 
+use super::runner::{timed, Runner};
+pub use super::runner::{CheckRecord, Failure, Phase, ProveError, ProveReport, Proved};
 use super::witness_map::{self, Evaluations, SnarkjsDomain};
 use super::zkey::Zkey;
-use crate::accelerator::{Accelerator, AcceleratorError};
-use crate::backend::Backend;
-use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use crate::accelerator::Accelerator;
+use ark_bls12_381::{Bls12_381, Fr, G1Projective, G2Projective};
 use ark_ec::pairing::Pairing;
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::{One, UniformRand, Zero};
 use ark_groth16::Proof;
 use rand::rngs::OsRng;
 use std::time::{Duration, Instant};
-
-#[derive(Debug, thiserror::Error)]
-pub enum ProveError {
-    #[error("the witness has {got} values; the proving key's circuit has {expected} signals")]
-    WitnessLength { expected: usize, got: usize },
-    #[error("the witness's first value (the constant signal) is not 1")]
-    WitnessOne,
-    #[error("could not open the CPU backend for the fallback")]
-    Cpu(#[source] AcceleratorError),
-    #[error("{step} failed on the CPU too")]
-    CpuFailed {
-        step: &'static str,
-        #[source]
-        source: AcceleratorError,
-    },
-    #[error("the proof does not verify even when computed on the CPU: the witness does not satisfy the circuit, or the proving key is not this circuit's")]
-    Unsatisfied,
-}
-
-/// One timed piece of work.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Phase {
-    pub name: String,
-    pub backend: String,
-    #[serde(rename = "seconds", serialize_with = "crate::report::seconds")]
-    pub time: Duration,
-    /// Simulated or board cycles, for card jobs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cycles: Option<u64>,
-}
-
-/// One check.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct CheckRecord {
-    pub name: &'static str,
-    /// Where the checked values were computed.
-    pub backend: String,
-    pub passed: bool,
-    #[serde(rename = "seconds", serialize_with = "crate::report::seconds")]
-    pub time: Duration,
-}
-
-/// A failed check or a backend error, and what was done about it.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Failure {
-    pub step: &'static str,
-    pub backend: String,
-    pub reason: String,
-    /// Where the step ran next.
-    pub then: String,
-}
-
-/// What a proof cost and what was checked.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct ProveReport {
-    pub backend: String,
-    pub signals: usize,
-    pub public_signals: usize,
-    pub domain_size: usize,
-    pub phases: Vec<Phase>,
-    pub checks: Vec<CheckRecord>,
-    pub failures: Vec<Failure>,
-    #[serde(rename = "total_s", serialize_with = "crate::report::seconds")]
-    pub total: Duration,
-    #[serde(rename = "checks_s", serialize_with = "crate::report::seconds")]
-    pub checks_time: Duration,
-    /// The checks' share of the total time.
-    pub checks_share: f64,
-}
-
-/// A verified proof, its public signals and the report.
-pub struct Proved {
-    pub proof: Proof<Bls12_381>,
-    pub public: Vec<Fr>,
-    pub report: ProveReport,
-}
-
-/// The backends a step may run on: the chosen one, then the CPU.
-struct Runner<'a> {
-    primary: &'a mut Accelerator,
-    cpu: Option<Accelerator>,
-    report: ProveReport,
-}
-
-impl Runner<'_> {
-    fn primary_is_cpu(&self) -> bool {
-        matches!(self.primary.backend(), Backend::Cpu)
-    }
-
-    /// Runs `step` on the chosen backend (twice at most) and then on the CPU until
-    /// `check` accepts its result.
-    fn checked<T>(
-        &mut self,
-        step: &'static str,
-        mut run: impl FnMut(&mut Accelerator, &mut Vec<Phase>) -> Result<T, AcceleratorError>,
-        mut check: impl FnMut(&T) -> bool,
-        check_name: &'static str,
-    ) -> Result<T, ProveError> {
-        let attempts = if self.primary_is_cpu() { 1 } else { 3 };
-        for attempt in 0..attempts {
-            let on_cpu = attempt == 2 || self.primary_is_cpu();
-            if on_cpu && self.cpu.is_none() && !self.primary_is_cpu() {
-                self.cpu = Some(Accelerator::open(&Backend::Cpu).map_err(ProveError::Cpu)?);
-            }
-            let acc: &mut Accelerator = if on_cpu && !self.primary_is_cpu() {
-                self.cpu.as_mut().expect("opened")
-            } else {
-                self.primary
-            };
-            let backend = acc.backend().to_string();
-            let then = if attempt + 1 == 1 && attempts == 3 {
-                format!("retried on {backend}")
-            } else {
-                "computed on the CPU".to_string()
-            };
-            let result = run(acc, &mut self.report.phases);
-            let value = match result {
-                Ok(v) => v,
-                Err(e) if on_cpu => return Err(ProveError::CpuFailed { step, source: e }),
-                Err(e) => {
-                    self.report.failures.push(Failure {
-                        step,
-                        backend,
-                        reason: zkaccel_driver::error_chain(&e),
-                        then,
-                    });
-                    continue;
-                }
-            };
-            let started = Instant::now();
-            let passed = check(&value);
-            self.report.checks.push(CheckRecord {
-                name: check_name,
-                backend: backend.clone(),
-                passed,
-                time: started.elapsed(),
-            });
-            if passed {
-                return Ok(value);
-            }
-            if on_cpu {
-                return Err(ProveError::Unsatisfied);
-            }
-            self.report.failures.push(Failure {
-                step,
-                backend,
-                reason: format!("{check_name}: check failed"),
-                then,
-            });
-        }
-        unreachable!("the last attempt runs on the CPU and returns")
-    }
-}
-
-/// Times `f` as a phase on `acc`, with the card's cycles when it reports them.
-fn timed<T>(
-    phases: &mut Vec<Phase>,
-    acc: &mut Accelerator,
-    name: &str,
-    f: impl FnOnce(&mut Accelerator) -> Result<T, AcceleratorError>,
-) -> Result<T, AcceleratorError> {
-    let started = Instant::now();
-    let v = f(acc)?;
-    phases.push(Phase {
-        name: name.to_string(),
-        backend: acc.backend().to_string(),
-        time: started.elapsed(),
-        cycles: acc.last_cycles(),
-    });
-    Ok(v)
-}
 
 /// A Groth16 proof for `witness` with a snarkjs proving key, computed on `acc` and
 /// verified before it is returned.
@@ -211,22 +42,7 @@ pub fn prove(zkey: &Zkey, witness: &[Fr], acc: &mut Accelerator) -> Result<Prove
     if !witness[0].is_one() {
         return Err(ProveError::WitnessOne);
     }
-    let mut runner = Runner {
-        report: ProveReport {
-            backend: acc.backend().to_string(),
-            signals: zkey.n_vars,
-            public_signals: zkey.n_public,
-            domain_size: zkey.domain_size,
-            phases: vec![],
-            checks: vec![],
-            failures: vec![],
-            total: Duration::ZERO,
-            checks_time: Duration::ZERO,
-            checks_share: 0.0,
-        },
-        primary: acc,
-        cpu: None,
-    };
+    let mut runner = Runner::new(acc, zkey.n_vars, zkey.n_public, zkey.domain_size);
     let public = witness[1..=zkey.n_public].to_vec();
 
     std::thread::scope(|scope| {
@@ -287,8 +103,8 @@ pub fn prove(zkey: &Zkey, witness: &[Fr], acc: &mut Accelerator) -> Result<Prove
             |acc, phases| timed(phases, acc, "msm B in G1", |a| a.msm(&zkey.b_g1, witness)),
             |b1| {
                 let (b2, _) = b2_get();
-                Bls12_381::pairing(b1.into_affine(), G2Affine::generator())
-                    == Bls12_381::pairing(G1Affine::generator(), b2.into_affine())
+                Bls12_381::pairing(b1.into_affine(), zkey.delta_g2)
+                    == Bls12_381::pairing(zkey.delta_g1, b2.into_affine())
             },
             "B in G1 against B in G2 (pairing)",
         )?;
