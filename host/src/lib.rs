@@ -23,6 +23,7 @@ pub mod bench;
 pub mod binfile;
 pub mod codec;
 pub mod groth16;
+pub mod kzg;
 pub mod msm;
 pub mod ntt;
 pub mod report;

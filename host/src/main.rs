@@ -37,6 +37,12 @@ enum Command {
     Prove(cli::prove::ProveArgs),
     /// Verify a Groth16 proof (snarkjs JSON). Exit status 0 only for a valid proof.
     Verify(cli::verify::VerifyArgs),
+    /// EIP-4844 KZG commitments and blob proofs (Ethereum's trusted setup), byte for
+    /// byte c-kzg's, verified before they are printed.
+    Kzg {
+        #[command(subcommand)]
+        command: cli::kzg::KzgCommand,
+    },
     /// Proving-key tools.
     Zkey {
         #[command(subcommand)]
@@ -72,6 +78,7 @@ fn main() {
         Command::Ntt(args) => cli::ntt::run(args),
         Command::Prove(args) => cli::prove::run(args),
         Command::Verify(args) => cli::verify::run(args),
+        Command::Kzg { command } => cli::kzg::run(command),
         Command::Zkey { command } => cli::zkey::run(command),
         Command::Bench { command } => cli::bench::run(command),
         Command::Sim { command } => cli::sim::run(command),

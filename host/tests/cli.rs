@@ -607,3 +607,61 @@ fn prove_refuses_bad_inputs_and_writes_nothing() {
     );
     assert!(!proof.exists() && !public.exists());
 }
+
+#[test]
+fn kzg_commit_prove_verify_print_c_kzg_bytes() {
+    use ark_ff::UniformRand;
+    let t = tempfile::tempdir().unwrap();
+    let mut rng = ark_std::test_rng();
+    let values: Vec<ark_bls12_381::Fr> = (0..4096)
+        .map(|_| ark_bls12_381::Fr::rand(&mut rng))
+        .collect();
+    let bytes = zkaccel_host::kzg::blob_bytes(&values);
+    let blob = t.path().join("blob.bin");
+    std::fs::write(&blob, &bytes).unwrap();
+    let s = c_kzg::ethereum_kzg_settings(0);
+    let b = c_kzg::Blob::from_bytes(&bytes).unwrap();
+    let c = s.blob_to_kzg_commitment(&b).unwrap().to_bytes();
+    let p = s.compute_blob_kzg_proof(&b, &c).unwrap().to_bytes();
+    let hex = |x: &[u8]| x.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let last = |out: String| out.lines().last().unwrap().to_string();
+    assert_eq!(
+        last(stdout_of(
+            zkaccel().args(["kzg", "commit", "--blob"]).arg(&blob)
+        )),
+        hex(&*c)
+    );
+    assert_eq!(
+        last(stdout_of(
+            zkaccel().args(["kzg", "prove", "--blob"]).arg(&blob)
+        )),
+        hex(&*p)
+    );
+    let verify = |commitment: &str, proof: &str| {
+        zkaccel()
+            .args(["kzg", "verify", "--blob"])
+            .arg(&blob)
+            .args(["--commitment", commitment, "--proof", proof])
+            .output()
+            .unwrap()
+    };
+    assert!(verify(&hex(&*c), &format!("0x{}", hex(&*p)))
+        .status
+        .success());
+    let wrong = verify(&hex(&*p), &hex(&*p));
+    assert!(!wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("INVALID"));
+    let garbage = verify("1234", &hex(&*p));
+    assert!(String::from_utf8_lossy(&garbage.stderr).contains("--commitment: 4 characters"));
+    // A blob with an element ≥ r, and a short one.
+    let mut bad = bytes.clone();
+    bad[32 * 7] = 0xff;
+    std::fs::write(&blob, &bad).unwrap();
+    let e = stderr_of_failure(zkaccel().args(["kzg", "commit", "--blob"]).arg(&blob));
+    assert!(
+        e.contains("field element 7 (byte 224) is not below r"),
+        "{e}"
+    );
+    std::fs::write(&blob, &bytes[..1000]).unwrap();
+    let e = stderr_of_failure(zkaccel().args(["kzg", "prove", "--blob"]).arg(&blob));
+    assert!(e.contains("1000 bytes; a blob is 131072 bytes"), "{e}");
+}

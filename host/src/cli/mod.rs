@@ -5,6 +5,7 @@ pub mod bench;
 pub mod demo;
 pub mod devices;
 pub mod hdl;
+pub mod kzg;
 pub mod msm;
 pub mod ntt;
 pub mod prove;

@@ -1,5 +1,6 @@
-//! Groth16 proofs on the simulated card from snarkjs artifacts, checked by snarkjs
-//! itself, and a faulty card whose wrong results are caught and recomputed.
+//! Proofs on the simulated card: Groth16 from snarkjs artifacts (checked by snarkjs
+//! itself), the arkworks-native prover, EIP-4844 KZG; and a faulty card whose wrong
+//! results are caught and recomputed.
 
 use ark_bls12_381::Fr;
 use std::path::{Path, PathBuf};
@@ -282,4 +283,51 @@ fn the_arkworks_prover_and_reduction_run_on_the_simulated_card() {
         &proved.public
     )
     .unwrap());
+}
+
+#[test]
+fn kzg_on_the_simulated_card_equals_the_cpu_and_a_faulty_card_is_caught() {
+    use ark_ff::UniformRand;
+    use zkaccel_host::kzg;
+    let mut rng = ark_std::test_rng();
+    // A witness-like blob: mostly 0 and 1, some uniform.
+    let blob: Vec<Fr> = (0..4096)
+        .map(|i| match i % 4 {
+            0 | 1 => Fr::from(0u64),
+            2 => Fr::from(1u64),
+            _ => Fr::rand(&mut rng),
+        })
+        .collect();
+    let mut cpu = Accelerator::open(&zkaccel_host::Backend::Cpu).unwrap();
+    let reference = kzg::commit_and_prove(&mut cpu, &blob).unwrap();
+    let mut card = Accelerator::with_device(
+        DeviceSpec::Sim,
+        zkaccel_driver::open(&DeviceSpec::Sim).unwrap(),
+    )
+    .unwrap();
+    let opened = kzg::commit_and_prove(&mut card, &blob).unwrap();
+    assert_eq!(
+        (opened.commitment, opened.proof),
+        (reference.commitment, reference.proof)
+    );
+    assert!(opened.report.failures.is_empty());
+    assert!(opened
+        .report
+        .phases
+        .iter()
+        .all(|p| p.backend == "sim" && p.cycles.unwrap_or(0) > 0));
+    // A card that always flips a bit: caught twice, computed on the CPU, still right.
+    let mut faulty = faulty_accelerator(usize::MAX);
+    let opened = kzg::commit_and_prove(&mut faulty, &blob).unwrap();
+    assert_eq!(
+        (opened.commitment, opened.proof),
+        (reference.commitment, reference.proof)
+    );
+    let then: Vec<_> = opened
+        .report
+        .failures
+        .iter()
+        .map(|f| f.then.as_str())
+        .collect();
+    assert_eq!(then, ["retried on sim", "computed on the CPU"]);
 }
