@@ -201,6 +201,22 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A prime as a curve's field, for messages: "BN254's r (bn128)", "BLS12-381's q", or
+/// "a 254-bit prime 2188…".
+pub fn describe_prime(p: &BigUint) -> String {
+    const KNOWN: [(&str, &str); 4] = [
+        ("21888242871839275222246405745257275088548364400416034343698204186575808495617", "BN254's (bn128's) scalar field r"),
+        ("21888242871839275222246405745257275088696311157297823662689037894645226208583", "BN254's (bn128's) base field q"),
+        ("52435875175126190479447740508185965837690552500527637822603658699938581184513", "BLS12-381's scalar field r"),
+        ("4002409555221667393417789825735904156556882819939007885332058136124031650490837864442687629129015664037894272559787", "BLS12-381's base field q"),
+    ];
+    let s = p.to_string();
+    match KNOWN.iter().find(|(v, _)| *v == s) {
+        Some((_, name)) => name.to_string(),
+        None => format!("a {}-bit prime {s}", p.bits()),
+    }
+}
+
 /// `bytes` (little-endian, at most the modulus' width) as a field element if it is
 /// below the modulus.
 pub fn reduced<F: PrimeField>(bytes: &[u8]) -> Option<F> {

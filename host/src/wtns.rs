@@ -22,12 +22,8 @@ pub enum WtnsError {
     },
     #[error(transparent)]
     File(#[from] BinFileError),
-    #[error("{file}: the witness is over a {bits}-bit prime {prime}, not BLS12-381's r (compile the circuit with `circom --prime bls12381`)")]
-    WrongField {
-        file: String,
-        bits: u64,
-        prime: String,
-    },
+    #[error("{file}: the witness is over {field}, not BLS12-381's r (compile the circuit with `circom --prime bls12381`)")]
+    WrongField { file: String, field: String },
     #[error("{file}: section 2 holds {bytes} bytes, but the header announces {count} values of {n8} bytes")]
     Length {
         file: String,
@@ -55,8 +51,7 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<Vec<Fr>, WtnsError> {
         let p = num_bigint::BigUint::from_bytes_le(prime);
         return Err(WtnsError::WrongField {
             file: file.into(),
-            bits: p.bits(),
-            prime: p.to_string(),
+            field: crate::binfile::describe_prime(&p),
         });
     }
     let mut values = container.section(2, "the witness values")?;

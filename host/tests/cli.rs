@@ -589,6 +589,23 @@ fn prove_refuses_bad_inputs_and_writes_nothing() {
         e.contains("the witness has 4093 values; the proving key's circuit has 531 signals"),
         "{e}"
     );
+    // A witness over BN254 (circom's default prime).
+    let mut bn = std::fs::read(groth16_fixture("sumsq.wtns")).unwrap();
+    let prime_at = 4 + 4 + 4 + 4 + 8 + 4;
+    bn[prime_at..prime_at + 32].copy_from_slice(&{
+        let mut b = num_bigint::BigUint::parse_bytes(
+            b"21888242871839275222246405745257275088548364400416034343698204186575808495617",
+            10,
+        )
+        .unwrap()
+        .to_bytes_le();
+        b.resize(32, 0);
+        b
+    });
+    let bn_path = t.path().join("bn.wtns");
+    std::fs::write(&bn_path, bn).unwrap();
+    let e = prove(&groth16_fixture("sumsq.zkey"), &bn_path);
+    assert!(e.contains("over BN254's (bn128's) scalar field r"), "{e}");
     // A truncated key.
     let cut = t.path().join("cut.zkey");
     let bytes = std::fs::read(groth16_fixture("sumsq.zkey")).unwrap();

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
 use zkaccel_host::codec::write_file;
-use zkaccel_host::groth16::{json, prove, zkey::Zkey};
+use zkaccel_host::groth16::{json, prove, r1cs::R1cs, zkey::Zkey};
 use zkaccel_host::{wtns, Accelerator, Backend};
 
 #[derive(Args)]
@@ -23,6 +23,10 @@ pub struct ProveArgs {
     /// Where to write the public signals (snarkjs's public.json).
     #[arg(long)]
     public: PathBuf,
+    /// The circuit's constraints (circom's .r1cs): the witness is checked against them
+    /// first, and a witness that breaks one is refused naming it.
+    #[arg(long)]
+    r1cs: Option<PathBuf>,
     /// Where the witness map's NTTs and the G1 MSMs run: cpu, sim, vfio-user:PATH or
     /// vfio:BDF. The G2 MSM always runs on the CPU, at the same time.
     #[arg(long, default_value = "cpu")]
@@ -39,9 +43,27 @@ pub struct ProveArgs {
 pub fn run(a: ProveArgs) -> Result<()> {
     let zkey = Zkey::read(&a.zkey)?;
     let witness = wtns::read(&a.witness)?;
+    if let Some(path) = &a.r1cs {
+        let r1cs = R1cs::read(path)?;
+        if let Some(k) = r1cs.first_unsatisfied(&witness) {
+            anyhow::bail!(
+                "{}: the witness does not satisfy constraint {k} (0-based, of {} in {}); no proof written",
+                a.witness.display(),
+                r1cs.constraints.len(),
+                path.display()
+            );
+        }
+    }
     let mut acc = Accelerator::open(&a.backend)?;
-    let proved = prove::prove(&zkey, &witness, &mut acc)
-        .with_context(|| format!("no proof for {}", a.witness.display()))?;
+    let proved = match prove::prove(&zkey, &witness, &mut acc) {
+        Err(e @ prove::ProveError::Unsatisfied) if a.r1cs.is_none() => {
+            return Err(anyhow::Error::new(e).context(format!(
+                "no proof for {} (give --r1cs to name the first constraint it breaks)",
+                a.witness.display()
+            )))
+        }
+        r => r.with_context(|| format!("no proof for {}", a.witness.display()))?,
+    };
     let proof_text = json::to_snarkjs_text(&json::proof_json(&proved.proof));
     let public_text = json::to_snarkjs_text(&json::public_json(&proved.public));
     write_file(&a.proof, proof_text.as_bytes())

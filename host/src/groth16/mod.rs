@@ -9,6 +9,7 @@
 pub mod arkworks;
 pub mod json;
 pub mod prove;
+pub mod r1cs;
 pub mod runner;
 pub mod witness_map;
 pub mod zkey;
@@ -124,6 +125,25 @@ mod tests {
                 got: 10
             })
         ));
+    }
+
+    #[test]
+    fn a_bn254_key_is_refused_naming_the_curve() {
+        let q = num_bigint::BigUint::parse_bytes(
+            b"21888242871839275222246405745257275088696311157297823662689037894645226208583",
+            10,
+        )
+        .unwrap();
+        let mut header = 32u32.to_le_bytes().to_vec();
+        let mut qb = q.to_bytes_le();
+        qb.resize(32, 0);
+        header.extend(qb);
+        let bytes =
+            crate::binfile::encode(b"zkey", 1, &[(1, 1u32.to_le_bytes().to_vec()), (2, header)]);
+        let e = zkey::Zkey::parse(&bytes, "bn.zkey")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("BN254's (bn128's) base field q"), "{e}");
     }
 
     #[test]

@@ -36,12 +36,11 @@ pub enum ZkeyError {
     File(#[from] BinFileError),
     #[error("{file}: a {protocol} proving key; zkaccel proves Groth16 (protocol 1)")]
     NotGroth16 { file: String, protocol: String },
-    #[error("{file}: {what} is a {bits}-bit prime {prime}, not BLS12-381's (set up the circuit with `circom --prime bls12381` and a bls12381 powers of tau)")]
+    #[error("{file}: {what} is {found}, not BLS12-381's: a key for another curve (set up the circuit with `circom --prime bls12381` and a bls12381 powers of tau)")]
     WrongCurve {
         file: String,
         what: &'static str,
-        bits: u64,
-        prime: String,
+        found: String,
     },
     #[error("{file}: {what}")]
     Header { file: String, what: String },
@@ -274,8 +273,7 @@ fn check_prime<F: PrimeField>(
         return Err(ZkeyError::WrongCurve {
             file: file.into(),
             what,
-            bits: p.bits(),
-            prime: p.to_string(),
+            found: crate::binfile::describe_prime(&p),
         });
     }
     Ok(())
