@@ -4,9 +4,11 @@
 //!
 //! * [`msm`]: `zkaccel bench msm`.
 //! * [`ntt`]: `zkaccel bench ntt`.
+//! * [`prove`]: `zkaccel bench prove`.
 
 pub mod msm;
 pub mod ntt;
+pub mod prove;
 
 /// Repetitions of a CPU comparison at 2^log (fewer for the large sizes).
 pub fn cpu_reps(log: u32) -> usize {

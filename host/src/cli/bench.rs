@@ -44,6 +44,21 @@ pub enum BenchCommand {
         #[command(flatten)]
         common: BenchArgs,
     },
+    /// Groth16 proofs of a witness-like circuit of 2^K constraints built here, on a
+    /// backend, beside ark-groth16's CPU prover on the same circuit (alternating).
+    Prove {
+        #[arg(long, default_value = "cpu")]
+        backend: Backend,
+        #[arg(long, default_value_t = 12)]
+        log_constraints: u32,
+        /// Proofs by each prover (medians reported).
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// NTT of 2^K random elements on a backend, beside the CPU path and ark-poly.
     Ntt {
         #[arg(long, default_value = "sim")]
@@ -112,6 +127,59 @@ pub fn run(command: BenchCommand) -> Result<()> {
                 print_msm(&r);
                 Ok(())
             }
+        }
+        BenchCommand::Prove {
+            backend,
+            log_constraints,
+            reps,
+            seed,
+            json,
+        } => {
+            let r = zkaccel_host::bench::prove::bench_prove(
+                &backend,
+                log_constraints,
+                reps.max(1),
+                seed,
+            )?;
+            if json {
+                return print_json(&r);
+            }
+            println!(
+                "Groth16, {} constraints (2^{}), backend {}: every proof verified; medians of {}",
+                r.constraints, r.log_constraints, r.backend, r.reps
+            );
+            println!("  zkaccel ({})          {:>10.3} s", r.backend, r.zkaccel_s);
+            println!("  ark-groth16 (cpu)      {:>10.3} s", r.ark_groth16_cpu_s);
+            println!("  zkaccel / ark-groth16  {:>10.3}", r.ratio);
+            println!("  last zkaccel run:");
+            for p in &r.last_run.phases {
+                let cycles = p
+                    .cycles
+                    .map(|c| format!("  {c} cycles"))
+                    .unwrap_or_default();
+                println!(
+                    "    {:<30} {:<8} {:>10.3} ms{cycles}",
+                    p.name,
+                    p.backend,
+                    ms(p.time)
+                );
+            }
+            for c in &r.last_run.checks {
+                println!(
+                    "    check: {:<36} {:>8.3} ms {}",
+                    c.name,
+                    ms(c.time),
+                    if c.passed { "passed" } else { "FAILED" }
+                );
+            }
+            println!(
+                "    checks {:.3} ms of {:.3} s ({:.2} %); setup {:.2} s (not counted)",
+                ms(r.last_run.checks_time),
+                r.last_run.total.as_secs_f64(),
+                100.0 * r.last_run.checks_share,
+                r.setup_s
+            );
+            Ok(())
         }
         BenchCommand::Ntt {
             backend,
