@@ -1,7 +1,9 @@
 //! The demo job: identify the simulated card through the driver, run every
 //! field-arithmetic block on the simulator against arkworks, then an MSM on the
 //! simulated card (through the driver, as a board would run it) against arkworks and
-//! the CPU path, and NTTs on the simulated card against ark-poly, and report what was
+//! the CPU path, NTTs on the simulated card against ark-poly, and a Groth16 proof of a
+//! circom circuit (snarkjs's key, the witness map and MSMs on the simulated card, every
+//! step checked) verified with the key's verification key; and report what was
 //! measured.
 
 use crate::field_check::{arithmetic_designs, run_block, BlockReport};
@@ -23,7 +25,21 @@ pub struct DemoReport {
     pub blocks: Vec<BlockReport>,
     pub msm: Option<MsmDemo>,
     pub ntt: Vec<NttDemo>,
+    pub groth16: Option<ProofDemo>,
 }
+
+/// The proof part of the demo.
+#[derive(Debug, Serialize)]
+pub struct ProofDemo {
+    pub circuit: &'static str,
+    pub verified: bool,
+    pub report: crate::groth16::prove::ProveReport,
+}
+
+/// The circom circuit the demo proves (tests/fixtures/groth16: sumsq.circom, 529
+/// constraints, set up by snarkjs for BLS12-381), embedded.
+const DEMO_ZKEY: &[u8] = include_bytes!("../../tests/fixtures/groth16/sumsq.zkey");
+const DEMO_WTNS: &[u8] = include_bytes!("../../tests/fixtures/groth16/sumsq.wtns");
 
 /// One NTT of the demo.
 #[derive(Debug, Serialize)]
@@ -67,6 +83,8 @@ pub struct DemoParams {
     pub msm_points: usize,
     /// log2 size of the NTTs on the simulated card (0 skips them).
     pub ntt_log_size: u32,
+    /// Prove the embedded circom circuit on the simulated card.
+    pub prove: bool,
     pub seed: u64,
 }
 
@@ -94,6 +112,14 @@ impl DemoReport {
                 t.log_size, t.kind
             ));
         }
+        if let Some(g) = &self.groth16 {
+            if !g.verified {
+                f.push(format!(
+                    "the Groth16 proof of {} does not verify",
+                    g.circuit
+                ));
+            }
+        }
         f
     }
 }
@@ -104,6 +130,7 @@ pub fn run(params: &DemoParams, step: &mut dyn FnMut(&str)) -> Result<DemoReport
         pairs,
         msm_points,
         ntt_log_size,
+        prove,
         seed,
     } = params.clone();
     if ntt_log_size > zkaccel_spec::ntt::MAX_LOG_SIZE as u32 {
@@ -175,6 +202,21 @@ pub fn run(params: &DemoParams, step: &mut dyn FnMut(&str)) -> Result<DemoReport
             });
         }
     }
+    let groth16 = if prove {
+        step("Groth16 proof of sumsq.circom (529 constraints) on the simulated card");
+        let zkey = crate::groth16::zkey::Zkey::parse(DEMO_ZKEY, "the demo's sumsq.zkey")?;
+        let witness = crate::wtns::parse(DEMO_WTNS, "the demo's sumsq.wtns")?;
+        let proved = crate::groth16::prove::prove(&zkey, &witness, &mut acc)?;
+        let verified =
+            crate::groth16::verify(&zkey.verifying_key(), &proved.public, &proved.proof)?;
+        Some(ProofDemo {
+            circuit: "sumsq.circom (tests/fixtures/groth16)",
+            verified,
+            report: proved.report,
+        })
+    } else {
+        None
+    };
     Ok(DemoReport {
         card_design_hash: format!("{design_hash:016x}"),
         card_version: format!("{}.{}", version >> 16, version & 0xFFFF),
@@ -184,5 +226,6 @@ pub fn run(params: &DemoParams, step: &mut dyn FnMut(&str)) -> Result<DemoReport
         blocks,
         msm,
         ntt,
+        groth16,
     })
 }

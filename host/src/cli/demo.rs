@@ -1,5 +1,6 @@
 //! `zkaccel demo`: the simulated card through the driver, every field-arithmetic block
-//! on the simulator, an MSM and NTTs on the simulated card, all against arkworks.
+//! on the simulator, an MSM and NTTs on the simulated card, all against arkworks, and a
+//! Groth16 proof of a circom circuit on the simulated card, verified.
 
 use anyhow::Result;
 use clap::Args;
@@ -15,6 +16,9 @@ pub struct DemoArgs {
     /// log2 size of the NTTs (fft, coset ifft) run on the simulated card (0 skips them).
     #[arg(long, default_value_t = 10)]
     ntt_log_size: u32,
+    /// Skip the Groth16 proof on the simulated card.
+    #[arg(long)]
+    no_proof: bool,
     /// Seed of the random operands (default: from the clock; printed).
     #[arg(long)]
     seed: Option<u64>,
@@ -45,6 +49,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
         pairs: a.pairs,
         msm_points: a.msm_points,
         ntt_log_size: a.ntt_log_size,
+        prove: !a.no_proof,
         seed,
     };
     let quiet = a.json;
@@ -142,5 +147,20 @@ fn print(r: &zkaccel_host::demo::DemoReport) {
     }
     if !r.ntt.is_empty() && r.ntt.iter().all(|t| t.agrees_with_ark_poly) {
         println!("NTT results equal ark-poly");
+    }
+    if let Some(g) = &r.groth16 {
+        let rep = &g.report;
+        let card_cycles: u64 = rep.phases.iter().filter_map(|p| p.cycles).sum();
+        println!(
+            "Groth16 proof of {} ({} signals, domain {}): witness map and G1 MSMs on the simulated card ({} card cycles), G2 MSM on the CPU; {:.2} s, checks {:.1} % ({} passed); {}",
+            g.circuit,
+            rep.signals,
+            rep.domain_size,
+            card_cycles,
+            rep.total.as_secs_f64(),
+            100.0 * rep.checks_share,
+            rep.checks.iter().filter(|c| c.passed).count(),
+            if g.verified { "the proof verifies" } else { "the proof does NOT verify" }
+        );
     }
 }
