@@ -10,7 +10,7 @@
 //! the key's verification key before they are returned, like snarkjs-key proofs
 //! ([`super::prove`]).
 
-use super::runner::{timed, ProveError, ProveReport, Proved, Runner};
+use super::runner::{timed, Laps, ProveError, ProveReport, Proved, Runner};
 use crate::accelerator::{Accelerator, AcceleratorError};
 use crate::backend::Backend;
 use ark_bls12_381::{Bls12_381, Fr, G1Projective, G2Projective};
@@ -46,13 +46,14 @@ pub struct LibsnarkMap {
 }
 
 /// ark-groth16's `LibsnarkReduction::witness_map_from_matrices`, with its seven
-/// transforms on `acc`.
+/// transforms on `acc`; `on_transform` is called after each, with its name.
 pub fn witness_map(
     acc: &mut Accelerator,
     matrices: &ConstraintMatrices<Fr>,
     num_inputs: usize,
     num_constraints: usize,
     full_assignment: &[Fr],
+    mut on_transform: impl FnMut(&str, &Accelerator),
 ) -> Result<LibsnarkMap, AcceleratorError> {
     let domain = libsnark_domain(num_inputs, num_constraints);
     let n = domain.size();
@@ -72,12 +73,12 @@ pub fn witness_map(
     a[num_constraints..num_constraints + num_inputs]
         .clone_from_slice(&full_assignment[..num_inputs]);
     let abc = [a.clone(), b.clone(), c.clone()];
-    acc.ifft(&mut a)?;
-    acc.coset_fft(&mut a)?;
-    acc.ifft(&mut b)?;
-    acc.coset_fft(&mut b)?;
-    acc.ifft(&mut c)?;
-    acc.coset_fft(&mut c)?;
+    for (name, v) in [("A", &mut a), ("B", &mut b), ("C", &mut c)] {
+        acc.ifft(v)?;
+        on_transform(&format!("ifft {name}"), acc);
+        acc.coset_fft(v)?;
+        on_transform(&format!("coset fft {name}"), acc);
+    }
     let z_inv = domain
         .evaluate_vanishing_polynomial(Fr::GENERATOR)
         .inverse()
@@ -89,6 +90,7 @@ pub fn witness_map(
         .map(|((a, b), c)| (*a * b - c) * z_inv)
         .collect();
     acc.coset_ifft(&mut h)?;
+    on_transform("coset ifft H", acc);
     Ok(LibsnarkMap { abc, h })
 }
 
@@ -153,9 +155,15 @@ pub fn prove<C: ConstraintSynthesizer<Fr>>(
         let map = runner.checked(
             "witness map",
             |acc, phases| {
-                timed(phases, acc, "witness map (7 transforms)", |a| {
-                    witness_map(a, &matrices, num_inputs, num_constraints, &full)
-                })
+                let mut laps = Laps::new(phases, "witness map");
+                witness_map(
+                    acc,
+                    &matrices,
+                    num_inputs,
+                    num_constraints,
+                    &full,
+                    |n, a| laps.lap(n, a),
+                )
             },
             |m| check(num_inputs, num_constraints, m, z),
             "witness map at a random point",
@@ -332,9 +340,15 @@ impl R1CSToQAP for BackendReduction {
         let result = runner.checked(
             "witness map",
             |acc, phases| {
-                timed(phases, acc, "witness map (7 transforms)", |a| {
-                    witness_map(a, &fr_matrices, num_inputs, num_constraints, &full)
-                })
+                let mut laps = Laps::new(phases, "witness map");
+                witness_map(
+                    acc,
+                    &fr_matrices,
+                    num_inputs,
+                    num_constraints,
+                    &full,
+                    |n, a| laps.lap(n, a),
+                )
             },
             |m| check(num_inputs, num_constraints, m, z),
             "witness map at a random point",
@@ -473,7 +487,7 @@ mod tests {
         .concat();
         let (ni, nc) = (inner.instance_assignment.len(), cs.num_constraints());
         let mut acc = Accelerator::open(&Backend::Cpu).unwrap();
-        let mut map = witness_map(&mut acc, &m, ni, nc, &full).unwrap();
+        let mut map = witness_map(&mut acc, &m, ni, nc, &full, |_, _| {}).unwrap();
         // ark-groth16's own witness map gives the same h.
         let ark = LibsnarkReduction::witness_map_from_matrices::<Fr, Radix2EvaluationDomain<Fr>>(
             &m, ni, nc, &full,

@@ -16,7 +16,7 @@
 //! the CPU means the witness does not satisfy the circuit (or the key is not this
 //! circuit's): an error, never an unverified proof.
 
-use super::runner::{timed, Runner};
+use super::runner::{timed, Laps, Runner};
 pub use super::runner::{CheckRecord, Failure, Phase, ProveError, ProveReport, Proved};
 use super::witness_map::{self, Evaluations, SnarkjsDomain};
 use super::zkey::Zkey;
@@ -67,22 +67,8 @@ pub fn prove(zkey: &Zkey, witness: &[Fr], acc: &mut Accelerator) -> Result<Prove
         let map: Evaluations = runner.checked(
             "witness map",
             |acc, phases| {
-                let mut names = vec![];
-                let t = Instant::now();
-                let e = witness_map::compute(acc, &d, &evaluations, |name, a| {
-                    names.push((name.to_string(), t.elapsed(), a.last_cycles()))
-                })?;
-                let mut last = Duration::ZERO;
-                for (name, at, cycles) in names {
-                    phases.push(Phase {
-                        name: format!("witness map: {name}"),
-                        backend: acc.backend().to_string(),
-                        time: at - last,
-                        cycles,
-                    });
-                    last = at;
-                }
-                Ok(e)
+                let mut laps = Laps::new(phases, "witness map");
+                witness_map::compute(acc, &d, &evaluations, |name, a| laps.lap(name, a))
             },
             |e| witness_map::check(&d, e, z),
             "witness map at a random point",

@@ -206,6 +206,35 @@ impl<'a> Runner<'a> {
     }
 }
 
+/// Times the consecutive pieces of one step (a witness map's transforms) as phases,
+/// each with its card cycles.
+pub struct Laps<'p> {
+    phases: &'p mut Vec<Phase>,
+    prefix: &'static str,
+    last: Instant,
+}
+
+impl<'p> Laps<'p> {
+    pub fn new(phases: &'p mut Vec<Phase>, prefix: &'static str) -> Self {
+        Self {
+            phases,
+            prefix,
+            last: Instant::now(),
+        }
+    }
+
+    /// Records the piece that just ended on `acc`.
+    pub fn lap(&mut self, name: &str, acc: &Accelerator) {
+        self.phases.push(Phase {
+            name: format!("{}: {name}", self.prefix),
+            backend: acc.backend().to_string(),
+            time: self.last.elapsed(),
+            cycles: acc.last_cycles(),
+        });
+        self.last = Instant::now();
+    }
+}
+
 /// Times `f` as a phase on `acc`, with the card's cycles when it reports them.
 pub fn timed<T>(
     phases: &mut Vec<Phase>,
