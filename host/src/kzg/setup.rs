@@ -53,6 +53,16 @@ impl TrustedSetup {
     /// Parses a setup in c-kzg's text format (`name` in errors). Every point is checked
     /// on the curve and in the subgroup.
     pub fn parse(text: &str, name: &str) -> Result<Self, SetupError> {
+        Self::decode(text, name, true)
+    }
+
+    fn decode(text: &str, name: &str, validate: bool) -> Result<Self, SetupError> {
+        use ark_serialize::{Compress, Validate};
+        let check = if validate {
+            Validate::Yes
+        } else {
+            Validate::No
+        };
         let lines: Vec<&str> = text.lines().collect();
         let err = |line: usize, what: String| SetupError {
             source_name: name.into(),
@@ -98,13 +108,14 @@ impl TrustedSetup {
             .map(|i| {
                 let line = 2 + i;
                 let b = decode(line, 48)?;
-                G1Affine::deserialize_compressed(&b[..])
+                G1Affine::deserialize_with_mode(&b[..], Compress::Yes, check)
                     .map_err(|e| err(line, format!("not a G1 point in the subgroup ({e})")))
             })
             .collect::<Result<_, _>>()?;
         let g2_line = 2 + FIELD_ELEMENTS_PER_BLOB + 1;
-        let g2_tau = G2Affine::deserialize_compressed(&decode(g2_line, 96)?[..])
-            .map_err(|e| err(g2_line, format!("not a G2 point in the subgroup ({e})")))?;
+        let g2_tau =
+            G2Affine::deserialize_with_mode(&decode(g2_line, 96)?[..], Compress::Yes, check)
+                .map_err(|e| err(g2_line, format!("not a G2 point in the subgroup ({e})")))?;
         let g1_lagrange_brp = (0..FIELD_ELEMENTS_PER_BLOB)
             .map(|i| lagrange[bit_reverse(i)])
             .collect();
@@ -125,6 +136,14 @@ mod tests {
         assert_eq!(bit_reverse(1), 2048);
         assert_eq!(bit_reverse(4095), 4095);
         assert!((0..4096).all(|i| bit_reverse(bit_reverse(i)) == i));
+    }
+
+    #[test]
+    fn the_embedded_setup_is_valid() {
+        let checked = TrustedSetup::parse(EMBEDDED, "embedded").unwrap();
+        let fast = TrustedSetup::ethereum();
+        assert_eq!(checked.g1_lagrange_brp, fast.g1_lagrange_brp);
+        assert_eq!(checked.g2_tau, fast.g2_tau);
     }
 
     #[test]
