@@ -23,24 +23,27 @@ fn inputs() -> (Zkey, Vec<Fr>) {
     )
 }
 
-/// snarkjs, installed by scripts/ensure-snarkjs.sh (`./run-tests` sets
-/// ZKACCEL_SNARKJS and requires it).
-fn snarkjs() -> Option<PathBuf> {
-    let found = std::env::var_os("ZKACCEL_SNARKJS")
+/// A command of the npm tools (snarkjs, circom2) installed by scripts/ensure-js-tools.sh
+/// (`./run-tests` sets ZKACCEL_JS_TOOLS and requires them).
+fn js_tool(name: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("ZKACCEL_JS_TOOLS")
         .map(PathBuf::from)
-        .or_else(|| {
-            let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../tools/npm/node_modules/.bin/snarkjs");
-            p.exists().then_some(p)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/npm/node_modules/.bin")
         });
+    let found = Some(dir.join(name)).filter(|p| p.exists());
     if found.is_none() {
         assert!(
-            std::env::var_os("ZKACCEL_REQUIRE_SNARKJS").is_none(),
-            "snarkjs is required (ZKACCEL_REQUIRE_SNARKJS) but was not found: run scripts/ensure-snarkjs.sh"
+            std::env::var_os("ZKACCEL_REQUIRE_JS_TOOLS").is_none(),
+            "{name} is required (ZKACCEL_REQUIRE_JS_TOOLS) but was not found: run scripts/ensure-js-tools.sh"
         );
-        eprintln!("NOTE: snarkjs not found (scripts/ensure-snarkjs.sh installs it): the snarkjs half of this test did not run");
+        eprintln!("NOTE: {name} not found (scripts/ensure-js-tools.sh installs it): the part of this test that needs it did not run");
     }
     found
+}
+
+fn snarkjs() -> Option<PathBuf> {
+    js_tool("snarkjs")
 }
 
 fn snarkjs_verifies(snarkjs: &Path, proof: &Path, public: &Path) -> bool {
@@ -330,4 +333,53 @@ fn kzg_on_the_simulated_card_equals_the_cpu_and_a_faulty_card_is_caught() {
         .map(|f| f.then.as_str())
         .collect();
     assert_eq!(then, ["retried on sim", "computed on the CPU"]);
+}
+
+/// The whole circom path in CI: the fixture circuit compiled by circom2 (the same
+/// constraints as the key was set up for), its witness generated from input.json, a
+/// proof on the CPU backend, accepted by snarkjs.
+#[test]
+fn a_circuit_compiled_by_circom_is_proved_on_the_cpu_and_snarkjs_accepts_it() {
+    let (Some(circom), Some(snarkjs)) = (js_tool("circom2"), snarkjs()) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(&circom)
+        .arg(fixture("sumsq.circom"))
+        .args(["--r1cs", "--wasm", "--prime", "bls12381", "-o"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("sumsq.r1cs")).unwrap(),
+        std::fs::read(fixture("sumsq.r1cs")).unwrap(),
+        "circom2 compiled other constraints than the key was set up for"
+    );
+    let wtns = dir.path().join("w.wtns");
+    let out = Command::new("node")
+        .arg(dir.path().join("sumsq_js/generate_witness.js"))
+        .arg(dir.path().join("sumsq_js/sumsq.wasm"))
+        .arg(fixture("input.json"))
+        .arg(&wtns)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let zkey = Zkey::read(&fixture("sumsq.zkey")).unwrap();
+    let witness = wtns::read(&wtns).unwrap();
+    let mut acc = Accelerator::open(&zkaccel_host::Backend::Cpu).unwrap();
+    let proved = prove::prove(&zkey, &witness, &mut acc).unwrap();
+    let (p, q) = write_proof(dir.path(), &proved);
+    assert!(
+        snarkjs_verifies(&snarkjs, &p, &q),
+        "snarkjs refuses the CPU backend's proof"
+    );
 }
