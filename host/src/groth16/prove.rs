@@ -121,15 +121,10 @@ pub fn prove(zkey: &Zkey, witness: &[Fr], acc: &mut Accelerator) -> Result<Prove
             },
             "proof verifies",
         )?;
-        let mut report = runner.report;
-        report.total = started.elapsed();
-        report.checks_time = report.checks.iter().map(|c| c.time).sum();
-        report.checks_share =
-            report.checks_time.as_secs_f64() / report.total.as_secs_f64().max(1e-9);
         Ok(Proved {
             proof,
             public,
-            report,
+            report: runner.finish(started),
         })
     })
 }
