@@ -6,7 +6,9 @@
 //!   the handle that owns a backend's device and runs MSMs and NTTs on it.
 //! * [`msm`], [`ntt`]: the kernels (CPU paths, card units, cycle models).
 //! * [`codec`]: the point and field-element files of `zkaccel msm` and `zkaccel ntt`;
-//!   [`wtns`]: snarkjs witness files.
+//!   [`wtns`]: snarkjs witness files; [`binfile`]: circom/snarkjs's sectioned container.
+//! * [`groth16`]: Groth16 from snarkjs keys and arkworks circuits, every result checked;
+//!   [`kzg`]: EIP-4844 commitments and blob proofs.
 //! * `g1` (re-exported from the spec): G1 values as the card holds them.
 //! * [`bench`]: the benchmarks as library calls returning reports.
 //! * [`report`]: shared encodings of the `--json` reports.
