@@ -98,6 +98,29 @@ fn libsnark_domain(num_inputs: usize, num_constraints: usize) -> Radix2Evaluatio
     Radix2EvaluationDomain::new(num_constraints + num_inputs).expect("a domain this size exists")
 }
 
+/// The witness map run by `runner` (on its backend, again there, then on the CPU) until
+/// it passes its check at a secret random point; each transform is a phase.
+fn checked_witness_map(
+    runner: &mut Runner,
+    matrices: &ConstraintMatrices<Fr>,
+    num_inputs: usize,
+    num_constraints: usize,
+    full: &[Fr],
+) -> Result<LibsnarkMap, ProveError> {
+    let z = Fr::rand(&mut OsRng);
+    runner.checked(
+        "witness map",
+        |acc, phases| {
+            let mut laps = Laps::new(phases, "witness map");
+            witness_map(acc, matrices, num_inputs, num_constraints, full, |n, a| {
+                laps.lap(n, a)
+            })
+        },
+        |m| check(num_inputs, num_constraints, m, z),
+        "witness map at a random point",
+    )
+}
+
 /// The check at `z`: h(z)·Z(z) = a(z)b(z) − c(z).
 pub fn check(num_inputs: usize, num_constraints: usize, m: &LibsnarkMap, z: Fr) -> bool {
     let domain = libsnark_domain(num_inputs, num_constraints);
@@ -151,23 +174,7 @@ pub fn prove<C: ConstraintSynthesizer<Fr>>(
             let p = G2Projective::msm_unchecked(&pk.b_g2_query[1..], assignment) + pk.b_g2_query[0];
             (p, t.elapsed())
         });
-        let z = Fr::rand(&mut OsRng);
-        let map = runner.checked(
-            "witness map",
-            |acc, phases| {
-                let mut laps = Laps::new(phases, "witness map");
-                witness_map(
-                    acc,
-                    &matrices,
-                    num_inputs,
-                    num_constraints,
-                    &full,
-                    |n, a| laps.lap(n, a),
-                )
-            },
-            |m| check(num_inputs, num_constraints, m, z),
-            "witness map at a random point",
-        )?;
+        let map = checked_witness_map(&mut runner, &matrices, num_inputs, num_constraints, &full)?;
         let b2_handle = RefCell::new(Some(b2));
         let b2_done = std::cell::OnceCell::new();
         let b2_get = || -> (G2Projective, std::time::Duration) {
@@ -334,24 +341,14 @@ impl R1CSToQAP for BackendReduction {
             c: convert(&matrices.c),
         };
         let full: Vec<Fr> = full_assignment.iter().map(to_fr).collect();
-        let z = Fr::rand(&mut OsRng);
         let mut runner = Runner::new(&mut acc, full.len(), num_inputs, 0);
         runner.report = report;
-        let result = runner.checked(
-            "witness map",
-            |acc, phases| {
-                let mut laps = Laps::new(phases, "witness map");
-                witness_map(
-                    acc,
-                    &fr_matrices,
-                    num_inputs,
-                    num_constraints,
-                    &full,
-                    |n, a| laps.lap(n, a),
-                )
-            },
-            |m| check(num_inputs, num_constraints, m, z),
-            "witness map at a random point",
+        let result = checked_witness_map(
+            &mut runner,
+            &fr_matrices,
+            num_inputs,
+            num_constraints,
+            &full,
         );
         let report =
             std::mem::replace(&mut runner.report, ProveReport::new(String::new(), 0, 0, 0));
