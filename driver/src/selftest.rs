@@ -370,6 +370,7 @@ fn point_adder_kat(dev: &mut dyn Device) -> Result<String, String> {
             // MSM_BASE_INDEX may only change once the previous digits are consumed.
             wait_idle(dev)?;
             dev.write32(&regmap::MSM_BASE_INDEX, 0)?;
+            dev.write32(&regmap::MSM_DIGITS_PER_BASE, 1)?;
             dev.write32(&regmap::MSM_MODE, mode::DIGITS)?;
             dev.data_write(&[digits(a, b)])?;
         }

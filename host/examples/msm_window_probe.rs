@@ -41,6 +41,7 @@ fn main() -> anyhow::Result<()> {
     let dbeats: Vec<[u64; 8]> = digits.chunks(DIGITS_PER_BEAT).map(digit_beat).collect();
     dev.write32(&regmap::MSM_CONTROL, msm_control::CLEAR_BUCKETS)?;
     dev.write32(&regmap::MSM_BASE_INDEX, 0)?;
+    dev.write32(&regmap::MSM_DIGITS_PER_BASE, 1)?;
     dev.write32(&regmap::MSM_MODE, mode::DIGITS)?;
     let t0 = read_cycles(dev.as_mut())?;
     dev.data_write(&dbeats)?;

@@ -2,10 +2,13 @@
 //! the HDL, the simulator and the host.
 //!
 //! **Digits.** The host recodes each scalar into signed base-2^c digits
-//! (`c ≤ MAX_WINDOW_BITS`) and streams one window at a time: 32 digits per 512-bit
-//! beat, little-endian `u16` each, bit 15 the sign (1 = subtract the base), bits 14..0
-//! the magnitude (0 = no addition). Digit `k` of a window applies to base
-//! `MSM_BASE_INDEX + k`; a digit of magnitude `m` adds ±base to bucket `m − 1`.
+//! (`c ≤ MAX_WINDOW_BITS`) and streams the digits of a pass (one or more windows): 32
+//! digits per 512-bit beat, little-endian `u16` each, bit 15 the sign (1 = subtract the
+//! base), bits 14..0 the magnitude (0 = no addition). With `MSM_DIGITS_PER_BASE` = k
+//! (0 counts as 1), digit `m` of the stream applies to base `MSM_BASE_INDEX + ⌊m/k⌋`:
+//! a pass of k windows streams each point's k digits in a row, and the host offsets
+//! window j's buckets by j·2^(c−1). A digit of magnitude `m` adds ±base to bucket
+//! `m − 1`.
 //!
 //! **Bases** are loaded once into card memory, two beats per point: beat 0 holds x,
 //! beat 1 holds y, each as 48 little-endian bytes of ark-ff's Montgomery form,

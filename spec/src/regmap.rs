@@ -225,6 +225,13 @@ pub const MSM_ADDER_LATENCY: Register = Register {
     reset: 0,
     doc: "Point adder pipeline latency in cycles.",
 };
+pub const MSM_DIGITS_PER_BASE: Register = Register {
+    name: "MSM_DIGITS_PER_BASE",
+    offset: 0x068,
+    access: Access::ReadWrite,
+    reset: 0,
+    doc: "Digits applied to each base before MSM_BASE_INDEX advances in mode 2 (bits 7:0; 0 and 1 both mean one): a pass of k windows streams each point's k digits in a row, one base read per digit, no copies of the bases in card memory. Writing it or MSM_BASE_INDEX restarts the count. Writable only while MSM_STATUS.IDLE (else SLVERR).",
+};
 
 pub const NTT_CONFIG: Register = Register {
     name: "NTT_CONFIG",
@@ -307,6 +314,7 @@ pub const REGISTERS: &[Register] = &[
     MSM_BUCKETS,
     MSM_BASE_CAPACITY,
     MSM_ADDER_LATENCY,
+    MSM_DIGITS_PER_BASE,
     NTT_CONFIG,
     NTT_CONTROL,
     NTT_STATUS,

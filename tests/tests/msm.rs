@@ -302,3 +302,97 @@ fn circom_witness_scalars_equal_arkworks() {
         stats.adder_utilization().unwrap()
     );
 }
+
+/// MSM_DIGITS_PER_BASE at the register level: with k digits per base, stream digit m
+/// applies to base ⌊m/k⌋ (k = 0 and 1 both mean one digit per base), and a write to
+/// MSM_BASE_INDEX restarts the count.
+#[test]
+fn digits_per_base_applies_k_digits_to_each_base() {
+    use zkaccel_spec::g1::{affine_words, from_homogeneous_words};
+    use zkaccel_spec::msm::{
+        coordinate_beat, digit_beat, encode_digit, mode, msm_control, msm_status, BEATS_PER_BUCKET,
+        DIGITS_PER_BEAT,
+    };
+    use zkaccel_spec::regmap;
+    let mut dev = zkaccel_driver::open(&DeviceSpec::Sim).expect("sim card");
+    let mut rng = StdRng::seed_from_u64(41);
+    let bases: Vec<G1Affine> = (0..40)
+        .map(|_| (G1Projective::rand(&mut rng)).into_affine())
+        .collect();
+    let mut load = vec![];
+    for p in &bases {
+        let [x, y] = affine_words(p).unwrap();
+        load.push(coordinate_beat(&x));
+        load.push(coordinate_beat(&y));
+    }
+    let idle = |dev: &mut Box<dyn zkaccel_driver::Device>| {
+        zkaccel_driver::wait_status(
+            dev.as_mut(),
+            &regmap::MSM_STATUS,
+            msm_status::IDLE,
+            true,
+            std::time::Duration::from_secs(30),
+        )
+        .unwrap()
+    };
+    // After reset the engine drains its adder before it reports idle.
+    idle(&mut dev);
+    dev.write32(&regmap::MSM_MODE, mode::LOAD_BASES).unwrap();
+    dev.write32(&regmap::MSM_BASE_INDEX, 0).unwrap();
+    dev.data_write(&load).unwrap();
+    for (k, first) in [(0usize, 3usize), (1, 0), (2, 1), (3, 0), (7, 2), (255, 0)] {
+        let per = k.max(1);
+        let buckets = 8usize;
+        // Enough digits to reach past a beat boundary, within the loaded bases.
+        let n = (per * (bases.len() - first)).min(2 * DIGITS_PER_BEAT + 5);
+        let digits: Vec<i32> = (0..n)
+            .map(|_| rng.gen_range(-(buckets as i32)..=buckets as i32))
+            .collect();
+        let mut want = vec![G1Projective::zero(); buckets];
+        for (m, &d) in digits.iter().enumerate() {
+            if d != 0 {
+                let p: G1Projective = bases[first + m / per].into();
+                want[d.unsigned_abs() as usize - 1] += if d > 0 { p } else { -p };
+            }
+        }
+        let stream: Vec<u16> = digits.iter().map(|&d| encode_digit(d)).collect();
+        let beats: Vec<_> = stream.chunks(DIGITS_PER_BEAT).map(digit_beat).collect();
+        idle(&mut dev);
+        dev.write32(&regmap::MSM_MODE, mode::LOOPBACK).unwrap();
+        dev.write32(&regmap::MSM_CONTROL, msm_control::CLEAR_BUCKETS)
+            .unwrap();
+        dev.write32(&regmap::MSM_DIGITS_PER_BASE, k as u32).unwrap();
+        assert_eq!(dev.read32(&regmap::MSM_DIGITS_PER_BASE).unwrap(), k as u32);
+        dev.write32(&regmap::MSM_BASE_INDEX, first as u32).unwrap();
+        dev.write32(&regmap::MSM_MODE, mode::DIGITS).unwrap();
+        dev.data_write(&beats).unwrap();
+        let status = idle(&mut dev);
+        assert_eq!(status & !msm_status::IDLE, 0, "k = {k}: status {status:#x}");
+        // The whole beats were consumed: the index stands after the last full base.
+        let consumed = beats.len() * DIGITS_PER_BEAT;
+        assert_eq!(
+            dev.read32(&regmap::MSM_BASE_INDEX).unwrap() as usize,
+            first + consumed / per,
+            "k = {k}"
+        );
+        dev.write32(&regmap::MSM_MODE, mode::READOUT).unwrap();
+        dev.write32(&regmap::MSM_READOUT_COUNT, buckets as u32)
+            .unwrap();
+        dev.write32(&regmap::MSM_CONTROL, msm_control::START_READOUT)
+            .unwrap();
+        let out = dev.data_read(buckets * BEATS_PER_BUCKET).unwrap();
+        idle(&mut dev);
+        dev.write32(&regmap::MSM_MODE, mode::LOOPBACK).unwrap();
+        for (b, w) in want.iter().enumerate() {
+            let mut words = [[0u64; 6]; 3];
+            for (c, beat) in out[b * BEATS_PER_BUCKET..][..BEATS_PER_BUCKET]
+                .iter()
+                .enumerate()
+            {
+                words[c].copy_from_slice(&beat[..6]);
+            }
+            let got = from_homogeneous_words(&words).expect("a curve point");
+            assert_eq!(got, *w, "k = {k}, bucket {b}");
+        }
+    }
+}

@@ -87,6 +87,9 @@ pub struct BucketEngine<const STUB_ADDER: bool> {
     issue_bucket: Signal<Local, Bucket>,
     issue_point: Signal<Local, Bits<AFFINE_POINT_BITS>>,
     read_bucket: Signal<Local, Bucket>,
+    in_filled: Signal<Local, Bit>,
+    head_filled: Signal<Local, Bit>,
+    rd_filled: Signal<Local, Bit>,
     writeback: Signal<Local, Bit>,
     busy_set: Signal<Local, Bits<BUCKETS>>,
 }
@@ -142,6 +145,9 @@ impl<const STUB_ADDER: bool> Default for BucketEngine<STUB_ADDER> {
             issue_bucket: Default::default(),
             issue_point: Default::default(),
             read_bucket: Default::default(),
+            in_filled: Default::default(),
+            head_filled: Default::default(),
+            rd_filled: Default::default(),
             writeback: Default::default(),
             busy_set: Default::default(),
         }
@@ -213,7 +219,18 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
         self.stage_valid.d.next = self.issue.val();
         self.stage_bucket.d.next = self.issue_bucket.val();
         self.stage_point.d.next = self.issue_point.val();
-        self.stage_filled.d.next = self.filled.q.val().get_bit(self.read_bucket.val().index());
+        // The filled bit of each candidate is looked up in parallel with the busy
+        // lookups and only selected here: the two 4096-way lookups are never in series.
+        self.in_filled.next = self.filled.q.val().get_bit(self.in_bucket.val().index());
+        self.head_filled.next = self.filled.q.val().get_bit(self.head_bucket.val().index());
+        self.rd_filled.next = self.filled.q.val().get_bit(self.rd_bucket.val().index());
+        self.stage_filled.d.next = self.in_filled.val();
+        if self.issue_head.val() {
+            self.stage_filled.d.next = self.head_filled.val();
+        }
+        if self.rd_enable.val() {
+            self.stage_filled.d.next = self.rd_filled.val();
+        }
 
         // Adder stage: bucket (or the identity if empty) + point.
         self.adder.p1.next = self.identity.val();

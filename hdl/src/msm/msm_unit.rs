@@ -52,12 +52,15 @@ pub struct MsmUnit {
 
     engine: BucketEngine<false>,
     feeder: DigitFeeder,
-    /// The ten MSM_* registers, in the order of `read_values`.
-    decode: RegisterDecode<10, 320, 320>,
+    /// The eleven MSM_* registers, in the order of `decode.values`.
+    decode: RegisterDecode<11, 352, 352>,
     bases: BaseMemory,
     // Registers.
     mode_reg: DFF<Bits<2>>,
     index: DFF<Bits<32>>,
+    /// MSM_DIGITS_PER_BASE, and the digits already applied to the current base.
+    digits_per_base: DFF<Bits<8>>,
+    base_digit: DFF<Bits<8>>,
     readout_count: DFF<Bits<32>>,
     adds: DFF<Bits<32>>,
     active_cycles: DFF<Bits<32>>,
@@ -76,6 +79,7 @@ pub struct MsmUnit {
     at_index: Constant<Addr>,
     at_control: Constant<Addr>,
     at_readout_count: Constant<Addr>,
+    at_digits_per_base: Constant<Addr>,
     buckets_value: Constant<Word>,
     capacity_value: Constant<Word>,
     latency_value: Constant<Word>,
@@ -98,6 +102,7 @@ pub struct MsmUnit {
     ro_emit: Signal<Local, Bit>,
     ro_last_bucket: Signal<Local, Bit>,
     ro_next_bucket: Signal<Local, Bits<32>>,
+    base_done: Signal<Local, Bit>,
     guarded: Signal<Local, Bit>,
     refused: Signal<Local, Bit>,
 }
@@ -138,10 +143,13 @@ impl Default for MsmUnit {
                 &regmap::MSM_BUCKETS,
                 &regmap::MSM_BASE_CAPACITY,
                 &regmap::MSM_ADDER_LATENCY,
+                &regmap::MSM_DIGITS_PER_BASE,
             ]),
             bases: Default::default(),
             mode_reg: Default::default(),
             index: Default::default(),
+            digits_per_base: Default::default(),
+            base_digit: Default::default(),
             readout_count: Default::default(),
             adds: Default::default(),
             active_cycles: Default::default(),
@@ -157,6 +165,7 @@ impl Default for MsmUnit {
             at_index: addr(&regmap::MSM_BASE_INDEX),
             at_control: addr(&regmap::MSM_CONTROL),
             at_readout_count: addr(&regmap::MSM_READOUT_COUNT),
+            at_digits_per_base: addr(&regmap::MSM_DIGITS_PER_BASE),
             buckets_value: word(BUCKETS as u64),
             capacity_value: word(BASE_CAPACITY as u64),
             latency_value: word(latency as u64),
@@ -178,6 +187,7 @@ impl Default for MsmUnit {
             ro_emit: Default::default(),
             ro_last_bucket: Default::default(),
             ro_next_bucket: Default::default(),
+            base_done: Default::default(),
             guarded: Default::default(),
             refused: Default::default(),
         }
@@ -195,6 +205,8 @@ impl Logic for MsmUnit {
         self.bases.reset.next = self.reset.val();
         self.mode_reg.clock.next = self.clock.val();
         self.index.clock.next = self.clock.val();
+        self.digits_per_base.clock.next = self.clock.val();
+        self.base_digit.clock.next = self.clock.val();
         self.readout_count.clock.next = self.clock.val();
         self.adds.clock.next = self.clock.val();
         self.active_cycles.clock.next = self.clock.val();
@@ -225,24 +237,27 @@ impl Logic for MsmUnit {
         // Read values in the decode's order (MSM_CONTROL reads 0).
         self.decode.raddr.next = self.reg_raddr.val();
         self.decode.waddr.next = self.reg_waddr.val();
-        self.decode.values.next = bit_cast::<320, 2>(self.mode_reg.q.val())
-            | (bit_cast::<320, 32>(self.index.q.val()) << 32)
-            | (bit_cast::<320, 32>(self.status_value.val()) << 96)
-            | (bit_cast::<320, 32>(self.readout_count.q.val()) << 128)
-            | (bit_cast::<320, 32>(self.adds.q.val()) << 160)
-            | (bit_cast::<320, 32>(self.active_cycles.q.val()) << 192)
-            | (bit_cast::<320, 32>(self.buckets_value.val()) << 224)
-            | (bit_cast::<320, 32>(self.capacity_value.val()) << 256)
-            | (bit_cast::<320, 32>(self.latency_value.val()) << 288);
+        self.decode.values.next = bit_cast::<352, 2>(self.mode_reg.q.val())
+            | (bit_cast::<352, 32>(self.index.q.val()) << 32)
+            | (bit_cast::<352, 32>(self.status_value.val()) << 96)
+            | (bit_cast::<352, 32>(self.readout_count.q.val()) << 128)
+            | (bit_cast::<352, 32>(self.adds.q.val()) << 160)
+            | (bit_cast::<352, 32>(self.active_cycles.q.val()) << 192)
+            | (bit_cast::<352, 32>(self.buckets_value.val()) << 224)
+            | (bit_cast::<352, 32>(self.capacity_value.val()) << 256)
+            | (bit_cast::<352, 32>(self.latency_value.val()) << 288)
+            | (bit_cast::<352, 8>(self.digits_per_base.q.val()) << 320);
         self.reg_rdata.next = self.decode.rdata.val();
         self.reg_rhit.next = self.decode.rhit.val();
-        // MSM_MODE, MSM_BASE_INDEX and MSM_CONTROL change what the stream means, so
+        // MSM_MODE, MSM_BASE_INDEX, MSM_DIGITS_PER_BASE and MSM_CONTROL change what the
+        // stream means, so
         // they are refused (SLVERR, recorded in STATUS.BUS_ERROR) unless the unit is
         // idle: a write racing digits still being consumed would apply them to the
         // wrong bases.
         self.guarded.next = ((self.reg_waddr.val() == self.at_mode.val())
             | (self.reg_waddr.val() == self.at_index.val()))
-            | (self.reg_waddr.val() == self.at_control.val());
+            | ((self.reg_waddr.val() == self.at_control.val())
+                | (self.reg_waddr.val() == self.at_digits_per_base.val()));
         self.refused.next = self.guarded.val() & (!self.idle.val());
         self.reg_whit.next = (self.guarded.val() & (!self.refused.val()))
             | (self.reg_waddr.val() == self.at_readout_count.val());
@@ -251,6 +266,8 @@ impl Logic for MsmUnit {
         // Register state.
         self.mode_reg.d.next = self.mode_reg.q.val();
         self.index.d.next = self.index.q.val();
+        self.digits_per_base.d.next = self.digits_per_base.q.val();
+        self.base_digit.d.next = self.base_digit.q.val();
         self.readout_count.d.next = self.readout_count.q.val();
         self.adds.d.next = self.adds.q.val();
         self.active_cycles.d.next = self.active_cycles.q.val();
@@ -267,6 +284,13 @@ impl Logic for MsmUnit {
             } else if self.reg_waddr.val() == self.at_index.val() {
                 self.index.d.next =
                     (self.index.q.val() & (!self.reg_wmask.val())) | self.reg_wdata.val();
+                self.base_digit.d.next = 0.into();
+            } else if self.reg_waddr.val() == self.at_digits_per_base.val() {
+                self.digits_per_base.d.next = bit_cast::<8, 32>(
+                    (bit_cast::<32, 8>(self.digits_per_base.q.val()) & (!self.reg_wmask.val()))
+                        | self.reg_wdata.val(),
+                );
+                self.base_digit.d.next = 0.into();
             } else if self.reg_waddr.val() == self.at_readout_count.val() {
                 self.readout_count.d.next =
                     (self.readout_count.q.val() & (!self.reg_wmask.val())) | self.reg_wdata.val();
@@ -320,8 +344,14 @@ impl Logic for MsmUnit {
         self.feeder.s_tvalid.next =
             self.s_tvalid.val() & (self.mode_reg.q.val() == self.mode_digits.val());
         self.feeder.index.next = self.index.q.val();
+        // The index advances after MSM_DIGITS_PER_BASE digits (0 counts as 1).
+        self.base_done.next = (self.base_digit.q.val() + 1) >= self.digits_per_base.q.val();
         if self.feeder.consume.val() {
-            self.index.d.next = self.index.q.val() + 1;
+            self.base_digit.d.next = self.base_digit.q.val() + 1;
+            if self.base_done.val() {
+                self.index.d.next = self.index.q.val() + 1;
+                self.base_digit.d.next = 0.into();
+            }
         }
         if self.feeder.base_range_error.val() {
             self.base_error.d.next = true;
@@ -402,6 +432,8 @@ impl Logic for MsmUnit {
         if self.reset.val() {
             self.mode_reg.d.next = 0.into();
             self.index.d.next = 0.into();
+            self.digits_per_base.d.next = 0.into();
+            self.base_digit.d.next = 0.into();
             self.readout_count.d.next = 0.into();
             self.adds.d.next = 0.into();
             self.active_cycles.d.next = 0.into();

@@ -51,17 +51,14 @@ pub fn msm_cycles_model_passes(n: u64, c: u32, l: u64, k: usize) -> u64 {
     total
 }
 
-/// Windows one accumulation pass covers for `n` points with windows of `c` bits, on a
-/// card with `capacity` base slots and `buckets` buckets: the bases are loaded once per
-/// window of the pass (copy j at indices j·n..), and window j of the pass uses buckets
-/// from j·2^(c−1). More buckets are in flight at once (fewer conflicts) and the adder
-/// drains once per pass instead of once per window.
-pub fn windows_per_pass(n: usize, c: u32, capacity: usize, buckets: usize) -> usize {
+/// Windows one accumulation pass covers with windows of `c` bits on a card with
+/// `buckets` buckets: window j of the pass uses buckets from j·2^(c−1), and each
+/// point's digits for the pass's windows are streamed in a row against one resident
+/// copy of the bases (`MSM_DIGITS_PER_BASE`). More buckets are in flight at once (fewer
+/// conflicts) and the adder drains once per pass instead of once per window.
+pub fn windows_per_pass(c: u32, buckets: usize) -> usize {
     let stride = 1usize << (c - 1);
-    (capacity / n.max(1))
-        .min(buckets / stride)
-        .min(window_widths(c).len())
-        .max(1)
+    (buckets / stride).min(window_widths(c).len()).max(1)
 }
 
 #[cfg(test)]

@@ -158,15 +158,13 @@ impl MsmUnit {
     }
 
     /// Window size for `n` points: the c that minimises the engine's cycle model
-    /// ([`msm_cycles_model_passes`], with as many windows per pass as `capacity` base
-    /// slots allow), capped by the card.
-    pub fn default_window(&self, n: usize, capacity: usize) -> u32 {
+    /// ([`msm_cycles_model_passes`], with as many windows per pass as the buckets
+    /// allow), capped by the card.
+    pub fn default_window(&self, n: usize) -> u32 {
         let l = self.adder_latency as u64;
         let buckets = self.buckets as usize;
         (2..=self.max_window())
-            .min_by_key(|&c| {
-                msm_cycles_model_passes(n as u64, c, l, windows_per_pass(n, c, capacity, buckets))
-            })
+            .min_by_key(|&c| msm_cycles_model_passes(n as u64, c, l, windows_per_pass(c, buckets)))
             .unwrap_or(2)
     }
 
@@ -285,10 +283,9 @@ impl MsmUnit {
         let windowed: Vec<G1Affine> = plan.windowed.iter().map(|&i| bases[i]).collect();
         let windowed_scalars: Vec<Fr> = plan.windowed.iter().map(|&i| scalars[i]).collect();
         let g = windowed.len();
-        let room = self.capacity - grouped.len();
         let c = match window {
             Some(c) => c,
-            None => self.default_window(g.max(1), room),
+            None => self.default_window(g.max(1)),
         };
         // Digits first: passes cover only windows with a non-zero digit, balanced so the
         // last pass is not mostly empty slots (each slot costs the feeder a cycle).
@@ -301,15 +298,13 @@ impl MsmUnit {
         let k = if live == 0 {
             0
         } else {
-            let most = windows_per_pass(g, c, room, self.buckets as usize).min(live);
+            let most = windows_per_pass(c, self.buckets as usize).min(live);
             live.div_ceil(live.div_ceil(most))
         };
-        // Card memory: each windowed base k times in a row (index i·k + j), then the
+        // Card memory: the windowed bases (a pass streams k digits per base), then the
         // grouped ones.
-        let mut memory = Vec::with_capacity(k * g + grouped.len());
-        for p in &windowed {
-            memory.extend(std::iter::repeat(*p).take(k));
-        }
+        let mut memory = Vec::with_capacity(g + grouped.len());
+        memory.extend_from_slice(&windowed);
         memory.extend_from_slice(&grouped);
         stats.bases_loaded += self.load_bases(dev, &memory)?;
         stats.window = c;
@@ -320,18 +315,21 @@ impl MsmUnit {
             result += self.windowed_passes(dev, &digits, g, c, k, stats)?;
         }
         if !plan.groups.is_empty() {
-            result += self.sum_pass(dev, &plan.groups, k * g, stats)?;
+            result += self.sum_pass(dev, &plan.groups, g, stats)?;
         }
         Ok(result)
     }
 
-    /// Streams one pass's digits from base index `first`, waits for the engine, reads
-    /// `readout` buckets out; returns the beats and adds the card's counters to `stats`.
+    /// Streams one pass's digits from base index `first`, `per_base` digits per base,
+    /// waits for the engine, reads `readout` buckets out; returns the beats and adds the
+    /// card's counters to `stats`.
+    #[allow(clippy::too_many_arguments)]
     fn pass(
         &mut self,
         dev: &mut dyn Device,
         digits: &[u16],
         first: usize,
+        per_base: usize,
         readout: usize,
         pass: usize,
         stats: &mut MsmStats,
@@ -340,6 +338,7 @@ impl MsmUnit {
         let d = &mut *dev;
         d.write32(&regmap::MSM_CONTROL, msm_control::CLEAR_BUCKETS)?;
         d.write32(&regmap::MSM_BASE_INDEX, first as u32)?;
+        d.write32(&regmap::MSM_DIGITS_PER_BASE, per_base as u32)?;
         d.write32(&regmap::MSM_MODE, mode::DIGITS)?;
         d.data_write(&beats)?;
         let status = self.wait_idle(dev, pass)?;
@@ -384,9 +383,9 @@ impl MsmUnit {
         Ok(out)
     }
 
-    /// The windowed path over bases `0..k·n` (each point k times in a row): passes of
-    /// up to k windows from the top; in a pass, point i's digit for window j (of the
-    /// pass) is streamed at index i·k + j and lands in buckets from j·2^(c−1), so
+    /// The windowed path over bases `0..n`: passes of up to k windows from the top; in a
+    /// pass, point i's digit for window j (of the pass) is streamed at position i·k + j
+    /// (`MSM_DIGITS_PER_BASE` = k: base i) and lands in buckets from j·2^(c−1), so
     /// consecutive additions spread over all the pass's buckets. Windows whose digits
     /// are all zero are skipped. A bucket hit so often that its additions would come
     /// closer than twice the adder latency is spread round-robin over replica buckets
@@ -432,7 +431,7 @@ impl MsmUnit {
                     }
                 }
             }
-            let out = self.pass(dev, &stream, 0, layout.readout, p, stats)?;
+            let out = self.pass(dev, &stream, 0, k, layout.readout, p, stats)?;
             stats.windows += pass.len() as u64;
             if let Some((windows, handle)) = pending.take() {
                 for (w, sum) in windows.iter().zip(join(handle)?) {
@@ -479,7 +478,7 @@ impl MsmUnit {
             digits.extend((0..*size).map(|t| encode_digit((offset + t % buckets + 1) as i32)));
             offset += buckets;
         }
-        let out = self.pass(dev, &digits, first, offset, 0, stats)?;
+        let out = self.pass(dev, &digits, first, 1, offset, 0, stats)?;
         let mut sums = Vec::with_capacity(groups.len());
         let mut start = 0usize;
         for buckets in &per_group {
