@@ -119,6 +119,10 @@ pub mod msm_status {
     pub const DIGIT_RANGE: u32 = 1 << 1;
     /// A base index beyond the card memory was used; the access was dropped.
     pub const BASE_RANGE: u32 = 1 << 2;
+    /// Mode DIGITS and every digit streamed so far taken by the feeder (additions may
+    /// still be in flight): MSM_BASE_INDEX and MSM_DIGITS_PER_BASE may be written for
+    /// the next digits of the same pass.
+    pub const DIGITS_CONSUMED: u32 = 1 << 3;
 }
 
 #[cfg(test)]

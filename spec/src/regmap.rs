@@ -167,7 +167,7 @@ pub const MSM_BASE_INDEX: Register = Register {
     offset: 0x044,
     access: Access::ReadWrite,
     reset: 0,
-    doc: "Index of the next base to load (mode 1) or of the base the next digit applies to (mode 2); advances as beats are consumed. Writable only while MSM_STATUS.IDLE (else SLVERR).",
+    doc: "Index of the next base to load (mode 1) or of the base the next digit applies to (mode 2); advances as beats are consumed. Writable only while MSM_STATUS.IDLE, or in mode 2 while MSM_STATUS.DIGITS_CONSUMED (a pass may go on with other bases; else SLVERR).",
 };
 pub const MSM_CONTROL: Register = Register {
     name: "MSM_CONTROL",
@@ -181,7 +181,7 @@ pub const MSM_STATUS: Register = Register {
     offset: 0x04C,
     access: Access::ReadOnly,
     reset: 0,
-    doc: "MSM status: IDLE, DIGIT_RANGE, BASE_RANGE (`spec::msm::msm_status`).",
+    doc: "MSM status: IDLE, DIGIT_RANGE, BASE_RANGE, DIGITS_CONSUMED (`spec::msm::msm_status`).",
 };
 pub const MSM_READOUT_COUNT: Register = Register {
     name: "MSM_READOUT_COUNT",
@@ -230,7 +230,7 @@ pub const MSM_DIGITS_PER_BASE: Register = Register {
     offset: 0x068,
     access: Access::ReadWrite,
     reset: 0,
-    doc: "Digits applied to each base before MSM_BASE_INDEX advances in mode 2 (bits 7:0; 0 and 1 both mean one): a pass of k windows streams each point's k digits in a row, one base read per digit, no copies of the bases in card memory. Writing it or MSM_BASE_INDEX restarts the count. Writable only while MSM_STATUS.IDLE (else SLVERR).",
+    doc: "Digits applied to each base before MSM_BASE_INDEX advances in mode 2 (bits 7:0; 0 and 1 both mean one): a pass of k windows streams each point's k digits in a row, one base read per digit, no copies of the bases in card memory. Writing it or MSM_BASE_INDEX restarts the count. Writable only while MSM_STATUS.IDLE or MSM_STATUS.DIGITS_CONSUMED (else SLVERR).",
 };
 
 pub const NTT_CONFIG: Register = Register {

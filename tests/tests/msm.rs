@@ -196,7 +196,10 @@ fn msm_4096_points() {
     eprintln!("{stats:?} utilization {u:.3}");
     // A property of the design in simulated cycles (deterministic for these inputs),
     // not a wall-clock figure: a scheduling regression shows here.
-    assert!(u > 0.8, "adder utilization {u:.3} at 2^12 (88 % measured)");
+    let cpp = stats.cycles_per_point().unwrap();
+    // Issue 14's no-regression figures (37.4 cycles per point, 91.4 %).
+    assert!(u >= 0.914, "adder utilization {u:.3} at 2^12");
+    assert!(cpp <= 37.4, "{cpp:.2} cycles per point at 2^12");
 }
 
 /// The scalars of real witnesses (zeros, ones, repeated values) on the simulated card:
@@ -267,9 +270,10 @@ fn skewed_4096_keeps_the_adder_busy() {
     let u = stats.adder_utilization().unwrap();
     let cpp = stats.cycles_per_point().unwrap();
     eprintln!("skewed 4096: {stats:?}, utilization {u:.3}, {cpp:.2} cycles/point");
-    assert!(u > 0.80, "adder utilization {u:.3} on skewed scalars");
+    // Issue 13's targets, in simulated cycles (deterministic for these inputs).
+    assert!(u >= 0.85, "adder utilization {u:.3} on skewed scalars");
     assert!(
-        cpp < 38.3,
+        cpp <= 37.4,
         "{cpp:.2} cycles per point: worse than uniform scalars"
     );
 }
@@ -296,16 +300,20 @@ fn circom_witness_scalars_equal_arkworks() {
     let want = G1Projective::msm(&bases, &scalars).unwrap();
     let (got, stats) = dev.msm(&bases, &scalars, None).unwrap();
     assert_eq!(got, want);
-    eprintln!(
-        "circom witness: {:.2} cycles/point, utilization {:.3}",
+    let (u, cpp) = (
+        stats.adder_utilization().unwrap(),
         stats.cycles_per_point().unwrap(),
-        stats.adder_utilization().unwrap()
     );
+    eprintln!("circom witness: {stats:?}, {cpp:.2} cycles/point, utilization {u:.3}");
+    assert!(u >= 0.85, "adder utilization {u:.3} on a circom witness");
+    assert!(cpp <= 37.4, "{cpp:.2} cycles per point on a circom witness");
 }
 
 /// MSM_DIGITS_PER_BASE at the register level: with k digits per base, stream digit m
 /// applies to base ⌊m/k⌋ (k = 0 and 1 both mean one digit per base), and a write to
-/// MSM_BASE_INDEX restarts the count.
+/// MSM_BASE_INDEX restarts the count. A second segment follows in the same pass once
+/// MSM_STATUS.DIGITS_CONSUMED (new index and digits per base, without waiting for the
+/// adder), landing in the same buckets.
 #[test]
 fn digits_per_base_applies_k_digits_to_each_base() {
     use zkaccel_spec::g1::{affine_words, from_homogeneous_words};
@@ -366,14 +374,49 @@ fn digits_per_base_applies_k_digits_to_each_base() {
         dev.write32(&regmap::MSM_BASE_INDEX, first as u32).unwrap();
         dev.write32(&regmap::MSM_MODE, mode::DIGITS).unwrap();
         dev.data_write(&beats).unwrap();
-        let status = idle(&mut dev);
-        assert_eq!(status & !msm_status::IDLE, 0, "k = {k}: status {status:#x}");
+        let consumed = zkaccel_driver::wait_status(
+            dev.as_mut(),
+            &regmap::MSM_STATUS,
+            msm_status::DIGITS_CONSUMED,
+            true,
+            std::time::Duration::from_secs(30),
+        )
+        .unwrap();
+        assert_eq!(
+            consumed & (msm_status::DIGIT_RANGE | msm_status::BASE_RANGE),
+            0
+        );
         // The whole beats were consumed: the index stands after the last full base.
-        let consumed = beats.len() * DIGITS_PER_BEAT;
+        let taken = beats.len() * DIGITS_PER_BEAT;
         assert_eq!(
             dev.read32(&regmap::MSM_BASE_INDEX).unwrap() as usize,
-            first + consumed / per,
+            first + taken / per,
             "k = {k}"
+        );
+        // Second segment: one digit per base from base 30, same buckets.
+        let second: Vec<i32> = (0..10)
+            .map(|_| rng.gen_range(-(buckets as i32)..=buckets as i32))
+            .collect();
+        for (m, &d) in second.iter().enumerate() {
+            if d != 0 {
+                let p: G1Projective = bases[30 + m].into();
+                want[d.unsigned_abs() as usize - 1] += if d > 0 { p } else { -p };
+            }
+        }
+        dev.write32(&regmap::MSM_BASE_INDEX, 30).unwrap();
+        dev.write32(&regmap::MSM_DIGITS_PER_BASE, 1).unwrap();
+        let stream: Vec<u16> = second.iter().map(|&d| encode_digit(d)).collect();
+        dev.data_write(&[digit_beat(&stream)]).unwrap();
+        let status = idle(&mut dev);
+        assert_eq!(
+            status & (msm_status::DIGIT_RANGE | msm_status::BASE_RANGE),
+            0,
+            "k = {k}: status {status:#x}"
+        );
+        assert_eq!(
+            dev.read32(&regmap::STATUS).unwrap() & regmap::status::BUS_ERROR,
+            0,
+            "k = {k}: a write was refused"
         );
         dev.write32(&regmap::MSM_MODE, mode::READOUT).unwrap();
         dev.write32(&regmap::MSM_READOUT_COUNT, buckets as u32)

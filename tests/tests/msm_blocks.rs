@@ -351,7 +351,9 @@ struct FeederPorts {
     s_tvalid: PortId,
     s_tready: PortId,
     index: PortId,
+    index_next: PortId,
     consume: PortId,
+    consume_two: PortId,
     rq_valid: PortId,
     rq_addr: PortId,
     rq_tag: PortId,
@@ -422,7 +424,9 @@ impl Feeder {
             s_tvalid: q("s_tvalid"),
             s_tready: q("s_tready"),
             index: q("index"),
+            index_next: q("index_next"),
             consume: q("consume"),
+            consume_two: q("consume_two"),
             rq_valid: q("rq_valid"),
             rq_addr: q("rq_addr"),
             rq_tag: q("rq_tag"),
@@ -485,6 +489,7 @@ impl Feeder {
                 self.m.set_limbs(p.s_tdata, &beats[beat]).unwrap();
             }
             self.m.set_u64(p.index, index as u64).unwrap();
+            self.m.set_u64(p.index_next, index as u64 + 1).unwrap();
             match memory.front() {
                 Some(&(due, addr, tag)) if due <= now => {
                     memory.pop_front();
@@ -506,7 +511,7 @@ impl Feeder {
                 beat += 1;
             }
             if self.m.get_bool(p.consume) {
-                index += 1;
+                index += if self.m.get_bool(p.consume_two) { 2 } else { 1 };
             }
             if self.m.get_bool(p.rq_valid) {
                 let addr = self.m.get_u64(p.rq_addr) as usize;
@@ -634,4 +639,65 @@ fn digit_feeder_streams_at_the_credit_limit() {
         run.cycles,
         digits.len()
     );
+}
+
+/// A zero digit is consumed together with the digit after it: a stream half zeros (in
+/// any arrangement) still delivers one addition per cycle, and the additions are the
+/// same, in order, with each digit on its own base.
+#[test]
+fn digit_feeder_takes_a_zero_and_the_next_digit_in_one_cycle() {
+    let mut rng = StdRng::seed_from_u64(23);
+    let bases = random_bases(&mut rng, 2048);
+    let latency = 32;
+    let mut feeder = Feeder::new();
+    let beats = 32;
+    let n = beats * DIGITS_PER_BEAT;
+    let nonzero = |rng: &mut StdRng| {
+        rng.gen_range(1..=BUCKETS as u16) | if rng.gen_bool(0.5) { DIGIT_NEGATIVE } else { 0 }
+    };
+    // Alternating zeros; runs of zeros; a signed zero (0x8000); half zeros at random.
+    let alternating: Vec<u16> = (0..n)
+        .map(|k| if k % 2 == 0 { 0 } else { nonzero(&mut rng) })
+        .collect();
+    let runs: Vec<u16> = (0..n)
+        .map(|k| {
+            if k % 8 < 4 {
+                DIGIT_NEGATIVE * (k % 3 == 0) as u16
+            } else {
+                nonzero(&mut rng)
+            }
+        })
+        .collect();
+    let random: Vec<u16> = (0..n)
+        .map(|_| {
+            if rng.gen_bool(0.5) {
+                0
+            } else {
+                nonzero(&mut rng)
+            }
+        })
+        .collect();
+    for (what, digits) in [
+        ("alternating", alternating),
+        ("runs of four", runs),
+        ("random", random),
+    ] {
+        let run = feeder.run(&digits, 0, &bases, latency, 1.0, &mut rng);
+        let want = expected_additions(&digits, 0, &bases);
+        assert_eq!(run.additions, want, "{what}");
+        let zeros = digits.iter().filter(|d| **d & !DIGIT_NEGATIVE == 0).count();
+        eprintln!(
+            "digit feeder, {what}: {} digits ({zeros} zero) in {} cycles",
+            digits.len(),
+            run.cycles
+        );
+        if what == "alternating" {
+            // Every zero pairs with the digit after it: n/2 cycles of digits.
+            assert!(
+                run.cycles < (n / 2 + latency + 40) as u64,
+                "{what}: {} cycles for {n} digits, half zero",
+                run.cycles
+            );
+        }
+    }
 }

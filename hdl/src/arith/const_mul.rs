@@ -57,7 +57,11 @@ pub fn wnaf_digits(c: &BigUint, w: usize) -> Vec<(usize, i64)> {
     while n.sign() == num_bigint::Sign::Plus {
         if n.bit(0) {
             let low = (&n % modulus).to_string().parse::<i64>().expect("small");
-            let d = if low >= modulus / 2 { low - modulus } else { low };
+            let d = if low >= modulus / 2 {
+                low - modulus
+            } else {
+                low
+            };
             digits.push((pos, d));
             n -= d;
         }

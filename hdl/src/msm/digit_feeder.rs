@@ -15,10 +15,17 @@
 //! has room; with the buffer deeper than the memory latency, reads stream at one per
 //! cycle and an engine stall only stops the issue once the buffer is full.
 //!
-//! Digit `k` (in stream order) applies to base `index`, where the MSM unit's index
-//! register advances on every `consume` pulse. A digit whose magnitude exceeds the
-//! bucket count, or whose base index is beyond the card memory, is dropped with an
-//! error pulse (the host checks the sticky status bits), never added.
+//! **Zero digits cost half a cycle.** A zero digit followed by another digit in the
+//! beat is consumed together with it in one cycle (the second one is issued), so a
+//! stream up to half zeros (real witnesses' narrow scalars leave many zero digits in
+//! the live windows) still delivers one addition per cycle.
+//!
+//! A digit applies to base `index` (the MSM unit's index register, which steps per
+//! digit consumed by `MSM_DIGITS_PER_BASE`); `index_next` is where it stands after one
+//! more digit, the base of the second digit of a pair. `consume` pulses for each cycle
+//! that consumes digits, `consume_two` when it consumed two. A digit whose magnitude
+//! exceeds the bucket count, or whose base index is beyond the card memory, is dropped
+//! with an error pulse (the host checks the sticky status bits), never added.
 
 use super::conflict_queue::ConflictQueue;
 use crate::card::data_port::Beat;
@@ -42,8 +49,11 @@ pub struct DigitFeeder {
     pub s_tready: Signal<Out, Bit>,
     /// Base index of the current digit (the MSM unit's index register).
     pub index: Signal<In, Bits<32>>,
-    /// One pulse per digit consumed: the index advances.
+    /// Base index of the digit after it.
+    pub index_next: Signal<In, Bits<32>>,
+    /// Digits consumed this cycle: one, or two with `consume_two`.
     pub consume: Signal<Out, Bit>,
+    pub consume_two: Signal<Out, Bit>,
     /// Base memory read requests (`tag` = `{negate, bucket}`) and responses `{y, x}`.
     pub rq_valid: Signal<Out, Bit>,
     pub rq_addr: Signal<Out, Bits<BASE_ADDR_BITS>>,
@@ -59,6 +69,8 @@ pub struct DigitFeeder {
     pub base_range_error: Signal<Out, Bit>,
     /// Digits held or an addition waiting for the engine.
     pub busy: Signal<Out, Bit>,
+    /// Digits held in the beat register (not all taken yet).
+    pub holding: Signal<Out, Bit>,
 
     beat: DFF<Beat>,
     digits_left: DFF<Bits<6>>,
@@ -70,6 +82,9 @@ pub struct DigitFeeder {
     capacity: Constant<Bits<32>>,
     digits_per_beat: Constant<Bits<6>>,
     digit: Signal<Local, Bits<16>>,
+    /// The first digit is zero and another follows in the beat: take both.
+    pair: Signal<Local, Bit>,
+    digit_index: Signal<Local, Bits<32>>,
     magnitude: Signal<Local, Bits<15>>,
     have_digit: Signal<Local, Bit>,
     can_issue: Signal<Local, Bit>,
@@ -123,7 +138,9 @@ impl Default for DigitFeeder {
             s_tvalid: Default::default(),
             s_tready: Default::default(),
             index: Default::default(),
+            index_next: Default::default(),
             consume: Default::default(),
+            consume_two: Default::default(),
             rq_valid: Default::default(),
             rq_addr: Default::default(),
             rq_tag: Default::default(),
@@ -137,6 +154,7 @@ impl Default for DigitFeeder {
             digit_range_error: Default::default(),
             base_range_error: Default::default(),
             busy: Default::default(),
+            holding: Default::default(),
             beat: Default::default(),
             digits_left: Default::default(),
             fetched: Default::default(),
@@ -146,6 +164,8 @@ impl Default for DigitFeeder {
             capacity: Constant::new((BASE_CAPACITY as u64).into()),
             digits_per_beat: Constant::new((DIGITS_PER_BEAT as u64).into()),
             digit: Default::default(),
+            pair: Default::default(),
+            digit_index: Default::default(),
             magnitude: Default::default(),
             have_digit: Default::default(),
             can_issue: Default::default(),
@@ -198,30 +218,44 @@ impl Logic for DigitFeeder {
         self.fetched.reset.next = self.reset.val();
         self.outstanding.clock.next = self.clock.val();
 
-        self.digit.next = self.beat.q.val().get_bits::<16>(0);
-        self.magnitude.next = self.digit.val().get_bits::<15>(0);
         self.have_digit.next = self.digits_left.q.val().any();
+        self.pair.next =
+            (!self.beat.q.val().get_bits::<15>(0).any()) & (self.digits_left.q.val() > 1);
+        self.digit.next = self.beat.q.val().get_bits::<16>(0);
+        self.digit_index.next = self.index.val();
+        if self.pair.val() {
+            self.digit.next = self.beat.q.val().get_bits::<16>(16);
+            self.digit_index.next = self.index_next.val();
+        }
+        self.magnitude.next = self.digit.val().get_bits::<15>(0);
         self.can_issue.next = self.outstanding.q.val() < self.fetch_depth.val();
         self.advance.next = self.have_digit.val() & self.can_issue.val();
         self.magnitude_over.next = self.magnitude.val() > self.buckets.val();
-        self.index_over.next = self.index.val() >= self.capacity.val();
+        self.index_over.next = self.digit_index.val() >= self.capacity.val();
         self.useful.next = ((self.advance.val() & self.magnitude.val().any())
             & (!self.magnitude_over.val()))
             & (!self.index_over.val());
         self.consume.next = self.advance.val();
+        self.consume_two.next = self.advance.val() & self.pair.val();
         self.digit_range_error.next = self.advance.val() & self.magnitude_over.val();
         self.base_range_error.next = (self.advance.val() & self.magnitude.val().any())
             & ((!self.magnitude_over.val()) & self.index_over.val());
 
-        // Beat register: the next beat may enter as the last digit leaves.
-        self.s_tready.next =
-            (!self.have_digit.val()) | ((self.digits_left.q.val() == 1) & self.advance.val());
+        // Beat register: the next beat may enter as the last digit (or pair) leaves.
+        self.s_tready.next = (!self.have_digit.val())
+            | (((self.digits_left.q.val() == 1)
+                | ((self.digits_left.q.val() == 2) & self.pair.val()))
+                & self.advance.val());
         self.load.next = self.s_tvalid.val() & self.s_tready.val();
         self.beat.d.next = self.beat.q.val();
         self.digits_left.d.next = self.digits_left.q.val();
         if self.advance.val() {
             self.beat.d.next = self.beat.q.val() >> 16;
             self.digits_left.d.next = self.digits_left.q.val() - 1;
+            if self.pair.val() {
+                self.beat.d.next = self.beat.q.val() >> 32;
+                self.digits_left.d.next = self.digits_left.q.val() - 2;
+            }
         }
         if self.load.val() {
             self.beat.d.next = self.s_tdata.val();
@@ -230,7 +264,7 @@ impl Logic for DigitFeeder {
 
         // Issue: a read of the digit's base, tagged with its bucket and sign.
         self.rq_valid.next = self.useful.val();
-        self.rq_addr.next = self.index.val().get_bits::<BASE_ADDR_BITS>(0);
+        self.rq_addr.next = self.digit_index.val().get_bits::<BASE_ADDR_BITS>(0);
         self.rq_tag.next = bit_cast::<BASE_TAG_BITS, 15>(self.magnitude.val() - 1);
         if self.digit.val().get_bit(15) {
             self.rq_tag.next = self.rq_tag.val() | (bits::<BASE_TAG_BITS>(1) << 12);
@@ -303,6 +337,7 @@ impl Logic for DigitFeeder {
             self.outstanding.d.next = self.outstanding.q.val() - 1;
         }
         self.busy.next = self.have_digit.val() | self.outstanding.q.val().any();
+        self.holding.next = self.have_digit.val();
 
         if self.reset.val() {
             self.digits_left.d.next = 0.into();

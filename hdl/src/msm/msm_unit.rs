@@ -91,6 +91,7 @@ pub struct MsmUnit {
     st_idle: Constant<Word>,
     st_digit: Constant<Word>,
     st_base: Constant<Word>,
+    st_consumed: Constant<Word>,
     // Locals.
     idle: Signal<Local, Bit>,
     status_value: Signal<Local, Word>,
@@ -103,7 +104,16 @@ pub struct MsmUnit {
     ro_last_bucket: Signal<Local, Bit>,
     ro_next_bucket: Signal<Local, Bits<32>>,
     base_done: Signal<Local, Bit>,
+    /// The index and per-base count after one digit, and after two.
+    base_digit1: Signal<Local, Bits<8>>,
+    index1: Signal<Local, Bits<32>>,
+    base_done2: Signal<Local, Bit>,
+    base_digit2: Signal<Local, Bits<8>>,
+    index2: Signal<Local, Bits<32>>,
     guarded: Signal<Local, Bit>,
+    /// MSM_BASE_INDEX and MSM_DIGITS_PER_BASE: also writable once the digits are taken.
+    index_guarded: Signal<Local, Bit>,
+    digits_consumed: Signal<Local, Bit>,
     refused: Signal<Local, Bit>,
 }
 
@@ -177,6 +187,7 @@ impl Default for MsmUnit {
             st_idle: word(msm_status::IDLE as u64),
             st_digit: word(msm_status::DIGIT_RANGE as u64),
             st_base: word(msm_status::BASE_RANGE as u64),
+            st_consumed: word(msm_status::DIGITS_CONSUMED as u64),
             idle: Default::default(),
             status_value: Default::default(),
             load_beat: Default::default(),
@@ -188,7 +199,14 @@ impl Default for MsmUnit {
             ro_last_bucket: Default::default(),
             ro_next_bucket: Default::default(),
             base_done: Default::default(),
+            base_digit1: Default::default(),
+            index1: Default::default(),
+            base_done2: Default::default(),
+            base_digit2: Default::default(),
+            index2: Default::default(),
             guarded: Default::default(),
+            index_guarded: Default::default(),
+            digits_consumed: Default::default(),
             refused: Default::default(),
         }
     }
@@ -234,6 +252,12 @@ impl Logic for MsmUnit {
         if self.base_error.q.val() {
             self.status_value.next = self.status_value.val() | self.st_base.val();
         }
+        self.digits_consumed.next = ((self.mode_reg.q.val() == self.mode_digits.val())
+            & (!self.feeder.holding.val()))
+            & (!self.s_tvalid.val());
+        if self.digits_consumed.val() {
+            self.status_value.next = self.status_value.val() | self.st_consumed.val();
+        }
         // Read values in the decode's order (MSM_CONTROL reads 0).
         self.decode.raddr.next = self.reg_raddr.val();
         self.decode.waddr.next = self.reg_waddr.val();
@@ -254,12 +278,17 @@ impl Logic for MsmUnit {
         // they are refused (SLVERR, recorded in STATUS.BUS_ERROR) unless the unit is
         // idle: a write racing digits still being consumed would apply them to the
         // wrong bases.
-        self.guarded.next = ((self.reg_waddr.val() == self.at_mode.val())
-            | (self.reg_waddr.val() == self.at_index.val()))
-            | ((self.reg_waddr.val() == self.at_control.val())
-                | (self.reg_waddr.val() == self.at_digits_per_base.val()));
-        self.refused.next = self.guarded.val() & (!self.idle.val());
-        self.reg_whit.next = (self.guarded.val() & (!self.refused.val()))
+        // MSM_BASE_INDEX and MSM_DIGITS_PER_BASE may also change in mode DIGITS once
+        // every digit streamed has been taken (DIGITS_CONSUMED): the next digits of the
+        // same pass then apply to other bases while earlier additions finish.
+        self.guarded.next = (self.reg_waddr.val() == self.at_mode.val())
+            | (self.reg_waddr.val() == self.at_control.val());
+        self.index_guarded.next = (self.reg_waddr.val() == self.at_index.val())
+            | (self.reg_waddr.val() == self.at_digits_per_base.val());
+        self.refused.next = (self.guarded.val() & (!self.idle.val()))
+            | (self.index_guarded.val() & ((!self.idle.val()) & (!self.digits_consumed.val())));
+        self.reg_whit.next = ((self.guarded.val() | self.index_guarded.val())
+            & (!self.refused.val()))
             | (self.reg_waddr.val() == self.at_readout_count.val());
         self.reg_wro.next = self.refused.val() | self.decode.wro.val();
 
@@ -343,14 +372,30 @@ impl Logic for MsmUnit {
         self.feeder.s_tdata.next = self.s_tdata.val();
         self.feeder.s_tvalid.next =
             self.s_tvalid.val() & (self.mode_reg.q.val() == self.mode_digits.val());
-        self.feeder.index.next = self.index.q.val();
-        // The index advances after MSM_DIGITS_PER_BASE digits (0 counts as 1).
+        // The index advances after MSM_DIGITS_PER_BASE digits (0 counts as 1); the
+        // feeder consumes one digit or a pair per cycle.
         self.base_done.next = (self.base_digit.q.val() + 1) >= self.digits_per_base.q.val();
+        self.base_digit1.next = self.base_digit.q.val() + 1;
+        self.index1.next = self.index.q.val();
+        if self.base_done.val() {
+            self.base_digit1.next = 0.into();
+            self.index1.next = self.index.q.val() + 1;
+        }
+        self.base_done2.next = (self.base_digit1.val() + 1) >= self.digits_per_base.q.val();
+        self.base_digit2.next = self.base_digit1.val() + 1;
+        self.index2.next = self.index1.val();
+        if self.base_done2.val() {
+            self.base_digit2.next = 0.into();
+            self.index2.next = self.index1.val() + 1;
+        }
+        self.feeder.index.next = self.index.q.val();
+        self.feeder.index_next.next = self.index1.val();
         if self.feeder.consume.val() {
-            self.base_digit.d.next = self.base_digit.q.val() + 1;
-            if self.base_done.val() {
-                self.index.d.next = self.index.q.val() + 1;
-                self.base_digit.d.next = 0.into();
+            self.base_digit.d.next = self.base_digit1.val();
+            self.index.d.next = self.index1.val();
+            if self.feeder.consume_two.val() {
+                self.base_digit.d.next = self.base_digit2.val();
+                self.index.d.next = self.index2.val();
             }
         }
         if self.feeder.base_range_error.val() {

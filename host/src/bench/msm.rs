@@ -3,7 +3,7 @@
 //! projections to 2^20 and 2^24.
 
 use crate::msm::blst_cpu;
-use crate::msm::cycle_model::msm_cycles_model;
+use crate::msm::cycle_model::{msm_cycles_model_passes, windows_per_pass};
 use crate::msm::{cpu_msm, random_instance, MsmStats};
 use crate::report::seconds;
 use crate::{Accelerator, Backend};
@@ -12,7 +12,7 @@ use ark_bls12_381::{Fr, G1Projective};
 use ark_ec::VariableBaseMSM;
 use serde::Serialize;
 use std::time::{Duration, Instant};
-use zkaccel_spec::msm::{MAX_WINDOW_BITS, POINT_ADDER_LATENCY};
+use zkaccel_spec::msm::{BUCKETS, MAX_WINDOW_BITS, POINT_ADDER_LATENCY};
 
 /// Which scalars the benchmark draws.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,17 +187,22 @@ pub fn bench_msm(
     }
     let stats = acc.last_msm().expect("an MSM ran").clone();
     // The cycle model, calibrated by this run (measured / modelled at this size), then
-    // extrapolated: for this build's largest window and for a build with 2^15 buckets.
+    // extrapolated: for this build's largest window and for a build with 2^15 buckets,
+    // each with as many windows per pass as its buckets hold.
     let latency = POINT_ADDER_LATENCY as u64;
+    let model = |n: u64, c: u32, buckets: usize| {
+        msm_cycles_model_passes(n, c, latency, windows_per_pass(c, buckets))
+    };
     let best = |n: u64, max_c: u32| {
+        let buckets = 1usize << (max_c - 1);
         (2..=max_c)
-            .map(|c| (c, msm_cycles_model(n, c, latency)))
+            .map(|c| (c, model(n, c, buckets)))
             .min_by_key(|x| x.1)
             .expect("a window")
     };
     let card = stats.cycles() > 0 && stats.window > 0;
     let model_calibration = if card {
-        stats.cycles() as f64 / msm_cycles_model(n as u64, stats.window, latency) as f64
+        stats.cycles() as f64 / model(n as u64, stats.window, BUCKETS) as f64
     } else {
         1.0
     };

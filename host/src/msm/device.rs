@@ -6,17 +6,20 @@
 //! (resident bases); the windowed points in passes of several windows
 //! ([`super::pass_layout`]): CLEAR_BUCKETS, stream the digits, wait for IDLE, read the
 //! buckets out, reduce them on the host (`Σ (m+1)·bucket[m]` by running sums) and
-//! combine the windows (`Σ 2^(c·w) · window[w]`); then the grouped points' sum pass.
+//! combine the windows (`Σ 2^(c·w) · window[w]`); the grouped points' sums
+//! ([`super::group_sum`]) ride at the end of the last windowed pass (the stream goes on
+//! with other bases once MSM_STATUS.DIGITS_CONSUMED) or in a pass of their own.
 //! The window size comes from [`super::cycle_model`].
 
 use super::cycle_model::{msm_cycles_model_passes, windows_per_pass};
-use super::pass_layout::{bucket_at, PassLayout};
+use super::group_sum::GroupSegment;
+use super::pass_layout::PassLayout;
 use super::recode::{signed_digits_widths, window_widths};
-use super::scalar_plan::{self, group_buckets, ScalarGroup};
+use super::scalar_plan::{self, ScalarGroup};
 use super::MsmStats;
 use crate::g1::affine_words;
 use ark_bls12_381::{Fr, G1Affine, G1Projective};
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ec::AffineRepr;
 use ark_ff::{AdditiveGroup, Zero};
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
@@ -251,16 +254,26 @@ impl MsmUnit {
     }
 
     fn wait_idle(&mut self, dev: &mut dyn Device, window: usize) -> Result<u32, DeviceMsmError> {
+        self.wait_status(dev, msm_status::IDLE, window)
+    }
+
+    fn wait_status(
+        &mut self,
+        dev: &mut dyn Device,
+        bit: u32,
+        window: usize,
+    ) -> Result<u32, DeviceMsmError> {
         let deadline = self.idle_deadline;
-        zkaccel_driver::wait_status(dev, &regmap::MSM_STATUS, msm_status::IDLE, true, deadline)
-            .map_err(|e| match e {
+        zkaccel_driver::wait_status(dev, &regmap::MSM_STATUS, bit, true, deadline).map_err(|e| {
+            match e {
                 DriverError::StatusTimeout { waited, .. } => DeviceMsmError::Timeout {
                     device: self.device(),
                     window,
                     waited,
                 },
                 e => e.into(),
-            })
+            }
+        })
     }
 
     /// One chunk (at most the card's capacity): split by scalar ([`scalar_plan`]), the
@@ -312,35 +325,43 @@ impl MsmUnit {
         stats.grouped_points += grouped.len() as u64;
         let mut result = G1Projective::zero();
         if k > 0 {
-            result += self.windowed_passes(dev, &digits, g, c, k, stats)?;
-        }
-        if !plan.groups.is_empty() {
+            result += self.windowed_passes(dev, &digits, g, c, k, &plan.groups, stats)?;
+        } else if !plan.groups.is_empty() {
             result += self.sum_pass(dev, &plan.groups, g, stats)?;
         }
         Ok(result)
     }
 
-    /// Streams one pass's digits from base index `first`, `per_base` digits per base,
-    /// waits for the engine, reads `readout` buckets out; returns the beats and adds the
-    /// card's counters to `stats`.
-    #[allow(clippy::too_many_arguments)]
+    /// One accumulation pass: its segments' digits streamed one after the other (each
+    /// from its base index, with its digits per base; a segment after the first waits
+    /// for MSM_STATUS.DIGITS_CONSUMED, not for the adder), then IDLE, then `readout`
+    /// buckets read out; returns the beats and adds the card's counters to `stats`.
     fn pass(
         &mut self,
         dev: &mut dyn Device,
-        digits: &[u16],
-        first: usize,
-        per_base: usize,
+        segments: &[Segment],
         readout: usize,
         pass: usize,
         stats: &mut MsmStats,
     ) -> Result<Vec<Beat>, DeviceMsmError> {
-        let beats: Vec<Beat> = digits.chunks(DIGITS_PER_BEAT).map(digit_beat).collect();
-        let d = &mut *dev;
-        d.write32(&regmap::MSM_CONTROL, msm_control::CLEAR_BUCKETS)?;
-        d.write32(&regmap::MSM_BASE_INDEX, first as u32)?;
-        d.write32(&regmap::MSM_DIGITS_PER_BASE, per_base as u32)?;
-        d.write32(&regmap::MSM_MODE, mode::DIGITS)?;
-        d.data_write(&beats)?;
+        dev.write32(&regmap::MSM_CONTROL, msm_control::CLEAR_BUCKETS)?;
+        for (s, segment) in segments.iter().enumerate() {
+            if s > 0 {
+                self.wait_status(dev, msm_status::DIGITS_CONSUMED, pass)?;
+            }
+            let beats: Vec<Beat> = segment
+                .digits
+                .chunks(DIGITS_PER_BEAT)
+                .map(digit_beat)
+                .collect();
+            let d = &mut *dev;
+            d.write32(&regmap::MSM_BASE_INDEX, segment.first as u32)?;
+            d.write32(&regmap::MSM_DIGITS_PER_BASE, segment.per_base as u32)?;
+            if s == 0 {
+                d.write32(&regmap::MSM_MODE, mode::DIGITS)?;
+            }
+            d.data_write(&beats)?;
+        }
         let status = self.wait_idle(dev, pass)?;
         for (bit, what) in [
             (msm_status::DIGIT_RANGE, "a digit above the bucket count"),
@@ -383,14 +404,18 @@ impl MsmUnit {
         Ok(out)
     }
 
-    /// The windowed path over bases `0..n`: passes of up to k windows from the top; in a
+    /// The windowed path over bases `0..n` (and the groups, bases from `n` on): passes
+    /// of up to k windows from the top; in a
     /// pass, point i's digit for window j (of the pass) is streamed at position i·k + j
     /// (`MSM_DIGITS_PER_BASE` = k: base i) and lands in buckets from j·2^(c−1), so
     /// consecutive additions spread over all the pass's buckets. Windows whose digits
     /// are all zero are skipped. A bucket hit so often that its additions would come
     /// closer than twice the adder latency is spread round-robin over replica buckets
     /// after the pass's own, folded back before the reduction. Each pass is reduced on
-    /// another thread while the card accumulates the next.
+    /// another thread while the card accumulates the next. The groups' segment follows
+    /// the last pass's digits if its buckets fit beside that pass's, else it has a pass
+    /// of its own.
+    #[allow(clippy::too_many_arguments)]
     fn windowed_passes(
         &mut self,
         dev: &mut dyn Device,
@@ -398,6 +423,7 @@ impl MsmUnit {
         n: usize,
         c: u32,
         k: usize,
+        groups: &[ScalarGroup],
         stats: &mut MsmStats,
     ) -> Result<G1Projective, DeviceMsmError> {
         let widths = window_widths(c);
@@ -410,6 +436,10 @@ impl MsmUnit {
         let mut result = G1Projective::zero();
         let mut done_to = widths.len(); // windows above this one are combined
         let mut pending: Option<(Vec<usize>, PassReduction)> = None;
+        let passes = order.chunks(k).count();
+        let mut groups_done = groups.is_empty();
+        // Added after the windows' Horner combination (it is not shifted).
+        let mut groups_sum = G1Projective::zero();
         for (p, pass) in order.chunks(k).enumerate() {
             let layout = PassLayout::new(
                 pass,
@@ -427,11 +457,33 @@ impl MsmUnit {
                     if d != 0 {
                         let bucket = layout.bucket(j, d.unsigned_abs() as usize, &mut seen);
                         let m = bucket as i32 + 1;
-                        stream[i * k + j] = encode_digit(if d > 0 { m } else { -m });
+                        stream[i * k + slot_of_window(j, k)] =
+                            encode_digit(if d > 0 { m } else { -m });
                     }
                 }
             }
-            let out = self.pass(dev, &stream, 0, k, layout.readout, p, stats)?;
+            let mut segments = vec![Segment {
+                digits: &stream,
+                first: 0,
+                per_base: k,
+            }];
+            let room = self.buckets as usize - layout.readout;
+            let tail =
+                (p + 1 == passes && !groups_done && GroupSegment::wanted(groups, spacing) <= room)
+                    .then(|| GroupSegment::new(groups, layout.readout, room, spacing));
+            if let Some(t) = &tail {
+                segments.push(Segment {
+                    digits: &t.digits,
+                    first: n,
+                    per_base: 1,
+                });
+            }
+            let readout = layout.readout + tail.as_ref().map_or(0, |t| t.buckets());
+            let out = self.pass(dev, &segments, readout, p, stats)?;
+            if let Some(t) = &tail {
+                groups_sum = t.result(groups, &out, &self.device(), p)?;
+                groups_done = true;
+            }
             stats.windows += pass.len() as u64;
             if let Some((windows, handle)) = pending.take() {
                 for (w, sum) in windows.iter().zip(join(handle)?) {
@@ -456,7 +508,10 @@ impl MsmUnit {
         }
         // Windows below the last non-zero one still shift the result.
         shift_over(&mut result, &widths, &mut done_to, 0);
-        Ok(result)
+        if !groups_done {
+            groups_sum = self.sum_pass(dev, groups, n, stats)?;
+        }
+        Ok(result + groups_sum)
     }
 
     /// The grouped points (bases from index `first`, group by group) summed in one
@@ -469,45 +524,15 @@ impl MsmUnit {
         first: usize,
         stats: &mut MsmStats,
     ) -> Result<G1Projective, DeviceMsmError> {
-        let sizes: Vec<usize> = groups.iter().map(|g| g.points.len()).collect();
         let spacing = 2 * self.adder_latency as usize;
-        let per_group = group_buckets(&sizes, spacing, self.buckets as usize);
-        let mut digits = Vec::with_capacity(sizes.iter().sum());
-        let mut offset = 0usize;
-        for (size, buckets) in sizes.iter().zip(&per_group) {
-            digits.extend((0..*size).map(|t| encode_digit((offset + t % buckets + 1) as i32)));
-            offset += buckets;
-        }
-        let out = self.pass(dev, &digits, first, 1, offset, 0, stats)?;
-        let mut sums = Vec::with_capacity(groups.len());
-        let mut start = 0usize;
-        for buckets in &per_group {
-            let mut sum = G1Projective::zero();
-            for m in start..start + buckets {
-                sum += bucket_at(&out, m, &self.device(), 0)?;
-            }
-            sums.push(sum);
-            start += buckets;
-        }
-        let one = Fr::from(1u8);
-        let mut result = G1Projective::zero();
-        let mut rest_points = vec![];
-        let mut rest_scalars = vec![];
-        for (g, sum) in groups.iter().zip(sums) {
-            if g.value == one {
-                result += sum;
-            } else if g.value == -one {
-                result -= sum;
-            } else {
-                rest_points.push(sum);
-                rest_scalars.push(g.value);
-            }
-        }
-        if !rest_points.is_empty() {
-            let affine = G1Projective::normalize_batch(&rest_points);
-            result += G1Projective::msm(&affine, &rest_scalars).expect("same length");
-        }
-        Ok(result)
+        let segment = GroupSegment::new(groups, 0, self.buckets as usize, spacing);
+        let segments = [Segment {
+            digits: &segment.digits,
+            first,
+            per_base: 1,
+        }];
+        let out = self.pass(dev, &segments, segment.buckets(), 0, stats)?;
+        segment.result(groups, &out, &self.device(), 0)
     }
 }
 
@@ -524,6 +549,13 @@ fn signed_digits_of(bases: &[G1Affine], scalars: &[Fr], widths: &[u32]) -> Vec<V
         }
     }
     digits
+}
+
+/// Digits streamed from base `first` on, `per_base` digits per base.
+struct Segment<'a> {
+    digits: &'a [u16],
+    first: usize,
+    per_base: usize,
 }
 
 type PassReduction = std::thread::JoinHandle<Result<Vec<G1Projective>, DeviceMsmError>>;
@@ -548,5 +580,38 @@ fn shift_over(result: &mut G1Projective, widths: &[u32], done_to: &mut usize, st
     while *done_to > stop {
         *done_to -= 1;
         combine(result, widths[*done_to], G1Projective::zero());
+    }
+}
+
+/// Where window `j` of a pass sits among a point's `k` digit slots: the pass's upper
+/// half of windows (from the top) interleaved with its lower half (slots 0, 2, 4, … and
+/// 1, 3, 5, …). A narrow scalar's zero digits (its top windows) then alternate with
+/// its non-zero ones, and the feeder takes a zero and the next digit in one cycle, so
+/// they cost no issue slots. The buckets are in the digits, so any order is correct.
+pub fn slot_of_window(j: usize, k: usize) -> usize {
+    let h = k.div_ceil(2);
+    if j < h {
+        2 * j
+    } else {
+        2 * (j - h) + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slot_of_window;
+
+    #[test]
+    fn window_slots_are_a_permutation_that_interleaves_the_halves() {
+        for k in 1..=40 {
+            let mut slots: Vec<usize> = (0..k).map(|j| slot_of_window(j, k)).collect();
+            // The top half's windows (first in the pass) are followed by the bottom's.
+            if k >= 2 {
+                assert_eq!(slots[0], 0);
+                assert_eq!(slots[k.div_ceil(2)], 1);
+            }
+            slots.sort_unstable();
+            assert_eq!(slots, (0..k).collect::<Vec<_>>(), "k = {k}");
+        }
     }
 }

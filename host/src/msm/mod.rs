@@ -8,11 +8,13 @@
 //! * [`device`]: the card job (bases, passes, readout, host reduction).
 //! * [`pass_layout`]: one windowed pass's buckets (replicas of hot ones) and its
 //!   reduction.
+//! * [`group_sum`]: the grouped points' segment of a pass and their sums.
 //! * [`cycle_model`]: the card's modelled cycles, which choose the window size.
 
 pub mod blst_cpu;
 pub mod cycle_model;
 pub mod device;
+pub mod group_sum;
 pub mod pass_layout;
 pub mod recode;
 pub mod scalar_plan;
