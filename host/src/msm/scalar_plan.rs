@@ -13,8 +13,9 @@
 //!   adder's latency), and the host multiplies each group's sum by its value;
 //! * **windowed**: the rest go through the signed-digit windows as before.
 //!
-//! The host's cost is one hash-map pass over the scalars and a small MSM over the group
-//! sums (one term per group; ±1 cost an addition).
+//! The host's cost is one pass over the scalars (0 and ±1 by limb comparison, other
+//! values through a hash map) and a small MSM over the group sums (one term per group;
+//! ±1 cost an addition).
 
 use ark_bls12_381::{Fr, G1Affine};
 use ark_ec::AffineRepr;
@@ -87,35 +88,40 @@ impl ScalarPlan {
 }
 
 /// The plan for `bases`/`scalars` (same length), or every point windowed when too few
-/// points would be dropped or grouped to be worth it.
+/// points would be dropped or grouped to be worth it. 0 and ±1 (most of a witness) are
+/// recognised by comparing limbs, without hashing; only other values are counted in a
+/// hash map.
 pub fn plan(bases: &[G1Affine], scalars: &[Fr]) -> ScalarPlan {
     assert_eq!(bases.len(), scalars.len(), "checked by the caller");
     let n = bases.len();
+    let one = Fr::one();
+    let minus_one = -one;
     let mut dropped = 0usize;
-    // First pass: how often each value occurs (no per-value allocation).
+    let (mut ones, mut minus_ones) = (vec![], vec![]);
+    // First pass: 0 and ±1 directly; how often each other value occurs.
     let mut counts: HashMap<[u64; 4], (u32, usize), BuildHasherDefault<LimbHasher>> =
-        HashMap::with_capacity_and_hasher(n, Default::default());
+        HashMap::with_hasher(Default::default());
     for (i, (p, s)) in bases.iter().zip(scalars).enumerate() {
         if s.is_zero() || p.is_zero() {
             dropped += 1;
+        } else if *s == one {
+            ones.push(i);
+        } else if *s == minus_one {
+            minus_ones.push(i);
         } else {
             counts.entry(s.0 .0).or_insert((0, i)).0 += 1;
         }
     }
-    let one = Fr::one();
-    let minus_one = -one;
     let mut candidates: Vec<(Fr, usize)> = counts
         .into_values()
-        .filter_map(|(count, first)| {
-            let value = scalars[first];
-            let min = if value == one || value == minus_one {
-                MIN_UNIT_REPEATS
-            } else {
-                MIN_REPEATS
-            };
-            (count as usize >= min).then_some((value, count as usize))
-        })
+        .filter(|&(count, _)| count as usize >= MIN_REPEATS)
+        .map(|(count, first)| (scalars[first], count as usize))
         .collect();
+    for (value, points) in [(one, &ones), (minus_one, &minus_ones)] {
+        if points.len() >= MIN_UNIT_REPEATS {
+            candidates.push((value, points.len()));
+        }
+    }
     // Largest first; ties by value so the plan does not depend on hash order.
     candidates.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0 .0 .0.cmp(&b.0 .0 .0)));
     candidates.truncate(MAX_GROUPS);
@@ -123,26 +129,38 @@ pub fn plan(bases: &[G1Affine], scalars: &[Fr]) -> ScalarPlan {
     if ((dropped + grouped) as f64) < MIN_SAVED_FRACTION * n as f64 {
         return ScalarPlan::all_windowed(n);
     }
-    // Second pass: the groups' points, in order.
+    // Second pass (only for values other than ±1): the groups' points, in order.
     let slot: HashMap<[u64; 4], usize, BuildHasherDefault<LimbHasher>> = candidates
         .iter()
         .enumerate()
+        .filter(|(_, (v, _))| *v != one && *v != minus_one)
         .map(|(g, (v, _))| (v.0 .0, g))
         .collect();
-    let mut candidates: Vec<(Fr, Vec<usize>)> = candidates
+    let mut groups: Vec<ScalarGroup> = candidates
         .into_iter()
-        .map(|(v, count)| (v, Vec::with_capacity(count)))
+        .map(|(value, count)| ScalarGroup {
+            value,
+            points: if value == one {
+                std::mem::take(&mut ones)
+            } else if value == minus_one {
+                std::mem::take(&mut minus_ones)
+            } else {
+                Vec::with_capacity(count)
+            },
+        })
         .collect();
-    for (i, (p, s)) in bases.iter().zip(scalars).enumerate() {
-        if !p.is_zero() {
-            if let Some(&g) = slot.get(&s.0 .0) {
-                candidates[g].1.push(i);
+    if !slot.is_empty() {
+        for (i, (p, s)) in bases.iter().zip(scalars).enumerate() {
+            if !p.is_zero() {
+                if let Some(&g) = slot.get(&s.0 .0) {
+                    groups[g].points.push(i);
+                }
             }
         }
     }
     let mut in_group = vec![false; n];
-    for (_, points) in &candidates {
-        for &i in points {
+    for g in &groups {
+        for &i in &g.points {
             in_group[i] = true;
         }
     }
@@ -151,10 +169,7 @@ pub fn plan(bases: &[G1Affine], scalars: &[Fr]) -> ScalarPlan {
         .collect();
     ScalarPlan {
         windowed,
-        groups: candidates
-            .into_iter()
-            .map(|(value, points)| ScalarGroup { value, points })
-            .collect(),
+        groups,
         dropped,
     }
 }
