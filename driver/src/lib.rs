@@ -244,6 +244,17 @@ pub fn wait_status(
     let t = std::time::Instant::now();
     loop {
         let value = dev.read32(status)?;
+        // All-ones is what a read of a device that left the bus returns: if MAGIC
+        // reads wrong too, say so now instead of waiting out the deadline.
+        if value == u32::MAX && dev.read32(&regmap::MAGIC)? != regmap::MAGIC_VALUE {
+            return Err(DriverError::Unresponsive {
+                device: dev.device(),
+                reason: format!(
+                    "{} and MAGIC read all-ones: the card is off the bus",
+                    status.name
+                ),
+            });
+        }
         if (value & mask != 0) == until_set {
             return Ok(value);
         }

@@ -23,6 +23,14 @@ impl SimCard {
             produced: Default::default(),
         })
     }
+
+    /// The simulator with faults injected at the card's AXI boundary
+    /// (`zkaccel_sim::fault`).
+    pub fn with_faults(faults: zkaccel_sim::fault::FaultInjector) -> Result<Self, DriverError> {
+        let mut s = Self::new()?;
+        s.card.set_faults(faults);
+        Ok(s)
+    }
 }
 
 impl crate::Device for SimCard {
@@ -72,11 +80,13 @@ impl crate::Device for SimCard {
     }
     fn function_reset(&mut self) -> Result<(), DriverError> {
         self.produced.clear();
-        self.card.reset(4).map_err(|e| DriverError::Transport {
-            device: "sim".into(),
-            what: "the simulator".into(),
-            source: e.into(),
-        })
+        self.card
+            .function_reset()
+            .map_err(|e| DriverError::Transport {
+                device: "sim".into(),
+                what: "the simulator".into(),
+                source: e.into(),
+            })
     }
 }
 

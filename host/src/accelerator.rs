@@ -2,7 +2,20 @@
 //! owning its device, running MSMs and NTTs on it and keeping the figures of its last
 //! job. The command line and the library's callers use it instead of naming a backend
 //! per call.
+//!
+//! **Never trust the board.** On a card backend every NTT is checked at a secret random
+//! point ([`crate::kernel_check`]) and an MSM's bucket sums must be curve points (with
+//! [`MsmCheck::Recompute`], the whole MSM is recomputed on the CPU). A board error or a
+//! failed check is recorded ([`Accelerator::failures`]), the board is recovered (soft
+//! reset and identification, or a function reset) and the job retried once on it, then
+//! computed on the CPU. The board's counters ([`BoardHealth`]) live as long as the
+//! accelerator; repeated failures take it out of service, after which its jobs run on
+//! the CPU. A prover that checks its own results (Groth16's witness map at a random
+//! point covers its transforms) turns the per-kernel checks off
+//! ([`Accelerator::set_self_check`]).
 
+use crate::board_health::BoardHealth;
+use crate::kernel_check::{ntt_agrees_at, secret_point, Failure};
 use crate::msm::device::{DeviceMsmError, MsmUnit};
 use crate::msm::{cpu_msm, MsmStats};
 use crate::ntt::device::{DeviceNttError, NttStats, NttUnit};
@@ -11,7 +24,7 @@ use crate::Backend;
 use ark_bls12_381::{Fr, G1Affine, G1Projective};
 use std::time::Instant;
 use zkaccel_driver::{identify, CardIdentity, Device, DeviceSpec, DriverError};
-use zkaccel_spec::regmap::capabilities;
+use zkaccel_spec::regmap::{self, capabilities};
 
 /// What can go wrong opening an accelerator or running a job on it.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +39,8 @@ pub enum AcceleratorError {
     Msm(#[from] DeviceMsmError),
     #[error(transparent)]
     Ntt(#[from] NttError),
+    #[error("{device} is out of service: {reason}")]
+    OutOfService { device: String, reason: String },
 }
 
 /// A card and its units, probed once. The units borrow the device for each job.
@@ -108,6 +123,36 @@ impl Card {
     pub fn device_mut(&mut self) -> &mut dyn Device {
         self.dev.as_mut()
     }
+
+    /// Brings the card back after a fault ([`zkaccel_driver::recover`]); the bases it
+    /// held are no longer trusted to be resident.
+    pub fn recover(&mut self) -> Result<(), DriverError> {
+        if let Some(m) = &mut self.msm {
+            m.forget_resident();
+        }
+        self.identity = zkaccel_driver::recover(self.dev.as_mut())?;
+        // After a reset the MSM engine drains its adder before it reports idle.
+        let wait = std::time::Duration::from_secs(5);
+        if self.msm.is_some() {
+            let idle = zkaccel_spec::msm::msm_status::IDLE;
+            zkaccel_driver::wait_status(self.dev.as_mut(), &regmap::MSM_STATUS, idle, true, wait)?;
+        }
+        if self.ntt.is_some() {
+            let idle = zkaccel_spec::ntt::ntt_status::IDLE;
+            zkaccel_driver::wait_status(self.dev.as_mut(), &regmap::NTT_STATUS, idle, true, wait)?;
+        }
+        Ok(())
+    }
+}
+
+/// What is checked of an MSM computed on a card beyond its bucket sums being points.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MsmCheck {
+    /// Nothing more (a wrong but valid bucket sum is not caught).
+    #[default]
+    None,
+    /// The whole MSM recomputed on the CPU and compared.
+    Recompute,
 }
 
 /// The figures of one job.
@@ -123,6 +168,11 @@ pub struct Accelerator {
     card: Option<Card>,
     window: Option<u32>,
     last: Option<JobStats>,
+    /// Card backends: the board's counters.
+    health: Option<BoardHealth>,
+    self_check: bool,
+    msm_check: MsmCheck,
+    failures: Vec<Failure>,
 }
 
 impl Accelerator {
@@ -139,22 +189,104 @@ impl Accelerator {
                 Some(Card::new(dev)?)
             }
         };
-        Ok(Self {
-            backend: backend.clone(),
+        Ok(Self::with_card(backend.clone(), card))
+    }
+
+    fn with_card(backend: Backend, card: Option<Card>) -> Self {
+        Self {
+            health: card.as_ref().map(|c| BoardHealth::new(c.device())),
+            backend,
             card,
             window: None,
             last: None,
-        })
+            self_check: true,
+            msm_check: MsmCheck::None,
+            failures: vec![],
+        }
     }
 
     /// An accelerator on a device opened by the caller (`spec` names it in messages).
     pub fn with_device(spec: DeviceSpec, dev: Box<dyn Device>) -> Result<Self, AcceleratorError> {
-        Ok(Self {
-            backend: Backend::Device(spec),
-            card: Some(Card::new(dev)?),
-            window: None,
-            last: None,
-        })
+        Ok(Self::with_card(
+            Backend::Device(spec),
+            Some(Card::new(dev)?),
+        ))
+    }
+
+    /// Per-kernel checks with retry and CPU fallback (on by default; see the module
+    /// docs). Off: one attempt on the card, its error returned.
+    pub fn set_self_check(&mut self, on: bool) {
+        self.self_check = on;
+    }
+
+    pub fn self_check(&self) -> bool {
+        self.self_check
+    }
+
+    pub fn set_msm_check(&mut self, check: MsmCheck) {
+        self.msm_check = check;
+    }
+
+    /// The board's counters (card backends).
+    pub fn health(&self) -> Option<&BoardHealth> {
+        self.health.as_ref()
+    }
+
+    /// Failures recorded since the accelerator was opened (or last taken).
+    pub fn failures(&self) -> &[Failure] {
+        &self.failures
+    }
+
+    pub fn take_failures(&mut self) -> Vec<Failure> {
+        std::mem::take(&mut self.failures)
+    }
+
+    /// A check outside the accelerator (a prover's) found the board's result wrong, or
+    /// the board erred with self-checks off: counted against the board, which is
+    /// recovered (card backends).
+    pub fn note_failure(&mut self, reason: &str) {
+        if let Some(h) = &mut self.health {
+            h.failed(reason);
+        }
+        self.recover_card();
+    }
+
+    fn recover_card(&mut self) {
+        if let Some(card) = &mut self.card {
+            let outcome = card.recover().map_err(|e| zkaccel_driver::error_chain(&e));
+            if let Some(h) = &mut self.health {
+                h.reset(outcome);
+            }
+        }
+    }
+
+    /// The board's failure `reason` on `step`: recorded, counted, the board recovered;
+    /// `then` says what happens next.
+    fn board_failed(&mut self, step: &'static str, reason: String, then: String) {
+        let device = self.backend.to_string();
+        if let Some(h) = &mut self.health {
+            h.failed(&reason);
+        }
+        self.failures.push(Failure {
+            step,
+            backend: device,
+            reason,
+            then,
+        });
+        self.recover_card();
+    }
+
+    fn in_service(&self) -> bool {
+        self.health.as_ref().is_none_or(|h| h.in_service())
+    }
+
+    /// What follows failed attempt `attempt` (0-based) of 2 on the card.
+    fn next_after(&self, attempt: usize) -> String {
+        if attempt == 0 && self.in_service() {
+            format!("retried on {}", self.backend)
+        } else {
+            "computed on the CPU".into()
+        }
     }
 
     pub fn backend(&self) -> &Backend {
@@ -208,12 +340,94 @@ impl Accelerator {
         bases: &[G1Affine],
         scalars: &[Fr],
     ) -> Result<G1Projective, AcceleratorError> {
-        let (r, stats) = match &mut self.card {
-            None => cpu_msm(bases, scalars)?,
-            Some(card) => card.msm(bases, scalars, self.window)?,
-        };
+        if self.card.is_none() {
+            let (r, stats) = cpu_msm(bases, scalars)?;
+            self.last = Some(JobStats::Msm(stats));
+            return Ok(r);
+        }
+        let attempts = if self.self_check { 2 } else { 1 };
+        if !self.in_service() {
+            if !self.self_check {
+                return Err(self.out_of_service_error());
+            }
+            self.out_of_service_note("msm");
+        }
+        for attempt in 0..attempts {
+            if !self.in_service() {
+                break;
+            }
+            let card = self.card.as_mut().expect("a card backend");
+            if let Some(h) = &mut self.health {
+                h.started();
+            }
+            match card.msm(bases, scalars, self.window) {
+                Ok((r, stats)) => {
+                    if self.msm_check == MsmCheck::Recompute {
+                        let (want, cpu_stats) = cpu_msm(bases, scalars)?;
+                        if want != r {
+                            let then = "the CPU's result returned".to_string();
+                            self.board_failed(
+                                "msm",
+                                "the card's result differs from the CPU's recomputation".into(),
+                                then,
+                            );
+                            self.last = Some(JobStats::Msm(cpu_stats));
+                            return Ok(want);
+                        }
+                    }
+                    if let Some(h) = &mut self.health {
+                        h.succeeded();
+                    }
+                    self.last = Some(JobStats::Msm(stats));
+                    return Ok(r);
+                }
+                // The caller's mistakes are not the board's.
+                Err(
+                    e @ (DeviceMsmError::LengthMismatch { .. }
+                    | DeviceMsmError::Window { .. }
+                    | DeviceMsmError::NoEngine { .. }),
+                ) => return Err(e.into()),
+                Err(e) if !self.self_check => {
+                    if let Some(h) = &mut self.health {
+                        h.failed(&zkaccel_driver::error_chain(&e));
+                    }
+                    return Err(e.into());
+                }
+                Err(e) => {
+                    let then = self.next_after(attempt);
+                    self.board_failed("msm", zkaccel_driver::error_chain(&e), then);
+                }
+            }
+        }
+        let (r, stats) = cpu_msm(bases, scalars)?;
         self.last = Some(JobStats::Msm(stats));
         Ok(r)
+    }
+
+    fn out_of_service_error(&self) -> AcceleratorError {
+        AcceleratorError::OutOfService {
+            device: self.backend.to_string(),
+            reason: self
+                .health
+                .as_ref()
+                .and_then(|h| h.out_of_service.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A job for a board out of service goes to the CPU; recorded once per job.
+    fn out_of_service_note(&mut self, step: &'static str) {
+        let reason = self
+            .health
+            .as_ref()
+            .and_then(|h| h.out_of_service.clone())
+            .unwrap_or_default();
+        self.failures.push(Failure {
+            step,
+            backend: self.backend.to_string(),
+            reason: format!("out of service: {reason}"),
+            then: "computed on the CPU".into(),
+        });
     }
 
     /// The transform `kind` of `values` in place (ark-poly's `Radix2EvaluationDomain`
@@ -225,17 +439,72 @@ impl Accelerator {
                 wall: cpu_ntt(values, kind)?,
                 card: None,
             },
-            Some(card) => {
-                let started = Instant::now();
-                let stats = card.ntt(values, kind).map_err(NttError::from)?;
-                NttRun {
-                    wall: started.elapsed(),
-                    card: Some(stats),
-                }
-            }
+            Some(_) => self.card_ntt(values, kind)?,
         };
         self.last = Some(JobStats::Ntt(run));
         Ok(())
+    }
+
+    /// The transform on the card: checked at a secret point, retried once, then on
+    /// the CPU (with self-checks on); one unchecked attempt otherwise.
+    fn card_ntt(
+        &mut self,
+        values: &mut Vec<Fr>,
+        kind: NttKind,
+    ) -> Result<NttRun, AcceleratorError> {
+        let attempts = if self.self_check { 2 } else { 1 };
+        if !self.in_service() {
+            if !self.self_check {
+                return Err(self.out_of_service_error());
+            }
+            self.out_of_service_note("ntt");
+        }
+        let input = values.clone();
+        for attempt in 0..attempts {
+            if !self.in_service() {
+                break;
+            }
+            let card = self.card.as_mut().expect("a card backend");
+            if let Some(h) = &mut self.health {
+                h.started();
+            }
+            let started = Instant::now();
+            let mut out = input.clone();
+            let result = card.ntt(&mut out, kind);
+            let wall = started.elapsed();
+            let reason = match result {
+                Err(e @ (DeviceNttError::NoEngine { .. } | DeviceNttError::TooLarge { .. })) => {
+                    return Err(e.into())
+                }
+                Err(e) if !self.self_check => {
+                    if let Some(h) = &mut self.health {
+                        h.failed(&zkaccel_driver::error_chain(&e));
+                    }
+                    return Err(e.into());
+                }
+                Err(e) => zkaccel_driver::error_chain(&e),
+                Ok(stats) => {
+                    if !self.self_check || ntt_agrees_at(&input, &out, kind, secret_point()) {
+                        if let Some(h) = &mut self.health {
+                            h.succeeded();
+                        }
+                        *values = out;
+                        return Ok(NttRun {
+                            wall,
+                            card: Some(stats),
+                        });
+                    }
+                    "the output is not the transform of the input at a random point".into()
+                }
+            };
+            let then = self.next_after(attempt);
+            self.board_failed("ntt", reason, then);
+        }
+        *values = input;
+        Ok(NttRun {
+            wall: cpu_ntt(values, kind)?,
+            card: None,
+        })
     }
 
     /// Evaluations over the subgroup H of the polynomial with coefficients `values`.

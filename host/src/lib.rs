@@ -4,7 +4,9 @@
 //!
 //! * [`Backend`] ([`backend`]): where a job runs; [`Accelerator`] ([`accelerator`]):
 //!   the handle that owns a backend's device and runs MSMs and NTTs on it.
-//! * [`msm`], [`ntt`]: the kernels (CPU paths, card units, cycle models).
+//! * [`msm`], [`ntt`]: the kernels (CPU paths, card units, cycle models);
+//!   [`kernel_check`]: checking a card's kernels (an NTT at a secret point);
+//!   [`board_health`]: a board's counters and whether it is still in service.
 //! * [`codec`]: the point and field-element files of `zkaccel msm` and `zkaccel ntt`;
 //!   [`wtns`]: snarkjs witness files; [`binfile`]: circom/snarkjs's sectioned container.
 //! * [`groth16`]: Groth16 from snarkjs keys and arkworks circuits, every result checked;
@@ -23,8 +25,10 @@ pub mod accelerator;
 pub mod backend;
 pub mod bench;
 pub mod binfile;
+pub mod board_health;
 pub mod codec;
 pub mod groth16;
+pub mod kernel_check;
 pub mod kzg;
 pub mod msm;
 pub mod ntt;

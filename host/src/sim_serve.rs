@@ -21,6 +21,7 @@ use vfio_user::{DmaMapFlags, DmaUnmapFlags, IrqInfo, Server, ServerBackend, Serv
 use zkaccel_driver::shell::{f1, xdma};
 use zkaccel_driver::{beat_from_bytes, beats_to_bytes};
 use zkaccel_sim::card::{Beat, CardSim};
+use zkaccel_sim::fault::{FaultInjector, FaultKind, FaultSpec};
 use zkaccel_spec::{bus::resp, regmap};
 
 /// Which shell the served card sits behind.
@@ -186,7 +187,7 @@ impl ServerBackend for CardBackend {
     fn reset(&mut self) -> std::io::Result<()> {
         self.produced.clear();
         self.xdma.reset();
-        self.card.reset(4).map_err(Self::io_err)
+        self.card.function_reset().map_err(Self::io_err)
     }
     /// MSI-X: eventfds for the DMA channels' completion; anything else disables them.
     fn set_irqs(
@@ -249,6 +250,8 @@ pub fn serve(
     shell: ShellKind,
     trace: Option<PathBuf>,
     max_sessions: Option<u64>,
+    faults: Vec<FaultSpec>,
+    seed: u64,
 ) -> Result<()> {
     if socket.exists() {
         bail!(
@@ -292,6 +295,14 @@ pub fn serve(
         "zkaccel sim serve: card ({shell:?} shell) on vfio-user socket {}",
         socket.display()
     );
+    if !faults.is_empty() {
+        let names: Vec<String> = faults
+            .iter()
+            .map(|f| format!("{} at rate {}", f.kind, f.rate))
+            .collect();
+        eprintln!("injecting faults (seed {seed}): {}", names.join(", "));
+        backend.card.set_faults(FaultInjector::new(faults, seed));
+    }
     loop {
         let r = server.run(&mut backend);
         backend.sessions += 1;
@@ -300,6 +311,18 @@ pub fn serve(
         match r {
             Ok(()) => eprintln!("client {} disconnected", backend.sessions),
             Err(e) => eprintln!("client {} session ended: {e}", backend.sessions),
+        }
+        if let Some(f) = backend.card.faults() {
+            let c = f.counts();
+            let per: Vec<String> = FaultKind::ALL
+                .iter()
+                .map(|k| format!("{k} {}", c.of(*k)))
+                .collect();
+            eprintln!(
+                "faults so far: {} jobs, injected {}",
+                c.jobs,
+                per.join(", ")
+            );
         }
         if max_sessions.is_some_and(|m| backend.sessions >= m) {
             return Ok(());

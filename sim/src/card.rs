@@ -2,6 +2,7 @@
 //! AXI4-Stream source/sink pair for the data port. Every wait is bounded: a card that
 //! stops answering gives an error, never a hang.
 
+use crate::fault::FaultInjector;
 use crate::{Model, PortId, SimError};
 use zkaccel_spec::bus::DATA_PORT_BITS;
 
@@ -47,6 +48,8 @@ struct Ports {
 pub struct CardSim {
     pub model: Model,
     p: Ports,
+    /// Faults injected at the AXI boundary (`sim serve --fault`, fault campaigns).
+    faults: Option<FaultInjector>,
 }
 
 /// A 512-bit data beat as 64-bit little-endian limbs.
@@ -84,9 +87,39 @@ impl CardSim {
             m_tvalid: m.port("m_data_tvalid")?,
             m_tready: m.port("m_data_tready")?,
         };
-        let mut card = CardSim { model: m, p };
+        let mut card = CardSim {
+            model: m,
+            p,
+            faults: None,
+        };
         card.reset(4)?;
         Ok(card)
+    }
+
+    /// Injects faults at the AXI boundary from now on.
+    pub fn set_faults(&mut self, faults: FaultInjector) {
+        self.faults = Some(faults);
+    }
+
+    /// The fault injector, if any.
+    pub fn faults(&self) -> Option<&FaultInjector> {
+        self.faults.as_ref()
+    }
+
+    /// A function reset as the shell sees it: the card's reset, and a board that fell
+    /// off the bus back on it.
+    pub fn function_reset(&mut self) -> Result<(), SimError> {
+        if let Some(f) = &mut self.faults {
+            f.on_function_reset();
+        }
+        self.reset(4)
+    }
+
+    fn faulty_output(&mut self, out: Vec<Beat>) -> Vec<Beat> {
+        match &mut self.faults {
+            Some(f) => f.on_output(out),
+            None => out,
+        }
     }
 
     /// Holds reset for `cycles` cycles with every master signal idle.
@@ -119,6 +152,9 @@ impl CardSim {
 
     /// AXI4-Lite write; returns the BRESP code.
     pub fn write(&mut self, addr: u32, data: u32, strb: u8) -> Result<u8, SimError> {
+        if let Some(f) = &mut self.faults {
+            f.on_write(addr, data);
+        }
         let p = &self.p;
         self.model.set_u64(p.awaddr, addr as u64)?;
         self.model.set_u64(p.wdata, data as u64)?;
@@ -162,8 +198,16 @@ impl CardSim {
         }
     }
 
-    /// AXI4-Lite read; returns (RDATA, RRESP).
+    /// AXI4-Lite read; returns (RDATA, RRESP) as the host sees them (see [`Self::set_faults`]).
     pub fn read(&mut self, addr: u32) -> Result<(u32, u8), SimError> {
+        let (data, resp) = self.read_card(addr)?;
+        Ok(match &mut self.faults {
+            Some(f) => (f.on_read(addr, data), resp),
+            None => (data, resp),
+        })
+    }
+
+    fn read_card(&mut self, addr: u32) -> Result<(u32, u8), SimError> {
         self.model.set_u64(self.p.araddr, addr as u64)?;
         self.model.set_bool(self.p.arvalid, true)?;
         self.model.set_bool(self.p.rready, true)?;
@@ -284,7 +328,7 @@ impl CardSim {
             self.model.tick();
         }
         self.model.set_bool(self.p.m_tready, false)?;
-        Ok(out)
+        Ok(self.faulty_output(out))
     }
 
     /// Takes up to `n` beats from the data port, stopping early when the card has
@@ -302,7 +346,7 @@ impl CardSim {
             idle = if out.len() > before { 0 } else { idle + 1 };
         }
         self.model.set_bool(self.p.m_tready, false)?;
-        Ok(out)
+        Ok(self.faulty_output(out))
     }
 
     /// Runs the clock for `cycles` with the ports idle.

@@ -15,6 +15,7 @@
 
 pub mod card;
 pub mod dataflow;
+pub mod fault;
 pub mod pipeline;
 pub mod point_add;
 

@@ -26,6 +26,17 @@ pub fn not_in_this_build(command: &str, feature: &str, needs: &str) -> anyhow::E
     )
 }
 
+/// Prints each failure an accelerator recorded (a board error or a failed check, and
+/// where the job ran next) as a warning on stderr.
+pub fn warn_failures(failures: &[zkaccel_host::kernel_check::Failure]) {
+    for f in failures {
+        eprintln!(
+            "warning: {} on {}: {}; {}",
+            f.step, f.backend, f.reason, f.then
+        );
+    }
+}
+
 /// Prints a report as pretty JSON on stdout.
 pub fn print_json<T: serde::Serialize>(report: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(report)?);

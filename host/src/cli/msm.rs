@@ -3,7 +3,10 @@
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
+use zkaccel_host::accelerator::MsmCheck;
+use zkaccel_host::board_health::BoardHealth;
 use zkaccel_host::codec::{compressed_hex, read_inputs, PointFormat};
+use zkaccel_host::kernel_check::Failure;
 use zkaccel_host::msm::MsmStats;
 use zkaccel_host::{Accelerator, Backend};
 
@@ -24,9 +27,22 @@ pub struct MsmArgs {
     /// Window size in bits for card backends (default: chosen from the size).
     #[arg(long)]
     window: Option<u32>,
+    /// On a card: what is checked beyond the default. By default a card's bucket sums
+    /// must be points of the curve (a flipped bit almost never is) and a board error
+    /// sends the MSM to the CPU, but a wrong yet valid sum is not caught: `recompute`
+    /// recomputes the MSM on the CPU and returns the CPU's result if they differ.
+    /// (Proofs need none of this: `zkaccel prove` verifies what it returns.)
+    #[arg(long, value_enum, default_value = "none")]
+    check: CheckArg,
     /// Print a JSON object (result, cycles, adder utilization, wall time) on one line.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CheckArg {
+    None,
+    Recompute,
 }
 
 /// `--json` output.
@@ -36,13 +52,22 @@ struct MsmOutput<'a> {
     result: String,
     #[serde(flatten)]
     stats: &'a MsmStats,
+    /// Board errors and failed checks, and where the job ran next.
+    failures: &'a [Failure],
+    /// The board's counters (card backends).
+    board: Option<&'a BoardHealth>,
 }
 
 pub fn run(a: MsmArgs) -> Result<()> {
     let (bases, scalars) = read_inputs(&a.points, &a.scalars, a.point_format)?;
     let mut acc = Accelerator::open(&a.backend)?;
     acc.set_window(a.window);
+    acc.set_msm_check(match a.check {
+        CheckArg::None => MsmCheck::None,
+        CheckArg::Recompute => MsmCheck::Recompute,
+    });
     let r = acc.msm(&bases, &scalars)?;
+    super::warn_failures(acc.failures());
     let stats = acc.last_msm().expect("an MSM ran");
     let hex = compressed_hex(&r);
     if a.json {
@@ -50,6 +75,8 @@ pub fn run(a: MsmArgs) -> Result<()> {
             backend: a.backend.to_string(),
             result: hex,
             stats,
+            failures: acc.failures(),
+            board: acc.health(),
         };
         println!("{}", serde_json::to_string(&out)?);
         return Ok(());

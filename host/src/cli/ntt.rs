@@ -3,7 +3,9 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
+use zkaccel_host::board_health::BoardHealth;
 use zkaccel_host::codec::{decode_fr, encode_scalars, write_file};
+use zkaccel_host::kernel_check::Failure;
 use zkaccel_host::ntt::device::NttStats;
 use zkaccel_host::ntt::NttKind;
 use zkaccel_host::report::seconds;
@@ -25,7 +27,9 @@ pub struct NttArgs {
     #[arg(long)]
     coset: bool,
     /// cpu, sim, vfio-user:PATH or vfio:BDF (one card job up to the card's size, the
-    /// four-step method beyond it).
+    /// four-step method beyond it). A card's output is checked at a secret random point
+    /// before it is written; a failed check or a board error is reported on stderr, the
+    /// transform retried once on the card and then computed on the CPU.
     #[arg(long, default_value = "cpu")]
     backend: Backend,
     /// Print a JSON object (sizes, wall time, the card's figures).
@@ -44,6 +48,10 @@ struct NttOutput {
     wall_time_s: std::time::Duration,
     card: Option<NttStats>,
     output: String,
+    /// Board errors and failed checks, and where the job ran next.
+    failures: Vec<Failure>,
+    /// The board's counters (card backends).
+    board: Option<BoardHealth>,
 }
 
 pub fn run(a: NttArgs) -> Result<()> {
@@ -57,6 +65,7 @@ pub fn run(a: NttArgs) -> Result<()> {
     };
     let mut acc = Accelerator::open(&a.backend)?;
     acc.ntt(&mut values, kind).with_context(|| input.clone())?;
+    super::warn_failures(acc.failures());
     let run = acc.last_ntt().expect("an NTT ran").clone();
     write_file(&a.output, &encode_scalars(&values))
         .with_context(|| a.output.display().to_string())?;
@@ -69,6 +78,8 @@ pub fn run(a: NttArgs) -> Result<()> {
             wall_time_s: run.wall,
             card: run.card,
             output: a.output.display().to_string(),
+            failures: acc.failures().to_vec(),
+            board: acc.health().cloned(),
         };
         println!("{}", serde_json::to_string(&out)?);
     } else {

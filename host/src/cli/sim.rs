@@ -19,6 +19,17 @@ pub enum SimCommand {
         /// Stop after this many client sessions (default: serve forever).
         #[arg(long)]
         sessions: Option<u64>,
+        /// Inject a fault at the card's AXI boundary: KIND[:RATE], RATE the fraction of
+        /// jobs hit (default 1). Kinds: msm-bitflip (a bit of a bucket sum read out),
+        /// ntt-bitflip (a bit of an NTT output element), hang (the engine never
+        /// finishes until a soft reset), transfer-error (the job's output reads as
+        /// all-ones), all-ones (the board falls off the bus until a function reset).
+        /// Repeatable.
+        #[arg(long, value_name = "KIND[:RATE]")]
+        fault: Vec<String>,
+        /// Seed of the fault draws (the same seed, the same faults).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -49,12 +60,19 @@ pub fn run(command: SimCommand) -> Result<()> {
             shell,
             trace,
             sessions,
+            fault,
+            seed,
         } => {
             let shell = match shell {
                 Shell::F1 => ShellKind::F1,
                 Shell::Xdma => ShellKind::Xdma,
             };
-            serve(&socket, shell, trace, sessions)
+            let faults = fault
+                .iter()
+                .map(|f| f.parse::<zkaccel_sim::fault::FaultSpec>())
+                .collect::<Result<Vec<_>, String>>()
+                .map_err(|e| anyhow::anyhow!("--fault {e}"))?;
+            serve(&socket, shell, trace, sessions, faults, seed)
         }
     }
 }

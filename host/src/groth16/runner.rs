@@ -49,15 +49,7 @@ pub struct CheckRecord {
     pub time: Duration,
 }
 
-/// A failed check or a backend error, and what was done about it.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Failure {
-    pub step: &'static str,
-    pub backend: String,
-    pub reason: String,
-    /// Where the step ran next.
-    pub then: String,
-}
+pub use crate::kernel_check::Failure;
 
 /// What a proof cost and what was checked.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -101,11 +93,20 @@ pub struct Proved {
     pub report: ProveReport,
 }
 
-/// The backends a step may run on: the chosen one, then the CPU.
+/// The backends a step may run on: the chosen one, then the CPU. While it lives, the
+/// chosen accelerator's own per-kernel checks are off: the prover checks its steps
+/// (the witness map at a random point covers every transform).
 pub struct Runner<'a> {
     primary: &'a mut Accelerator,
     cpu: Option<Accelerator>,
     pub report: ProveReport,
+    self_check: bool,
+}
+
+impl Drop for Runner<'_> {
+    fn drop(&mut self) {
+        self.primary.set_self_check(self.self_check);
+    }
 }
 
 impl<'a> Runner<'a> {
@@ -115,6 +116,8 @@ impl<'a> Runner<'a> {
         public_signals: usize,
         domain_size: usize,
     ) -> Self {
+        let self_check = primary.self_check();
+        primary.set_self_check(false);
         Self {
             report: ProveReport::new(
                 primary.backend().to_string(),
@@ -124,12 +127,14 @@ impl<'a> Runner<'a> {
             ),
             primary,
             cpu: None,
+            self_check,
         }
     }
 
     /// The report, with the total time since `started` and the checks' share.
-    pub fn finish(self, started: Instant) -> ProveReport {
-        let mut report = self.report;
+    pub fn finish(mut self, started: Instant) -> ProveReport {
+        let mut report =
+            std::mem::replace(&mut self.report, ProveReport::new(String::new(), 0, 0, 0));
         report.total = started.elapsed();
         report.checks_time = report.checks.iter().map(|c| c.time).sum();
         report.checks_share =
@@ -172,10 +177,12 @@ impl<'a> Runner<'a> {
                 Ok(v) => v,
                 Err(e) if on_cpu => return Err(ProveError::CpuFailed { step, source: e }),
                 Err(e) => {
+                    let reason = zkaccel_driver::error_chain(&e);
+                    self.primary.note_failure(&reason);
                     self.report.failures.push(Failure {
                         step,
                         backend,
-                        reason: zkaccel_driver::error_chain(&e),
+                        reason,
                         then,
                     });
                     continue;
@@ -195,10 +202,12 @@ impl<'a> Runner<'a> {
             if on_cpu {
                 return Err(ProveError::Unsatisfied);
             }
+            let reason = format!("{check_name}: check failed");
+            self.primary.note_failure(&reason);
             self.report.failures.push(Failure {
                 step,
                 backend,
-                reason: format!("{check_name}: check failed"),
+                reason,
                 then,
             });
         }

@@ -155,6 +155,11 @@ impl MsmUnit {
     pub fn set_chunk(&mut self, n: usize) {
         self.chunk = n.clamp(1, self.capacity);
     }
+    /// Forgets which bases the card holds (after a reset: they are loaded again).
+    pub fn forget_resident(&mut self) {
+        self.resident = None;
+    }
+
     /// How many times bases were loaded into card memory.
     pub fn base_loads(&self) -> u64 {
         self.base_loads
