@@ -173,6 +173,8 @@ pub struct Accelerator {
     self_check: bool,
     msm_check: MsmCheck,
     failures: Vec<Failure>,
+    /// Time spent checking the card's results.
+    checks_time: std::time::Duration,
 }
 
 impl Accelerator {
@@ -202,6 +204,7 @@ impl Accelerator {
             self_check: true,
             msm_check: MsmCheck::None,
             failures: vec![],
+            checks_time: std::time::Duration::ZERO,
         }
     }
 
@@ -230,6 +233,11 @@ impl Accelerator {
     /// The board's counters (card backends).
     pub fn health(&self) -> Option<&BoardHealth> {
         self.health.as_ref()
+    }
+
+    /// Time spent checking card results (NTTs at a random point, MSM recomputations).
+    pub fn checks_time(&self) -> std::time::Duration {
+        self.checks_time
     }
 
     /// Failures recorded since the accelerator was opened (or last taken).
@@ -363,7 +371,9 @@ impl Accelerator {
             match card.msm(bases, scalars, self.window) {
                 Ok((r, stats)) => {
                     if self.msm_check == MsmCheck::Recompute {
+                        let t = Instant::now();
                         let (want, cpu_stats) = cpu_msm(bases, scalars)?;
+                        self.checks_time += t.elapsed();
                         if want != r {
                             let then = "the CPU's result returned".to_string();
                             self.board_failed(
@@ -484,7 +494,11 @@ impl Accelerator {
                 }
                 Err(e) => zkaccel_driver::error_chain(&e),
                 Ok(stats) => {
-                    if !self.self_check || ntt_agrees_at(&input, &out, kind, secret_point()) {
+                    let t = Instant::now();
+                    let agrees =
+                        !self.self_check || ntt_agrees_at(&input, &out, kind, secret_point());
+                    self.checks_time += t.elapsed();
+                    if agrees {
                         if let Some(h) = &mut self.health {
                             h.succeeded();
                         }

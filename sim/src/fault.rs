@@ -18,6 +18,7 @@
 //! campaign can check that each was detected.
 
 use crate::card::Beat;
+use std::sync::{Arc, Mutex};
 use zkaccel_spec::msm::{mode, msm_control, msm_status, BEATS_PER_BUCKET};
 use zkaccel_spec::ntt::{ntt_config, ntt_control, ntt_status};
 use zkaccel_spec::regmap;
@@ -135,7 +136,7 @@ impl FaultCounts {
 pub struct FaultInjector {
     specs: Vec<FaultSpec>,
     rng: u64,
-    counts: FaultCounts,
+    counts: Arc<Mutex<FaultCounts>>,
     msm_mode: u32,
     readout_count: u32,
     ntt_log_size: u32,
@@ -155,7 +156,7 @@ impl FaultInjector {
             specs,
             // xorshift64*: any nonzero state.
             rng: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
-            counts: FaultCounts::default(),
+            counts: Default::default(),
             msm_mode: 0,
             readout_count: 0,
             ntt_log_size: 0,
@@ -166,8 +167,14 @@ impl FaultInjector {
         }
     }
 
-    pub fn counts(&self) -> &FaultCounts {
-        &self.counts
+    /// What the injector has seen and done so far.
+    pub fn counts(&self) -> FaultCounts {
+        self.counts.lock().expect("not poisoned").clone()
+    }
+
+    /// A handle on the counts that stays readable once the injector is inside a card.
+    pub fn counter(&self) -> Arc<Mutex<FaultCounts>> {
+        self.counts.clone()
     }
 
     fn next(&mut self) -> u64 {
@@ -190,12 +197,12 @@ impl FaultInjector {
             .iter()
             .position(|k| *k == kind)
             .expect("a kind");
-        self.counts.injected[i] += 1;
+        self.counts.lock().expect("not poisoned").injected[i] += 1;
     }
 
     /// Draws the faults of a job on `unit` with `beats` output beats.
     fn start_job(&mut self, unit: Unit, beats: usize) -> Option<(usize, usize, Armed)> {
-        self.counts.jobs += 1;
+        self.counts.lock().expect("not poisoned").jobs += 1;
         let specs = self.specs.clone();
         let mut armed = None;
         for s in specs {

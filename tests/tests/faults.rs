@@ -195,3 +195,28 @@ fn recompute_catches_what_the_curve_check_cannot_and_returns_the_cpus_result() {
     assert_eq!(f.len(), 1, "{f:?}");
     assert!(f[0].reason.contains("differs from the CPU"), "{f:?}");
 }
+
+/// The fault campaign (`zkaccel bench faults`), a representative part: every kind,
+/// MSMs, NTTs and a proof, no wrong result, every job completed, every fault detected
+/// or harmless.
+#[test]
+fn fault_campaign_returns_no_wrong_result() {
+    let r = zkaccel_host::bench::faults::fault_campaign(3, 0.5, 3, 11, |_| {}).unwrap();
+    eprintln!("{}", serde_json::to_string_pretty(&r).unwrap());
+    assert!(r.passed(), "{r:?}");
+    assert!(r.injected >= 20, "{} faults", r.injected);
+    for k in &r.kinds {
+        assert!(k.injected > 0, "{}: no fault injected", k.kind);
+        assert_eq!(k.detected + k.harmless, k.faulty_jobs, "{}", k.kind);
+    }
+}
+
+/// The whole campaign: at least 1,000 faults.
+#[test]
+#[ignore = "about three minutes on the simulated card"]
+fn fault_campaign_of_a_thousand_faults() {
+    let r = zkaccel_host::bench::faults::fault_campaign(90, 0.5, 5, 1, |_| {}).unwrap();
+    eprintln!("{}", serde_json::to_string_pretty(&r).unwrap());
+    assert!(r.injected >= 1000, "{} faults", r.injected);
+    assert!(r.passed(), "{r:?}");
+}

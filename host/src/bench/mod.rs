@@ -5,7 +5,10 @@
 //! * [`msm`]: `zkaccel bench msm`.
 //! * [`ntt`]: `zkaccel bench ntt`.
 //! * [`prove`]: `zkaccel bench prove`.
+//! * `faults` (with the `sim` feature): `zkaccel bench faults`, the fault campaign.
 
+#[cfg(feature = "sim")]
+pub mod faults;
 pub mod msm;
 pub mod ntt;
 pub mod prove;

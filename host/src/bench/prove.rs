@@ -58,7 +58,8 @@ impl WitnessLikeCircuit {
         }
     }
 
-    fn blank(&self) -> Self {
+    /// The circuit without values (for the setup).
+    pub fn blank(&self) -> Self {
         Self {
             values: vec![None; self.values.len()],
             filler: self.filler,

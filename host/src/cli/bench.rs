@@ -59,6 +59,27 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Fault campaign: simulated boards that misbehave (every kind of `sim serve
+    /// --fault`, at --rate) run MSMs, NTTs and proofs; every result is compared with
+    /// the CPU's. Fails unless no wrong result was returned and every job completed.
+    Faults {
+        /// Rounds; each runs one board per fault kind (an MSM, two NTTs, and a proof
+        /// every --proof-every rounds).
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        /// Fraction of card jobs each board's fault hits.
+        #[arg(long, default_value_t = 0.5)]
+        rate: f64,
+        #[arg(long, default_value_t = 5)]
+        proof_every: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// NTT of 2^K random elements on a backend, beside the CPU path and ark-poly.
     Ntt {
         #[arg(long, default_value = "sim")]
@@ -88,6 +109,14 @@ pub struct BenchArgs {
 
 pub fn run(command: BenchCommand) -> Result<()> {
     match command {
+        BenchCommand::Faults {
+            runs,
+            rate,
+            proof_every,
+            seed,
+            quiet,
+            json,
+        } => faults(runs, rate, proof_every, seed, quiet, json),
         BenchCommand::MsmInputs {
             count,
             points,
@@ -319,4 +348,82 @@ fn print_ntt(r: &NttBenchReport) {
             p.log_size, p.cycles, p.butterflies_per_cycle, p.projected_ms
         );
     }
+}
+
+#[cfg(not(feature = "sim"))]
+fn faults(_: usize, _: f64, _: usize, _: u64, _: bool, _: bool) -> Result<()> {
+    Err(super::not_in_this_build(
+        "bench faults",
+        "sim",
+        "it injects faults into the simulated card",
+    ))
+}
+
+#[cfg(feature = "sim")]
+fn faults(
+    runs: usize,
+    rate: f64,
+    proof_every: usize,
+    seed: u64,
+    quiet: bool,
+    json: bool,
+) -> Result<()> {
+    if !(0.0..=1.0).contains(&rate) {
+        anyhow::bail!("--rate {rate}: a fraction between 0 and 1");
+    }
+    let bar = super::progress_bar(runs as u64, "fault campaign", quiet);
+    let r = zkaccel_host::bench::faults::fault_campaign(runs, rate, proof_every, seed, |done| {
+        bar.set_position(done as u64)
+    })?;
+    bar.finish_and_clear();
+    if json {
+        print_json(&r)?;
+    } else {
+        println!(
+            "fault campaign: {} rounds, rate {}, seed {}: {} faults injected into {} jobs",
+            r.runs, r.rate, r.seed, r.injected, r.jobs
+        );
+        println!(
+            "  {:<15} {:>6} {:>9} {:>7} {:>9} {:>9} {:>6} {:>11} {:>7} {:>15}",
+            "kind",
+            "jobs",
+            "injected",
+            "hit",
+            "detected",
+            "harmless",
+            "wrong",
+            "incomplete",
+            "resets",
+            "out of service"
+        );
+        for k in &r.kinds {
+            println!(
+                "  {:<15} {:>6} {:>9} {:>7} {:>9} {:>9} {:>6} {:>11} {:>7} {:>15}",
+                k.kind,
+                k.jobs,
+                k.injected,
+                k.faulty_jobs,
+                k.detected,
+                k.harmless,
+                k.wrong,
+                k.incomplete,
+                k.resets,
+                k.out_of_service
+            );
+        }
+        println!(
+            "  checks {:.3} s of {:.1} s ({:.2} %)",
+            r.checks_s,
+            r.wall_s,
+            100.0 * r.checks_share
+        );
+    }
+    if !r.passed() {
+        anyhow::bail!(
+            "{} wrong result(s) and {} incomplete job(s) under faults",
+            r.wrong,
+            r.incomplete
+        );
+    }
+    Ok(())
 }

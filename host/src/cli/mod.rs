@@ -37,6 +37,22 @@ pub fn warn_failures(failures: &[zkaccel_host::kernel_check::Failure]) {
     }
 }
 
+/// A progress bar on stderr for `len` steps: drawn only on a terminal, never with
+/// `quiet` (stdout, and so `--json`, is untouched).
+pub fn progress_bar(len: u64, what: &str, quiet: bool) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
 /// Prints a report as pretty JSON on stdout.
 pub fn print_json<T: serde::Serialize>(report: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(report)?);
