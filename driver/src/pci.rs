@@ -16,6 +16,21 @@ pub const KNOWN_BOARDS: &[(u16, Option<u16>, &str)] = &[
         Some(0x1042),
         "AWS F1 FPGA slot, cleared (no image loaded)",
     ),
+    (
+        0x1d0f,
+        Some(crate::shell::f2::APP_PF_CLEARED),
+        "AWS F2 FPGA application (PF0), slot cleared: after fpga-load-local-image it reappears with the design's IDs; bind it to vfio-pci again",
+    ),
+    (
+        0x1d0f,
+        Some(crate::shell::f2::MGMT_PF),
+        "AWS F2 management function (PF1, the AWS mailbox): never used",
+    ),
+    (
+        0x1d0f,
+        Some(0x1041),
+        "AWS F1 management function: never used",
+    ),
     (0x10ee, None, "Xilinx device (Alveo/XDMA)"),
 ];
 
@@ -78,7 +93,12 @@ impl Host {
         let board = KNOWN_BOARDS
             .iter()
             .find(|(v, d, _)| *v == vendor && d.is_none_or(|d| d == device))
-            .map(|(_, _, name)| *name);
+            .map(|(_, _, name)| *name)
+            .or_else(|| {
+                (vendor == crate::shell::f2::VENDOR
+                    && crate::shell::f2::DESIGN_IDS.contains(&device))
+                .then_some("AWS F1/F2 FPGA application (PF0) with a design loaded")
+            });
         Some(PciFunction {
             bdf: name.to_string(),
             vendor,
@@ -162,6 +182,12 @@ impl Host {
                 bdf: name.clone(),
                 sysfs: self.device_dir(bdf),
             })?;
+        if is_management_function(f.vendor, f.device) {
+            return Err(DriverError::Unsupported {
+                device: name,
+                what: "the AWS management function (PF1, the AWS mailbox): zkaccel never touches it; use the application function (PF0)".into(),
+            });
+        }
         if f.driver.as_deref() != Some("vfio-pci") {
             return Err(DriverError::NotBoundToVfio {
                 bdf: name,
@@ -224,6 +250,11 @@ impl Host {
         let bdf: Bdf = f.bdf.parse()?;
         self.check_vfio_usable(&bdf).map(|_| ())
     }
+}
+
+/// AWS's management functions (F2 `1d0f:9248`, F1 `1d0f:1041`): never opened.
+pub fn is_management_function(vendor: u16, device: u16) -> bool {
+    vendor == 0x1d0f && (device == crate::shell::f2::MGMT_PF || device == 0x1041)
 }
 
 /// The locked-memory limit (soft), in bytes; `None` = unlimited.
@@ -304,6 +335,30 @@ mod tests {
             dev: "/nonexistent".into(),
         };
         assert!(none.functions().is_empty());
+    }
+
+    #[test]
+    fn f2_functions_are_recognised_and_the_management_function_never_used() {
+        let f = fake();
+        let h = &f.host;
+        // F2: the application function with a design, a cleared slot, and the
+        // management function, all bound to vfio-pci in their own groups.
+        add(h, "0000:34:00.0", 0x1d0f, 0xf010, Some("vfio-pci"), Some(3));
+        add(h, "0000:34:00.1", 0x1d0f, 0x9248, Some("vfio-pci"), Some(4));
+        add(h, "0000:35:00.0", 0x1d0f, 0x9048, Some("vfio-pci"), Some(5));
+        let c = h.candidates();
+        let board = |bdf: &str| c.iter().find(|f| f.bdf == bdf).unwrap().board.unwrap();
+        assert!(board("0000:34:00.0").contains("design loaded"));
+        assert!(board("0000:34:00.1").contains("management function"));
+        assert!(board("0000:35:00.0").contains("bind it to vfio-pci again"));
+        assert!(h
+            .check_vfio_usable(&"0000:34:00.0".parse().unwrap())
+            .is_ok());
+        let e = h
+            .check_vfio_usable(&"0000:34:00.1".parse().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("never touches it"), "{e}");
     }
 
     #[test]

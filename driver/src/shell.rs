@@ -15,6 +15,33 @@ pub mod f1 {
     pub const DATA_WINDOW_BYTES: u64 = 64 << 10;
 }
 
+/// AWS F2 "Small Shell" (aws-fpga branch `f2`): the application function (PF0) has
+/// BAR0 (64 MiB, "OCL": the card's AXI4-Lite registers), BAR2 (64 KiB, MSI-X, not
+/// visible to the design) and BAR4 (128 GiB, "PCIS": 512-bit AXI4 into the design); no
+/// BAR1 and **no shell DMA** (the XDMA shell is unsupported on F2). zkaccel moves bulk
+/// data by host stores into BAR4 through a write-combining mapping and reads results
+/// back from BAR4: the F1 data path ([`f1`]), chosen because it needs nothing in the
+/// design beyond the PCIS port the card already has; a DMA engine in the card mastering
+/// host memory over PCIM (physical addresses, no 4 KiB crossing) would free the CPU
+/// and is the next step. The management function (PF1, `1d0f:9248`, the AWS mailbox)
+/// is never touched. Loading an image changes the application function's IDs (cleared
+/// slot `1d0f:9048`, a design `1d0f:F0xx`): the SDK removes and rescans the device, so
+/// the vfio-pci binding must be redone after every `fpga-load-local-image`.
+pub mod f2 {
+    pub const REG_BAR: u32 = 0;
+    /// MSI-X table (present on F2, absent from the F1-style model).
+    pub const MSIX_BAR: u32 = 2;
+    pub const MSIX_BAR_BYTES: u64 = 64 << 10;
+    pub const DATA_BAR: u32 = 4;
+    pub const VENDOR: u16 = 0x1d0f;
+    /// The application function with no image loaded.
+    pub const APP_PF_CLEARED: u16 = 0x9048;
+    /// The management function: the AWS mailbox, never opened by zkaccel.
+    pub const MGMT_PF: u16 = 0x9248;
+    /// Device IDs a design may take (vendor 0x1d0f).
+    pub const DESIGN_IDS: std::ops::RangeInclusive<u16> = 0xF000..=0xF0FF;
+}
+
 /// Names the error bits of an XDMA channel status word.
 pub fn xdma_status_text(status: u32) -> String {
     use xdma::*;
@@ -177,6 +204,8 @@ use zkaccel_spec::regmap;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shell {
     F1,
+    /// AWS F2: the F1 data path (BAR4 window), with an MSI-X BAR2 and no BAR1.
+    F2,
     Xdma,
 }
 
@@ -206,7 +235,11 @@ impl<T: Transport> ShellCard<T> {
         let shell = if t.bar_size(xdma::DMA_BAR) >= xdma::DMA_BAR_BYTES {
             Shell::Xdma
         } else if t.bar_size(f1::DATA_BAR) >= f1::DATA_WINDOW_BYTES {
-            Shell::F1
+            if t.bar_size(f2::MSIX_BAR) >= f2::MSIX_BAR_BYTES {
+                Shell::F2
+            } else {
+                Shell::F1
+            }
         } else {
             return Err(DriverError::Unsupported {
                 device: t.name(),
@@ -485,6 +518,7 @@ impl<T: Transport> Device for ShellCard<T> {
             (Shell::Xdma, true) => "XDMA descriptors, completion by MSI-X interrupt",
             (Shell::Xdma, false) => "XDMA descriptors, completion by polling",
             (Shell::F1, _) => "F1 BAR window",
+            (Shell::F2, _) => "F2 BAR4 (PCIS) window, write-combined stores, no shell DMA",
         }
     }
     fn stop_engines(&mut self) -> Result<(), DriverError> {
@@ -500,13 +534,13 @@ impl<T: Transport> Device for ShellCard<T> {
     fn data_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError> {
         match self.shell {
             Shell::Xdma => self.xdma_loopback(beats),
-            Shell::F1 => self.f1_loopback(beats),
+            Shell::F1 | Shell::F2 => self.f1_loopback(beats),
         }
     }
     fn data_write(&mut self, beats: &[Beat]) -> Result<(), DriverError> {
         match self.shell {
             Shell::Xdma => self.xdma_transfer(beats, 0).map(|_| ()),
-            Shell::F1 => beats
+            Shell::F1 | Shell::F2 => beats
                 .chunks(Self::F1_WINDOW_BEATS)
                 .try_for_each(|c| self.f1_write(c)),
         }
@@ -514,7 +548,7 @@ impl<T: Transport> Device for ShellCard<T> {
     fn data_read(&mut self, n: usize) -> Result<Vec<Beat>, DriverError> {
         match self.shell {
             Shell::Xdma => self.xdma_transfer(&[], n),
-            Shell::F1 => {
+            Shell::F1 | Shell::F2 => {
                 let mut out = Vec::with_capacity(n);
                 while out.len() < n {
                     let k = (n - out.len()).min(Self::F1_WINDOW_BEATS);
@@ -626,6 +660,13 @@ mod mock_tests {
         assert_eq!(f1.shell(), Shell::F1);
         let x = ShellCard::new(Mock::new([4096, xdma::DMA_BAR_BYTES, 0, 0, 0, 0])).unwrap();
         assert_eq!(x.shell(), Shell::Xdma);
+        // F2: no BAR1, MSI-X in BAR2, the data window in BAR4.
+        let f2 = Mock::new([4096, 0, f2::MSIX_BAR_BYTES, 0, f1::DATA_WINDOW_BYTES, 0]);
+        let mut f2 = ShellCard::new(f2).unwrap();
+        assert_eq!(f2.shell(), Shell::F2);
+        assert!(f2.completion().contains("no shell DMA"));
+        let beats: Vec<Beat> = (0..4u64).map(|i| [i; 8]).collect();
+        assert_eq!(f2.data_loopback(&beats).unwrap(), beats);
         let e = ShellCard::new(Mock::new([16, 0, 0, 0, f1::DATA_WINDOW_BYTES, 0]))
             .err()
             .unwrap();

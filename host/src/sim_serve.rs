@@ -18,7 +18,7 @@ use vfio_bindings::bindings::vfio::{
     VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_PCI_MSIX_IRQ_INDEX,
 };
 use vfio_user::{DmaMapFlags, DmaUnmapFlags, IrqInfo, Server, ServerBackend, ServerRegion};
-use zkaccel_driver::shell::{f1, xdma};
+use zkaccel_driver::shell::{f1, f2, xdma};
 use zkaccel_driver::{beat_from_bytes, beats_to_bytes};
 use zkaccel_sim::card::{Beat, CardSim};
 use zkaccel_sim::fault::{FaultInjector, FaultKind, FaultSpec};
@@ -29,6 +29,9 @@ use zkaccel_spec::{bus::resp, regmap};
 pub enum ShellKind {
     /// AWS F1 style: BAR0 registers, BAR4 512-bit data window.
     F1,
+    /// AWS F2 Small Shell: BAR0 registers (OCL), BAR2 MSI-X, BAR4 data window (PCIS),
+    /// no BAR1, no shell DMA.
+    F2,
     /// Alveo XDMA style: BAR0 registers, BAR1 H2C/C2H descriptor engines doing DMA.
     Xdma,
 }
@@ -82,7 +85,7 @@ impl ServerBackend for CardBackend {
             xdma::DMA_BAR if self.shell == ShellKind::Xdma && data.len() == 4 => {
                 data.copy_from_slice(&self.xdma.read(offset).to_le_bytes());
             }
-            f1::DATA_BAR if self.shell == ShellKind::F1 => {
+            f1::DATA_BAR if self.shell != ShellKind::Xdma => {
                 let want = data.len().div_ceil(64);
                 if self.produced.len() < want {
                     let more = self
@@ -147,7 +150,7 @@ impl ServerBackend for CardBackend {
                     }
                 }
             }
-            f1::DATA_BAR if self.shell == ShellKind::F1 && data.len() % 64 == 0 => {
+            f1::DATA_BAR if self.shell != ShellKind::Xdma && data.len() % 64 == 0 => {
                 let beats: Vec<Beat> = data.chunks(64).map(beat_from_bytes).collect();
                 let out = self.card.send(&beats).map_err(Self::io_err)?;
                 self.produced.extend(out);
@@ -263,7 +266,10 @@ pub fn serve(
     let regions: Vec<ServerRegion> = (0..9)
         .map(|i| match (shell, i) {
             (_, 0) => region(i, regmap::WINDOW_BYTES as u64),
-            (ShellKind::F1, i) if i == f1::DATA_BAR => region(i, f1::DATA_WINDOW_BYTES),
+            (ShellKind::F1 | ShellKind::F2, i) if i == f1::DATA_BAR => {
+                region(i, f1::DATA_WINDOW_BYTES)
+            }
+            (ShellKind::F2, i) if i == f2::MSIX_BAR => region(i, f2::MSIX_BAR_BYTES),
             (ShellKind::Xdma, i) if i == xdma::DMA_BAR => region(i, xdma::DMA_BAR_BYTES),
             (_, 7) => region(i, 256),
             _ => region(i, 0),

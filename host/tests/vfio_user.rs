@@ -77,7 +77,7 @@ fn passed(o: &Output) -> bool {
 
 #[test]
 fn two_clients_in_a_row_pass_selftest_behind_each_shell() {
-    for shell in ["f1", "xdma"] {
+    for shell in ["f1", "f2", "xdma"] {
         let s = Server::start_with(shell);
         for i in 0..2 {
             let o = selftest(&s.spec(), &[]);
@@ -92,6 +92,9 @@ fn two_clients_in_a_row_pass_selftest_behind_each_shell() {
                 assert!(
                     String::from_utf8_lossy(&o.stdout).contains("completion by MSI-X interrupt")
                 );
+            }
+            if shell == "f2" {
+                assert!(String::from_utf8_lossy(&o.stdout).contains("no shell DMA"));
             }
         }
     }
@@ -282,7 +285,7 @@ fn msm_through_vfio_user_equals_the_cpu_behind_each_shell() {
     let (p, k) = msm_files(dir.path(), 40, 21);
     let want = msm_result("cpu", &p, &k);
     assert_eq!(want.len(), 96);
-    for shell in ["f1", "xdma"] {
+    for shell in ["f1", "f2", "xdma"] {
         let server = Server::start_with(shell);
         assert_eq!(msm_result(&server.spec(), &p, &k), want, "shell {shell}");
     }

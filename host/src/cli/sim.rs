@@ -38,6 +38,8 @@ pub enum SimCommand {
 pub enum Shell {
     /// AWS F1 style: BAR0 registers, BAR4 512-bit data window.
     F1,
+    /// AWS F2 Small Shell: BAR0 registers, BAR2 MSI-X, BAR4 data window, no shell DMA.
+    F2,
     /// Alveo XDMA style: BAR0 registers, BAR1 H2C/C2H descriptor engines doing DMA.
     Xdma,
 }
@@ -65,6 +67,7 @@ pub fn run(command: SimCommand) -> Result<()> {
         } => {
             let shell = match shell {
                 Shell::F1 => ShellKind::F1,
+                Shell::F2 => ShellKind::F2,
                 Shell::Xdma => ShellKind::Xdma,
             };
             let faults = fault
