@@ -53,6 +53,22 @@ pub fn progress_bar(len: u64, what: &str, quiet: bool) -> indicatif::ProgressBar
     bar
 }
 
+/// A spinner with the elapsed time on stderr while a job of unknown length runs:
+/// drawn only on a terminal, never with `quiet`; stdout (and `--json`) is untouched.
+pub fn spinner(what: String, quiet: bool) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .expect("a valid template"),
+    );
+    bar.set_message(what);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 /// Prints a report as pretty JSON on stdout.
 pub fn print_json<T: serde::Serialize>(report: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(report)?);

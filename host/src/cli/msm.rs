@@ -37,6 +37,9 @@ pub struct MsmArgs {
     /// Print a JSON object (result, cycles, adder utilization, wall time) on one line.
     #[arg(long)]
     json: bool,
+    /// No progress display on stderr (there is none when stderr is not a terminal).
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -66,7 +69,13 @@ pub fn run(a: MsmArgs) -> Result<()> {
         CheckArg::None => MsmCheck::None,
         CheckArg::Recompute => MsmCheck::Recompute,
     });
-    let r = acc.msm(&bases, &scalars)?;
+    let spinner = super::spinner(
+        format!("MSM of {} points on {}", bases.len(), a.backend),
+        a.quiet,
+    );
+    let r = acc.msm(&bases, &scalars);
+    spinner.finish_and_clear();
+    let r = r?;
     super::warn_failures(acc.failures());
     let stats = acc.last_msm().expect("an MSM ran");
     let hex = compressed_hex(&r);

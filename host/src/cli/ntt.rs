@@ -35,6 +35,9 @@ pub struct NttArgs {
     /// Print a JSON object (sizes, wall time, the card's figures).
     #[arg(long)]
     json: bool,
+    /// No progress display on stderr (there is none when stderr is not a terminal).
+    #[arg(long)]
+    quiet: bool,
 }
 
 /// `--json` output.
@@ -64,7 +67,10 @@ pub fn run(a: NttArgs) -> Result<()> {
         coset: a.coset,
     };
     let mut acc = Accelerator::open(&a.backend)?;
-    acc.ntt(&mut values, kind).with_context(|| input.clone())?;
+    let spinner = super::spinner(format!("NTT of {n} values on {}", a.backend), a.quiet);
+    let done = acc.ntt(&mut values, kind);
+    spinner.finish_and_clear();
+    done.with_context(|| input.clone())?;
     super::warn_failures(acc.failures());
     let run = acc.last_ntt().expect("an NTT ran").clone();
     write_file(&a.output, &encode_scalars(&values))

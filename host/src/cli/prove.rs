@@ -38,6 +38,9 @@ pub struct ProveArgs {
     /// Print the report (phases, checks, failures, times) as JSON.
     #[arg(long)]
     json: bool,
+    /// No progress display on stderr (there is none when stderr is not a terminal).
+    #[arg(long)]
+    quiet: bool,
 }
 
 pub fn run(a: ProveArgs) -> Result<()> {
@@ -55,7 +58,10 @@ pub fn run(a: ProveArgs) -> Result<()> {
         }
     }
     let mut acc = Accelerator::open(&a.backend)?;
-    let proved = match prove::prove(&zkey, &witness, &mut acc) {
+    let spinner = super::spinner(format!("proving on {}", a.backend), a.quiet);
+    let proved = prove::prove(&zkey, &witness, &mut acc);
+    spinner.finish_and_clear();
+    let proved = match proved {
         Err(e @ prove::ProveError::Unsatisfied) if a.r1cs.is_none() => {
             return Err(anyhow::Error::new(e).context(format!(
                 "no proof for {} (give --r1cs to name the first constraint it breaks)",
