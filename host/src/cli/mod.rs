@@ -39,6 +39,7 @@ pub fn warn_failures(failures: &[zkaccel_host::kernel_check::Failure]) {
 
 /// A progress bar on stderr for `len` steps: drawn only on a terminal, never with
 /// `quiet` (stdout, and so `--json`, is untouched).
+#[allow(dead_code)] // used by `bench faults`, which builds without `sim` as a stub
 pub fn progress_bar(len: u64, what: &str, quiet: bool) -> indicatif::ProgressBar {
     if quiet {
         return indicatif::ProgressBar::hidden();
