@@ -253,9 +253,7 @@ impl Accelerator {
     /// the board erred with self-checks off: counted against the board, which is
     /// recovered (card backends).
     pub fn note_failure(&mut self, reason: &str) {
-        if let Some(h) = &mut self.health {
-            h.failed(reason);
-        }
+        self.count_failure(reason);
         self.recover_card();
     }
 
@@ -271,17 +269,13 @@ impl Accelerator {
     /// The board's failure `reason` on `step`: recorded, counted, the board recovered;
     /// `then` says what happens next.
     fn board_failed(&mut self, step: &'static str, reason: String, then: String) {
-        let device = self.backend.to_string();
-        if let Some(h) = &mut self.health {
-            h.failed(&reason);
-        }
+        self.note_failure(&reason);
         self.failures.push(Failure {
             step,
-            backend: device,
+            backend: self.backend.to_string(),
             reason,
             then,
         });
-        self.recover_card();
     }
 
     fn in_service(&self) -> bool {
@@ -353,21 +347,12 @@ impl Accelerator {
             self.last = Some(JobStats::Msm(stats));
             return Ok(r);
         }
-        let attempts = if self.self_check { 2 } else { 1 };
-        if !self.in_service() {
-            if !self.self_check {
-                return Err(self.out_of_service_error());
-            }
-            self.out_of_service_note("msm");
-        }
+        let attempts = self.card_attempts("msm")?;
         for attempt in 0..attempts {
-            if !self.in_service() {
+            if !self.begin_attempt() {
                 break;
             }
             let card = self.card.as_mut().expect("a card backend");
-            if let Some(h) = &mut self.health {
-                h.started();
-            }
             match card.msm(bases, scalars, self.window) {
                 Ok((r, stats)) => {
                     if self.msm_check == MsmCheck::Recompute {
@@ -398,9 +383,7 @@ impl Accelerator {
                     | DeviceMsmError::NoEngine { .. }),
                 ) => return Err(e.into()),
                 Err(e) if !self.self_check => {
-                    if let Some(h) = &mut self.health {
-                        h.failed(&zkaccel_driver::error_chain(&e));
-                    }
+                    self.count_failure(&zkaccel_driver::error_chain(&e));
                     return Err(e.into());
                 }
                 Err(e) => {
@@ -412,6 +395,37 @@ impl Accelerator {
         let (r, stats) = cpu_msm(bases, scalars)?;
         self.last = Some(JobStats::Msm(stats));
         Ok(r)
+    }
+
+    /// Attempts on the card for one job: two with self-checks, one without; none for a
+    /// board out of service (noted, the job goes to the CPU), or an error without
+    /// self-checks.
+    fn card_attempts(&mut self, step: &'static str) -> Result<usize, AcceleratorError> {
+        if !self.in_service() {
+            if !self.self_check {
+                return Err(self.out_of_service_error());
+            }
+            self.out_of_service_note(step);
+            return Ok(0);
+        }
+        Ok(if self.self_check { 2 } else { 1 })
+    }
+
+    /// Counts an attempt on the board, unless it has left service.
+    fn begin_attempt(&mut self) -> bool {
+        if !self.in_service() {
+            return false;
+        }
+        if let Some(h) = &mut self.health {
+            h.started();
+        }
+        true
+    }
+
+    fn count_failure(&mut self, reason: &str) {
+        if let Some(h) = &mut self.health {
+            h.failed(reason);
+        }
     }
 
     fn out_of_service_error(&self) -> AcceleratorError {
@@ -462,22 +476,13 @@ impl Accelerator {
         values: &mut Vec<Fr>,
         kind: NttKind,
     ) -> Result<NttRun, AcceleratorError> {
-        let attempts = if self.self_check { 2 } else { 1 };
-        if !self.in_service() {
-            if !self.self_check {
-                return Err(self.out_of_service_error());
-            }
-            self.out_of_service_note("ntt");
-        }
+        let attempts = self.card_attempts("ntt")?;
         let input = values.clone();
         for attempt in 0..attempts {
-            if !self.in_service() {
+            if !self.begin_attempt() {
                 break;
             }
             let card = self.card.as_mut().expect("a card backend");
-            if let Some(h) = &mut self.health {
-                h.started();
-            }
             let started = Instant::now();
             let mut out = input.clone();
             let result = card.ntt(&mut out, kind);
@@ -487,9 +492,7 @@ impl Accelerator {
                     return Err(e.into())
                 }
                 Err(e) if !self.self_check => {
-                    if let Some(h) = &mut self.health {
-                        h.failed(&zkaccel_driver::error_chain(&e));
-                    }
+                    self.count_failure(&zkaccel_driver::error_chain(&e));
                     return Err(e.into());
                 }
                 Err(e) => zkaccel_driver::error_chain(&e),

@@ -69,3 +69,57 @@ pub fn word<P: FpConfig<N>, const N: usize>() -> impl Strategy<Value = [u64; N]>
 }
 
 pub use zkaccel_host::field_check::{reference, FieldOp as Op};
+
+/// A test double at the driver's `Device` interface: every data read of the card
+/// inside passes through `tamper` (a flipped bit, swapped beats, …); everything else
+/// goes straight through. The name is the inner device's, after `label`.
+pub struct TamperedReads<F: FnMut(&mut Vec<zkaccel_driver::Beat>)> {
+    pub inner: Box<dyn zkaccel_driver::Device>,
+    pub label: &'static str,
+    pub tamper: F,
+}
+
+impl<F: FnMut(&mut Vec<zkaccel_driver::Beat>)> zkaccel_driver::RegisterBus for TamperedReads<F> {
+    fn device(&self) -> String {
+        format!("{}{}", self.label, self.inner.device())
+    }
+    fn read32(
+        &mut self,
+        reg: &'static zkaccel_spec::regmap::Register,
+    ) -> Result<u32, zkaccel_driver::DriverError> {
+        self.inner.read32(reg)
+    }
+    fn write32(
+        &mut self,
+        reg: &'static zkaccel_spec::regmap::Register,
+        value: u32,
+    ) -> Result<(), zkaccel_driver::DriverError> {
+        self.inner.write32(reg, value)
+    }
+}
+
+impl<F: FnMut(&mut Vec<zkaccel_driver::Beat>)> zkaccel_driver::Device for TamperedReads<F> {
+    fn data_loopback(
+        &mut self,
+        beats: &[zkaccel_driver::Beat],
+    ) -> Result<Vec<zkaccel_driver::Beat>, zkaccel_driver::DriverError> {
+        self.inner.data_loopback(beats)
+    }
+    fn data_write(
+        &mut self,
+        beats: &[zkaccel_driver::Beat],
+    ) -> Result<(), zkaccel_driver::DriverError> {
+        self.inner.data_write(beats)
+    }
+    fn data_read(
+        &mut self,
+        n: usize,
+    ) -> Result<Vec<zkaccel_driver::Beat>, zkaccel_driver::DriverError> {
+        let mut beats = self.inner.data_read(n)?;
+        (self.tamper)(&mut beats);
+        Ok(beats)
+    }
+    fn function_reset(&mut self) -> Result<(), zkaccel_driver::DriverError> {
+        self.inner.function_reset()
+    }
+}

@@ -8,13 +8,12 @@ use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::UniformRand;
 use rand::{rngs::StdRng, SeedableRng};
 use zkaccel_driver::sim::SimCard;
-use zkaccel_driver::{Beat, Device, DeviceSpec, DriverError, RegisterBus};
+use zkaccel_driver::DeviceSpec;
 use zkaccel_host::accelerator::MsmCheck;
 use zkaccel_host::ntt::{cpu_ntt, NttKind};
 use zkaccel_host::Accelerator;
 use zkaccel_sim::fault::{FaultInjector, FaultKind, FaultSpec};
 use zkaccel_spec::msm::BEATS_PER_BUCKET;
-use zkaccel_spec::regmap::Register;
 
 fn faulty(spec: &str, seed: u64) -> Accelerator {
     let spec: FaultSpec = spec.parse().unwrap();
@@ -131,45 +130,6 @@ fn hangs_and_a_board_off_the_bus_are_recovered() {
     }
 }
 
-/// A card whose readouts come back with the first two buckets swapped: every bucket
-/// is a valid point, so only a recomputation notices.
-struct SwappingCard {
-    inner: Box<dyn Device>,
-}
-
-impl RegisterBus for SwappingCard {
-    fn device(&self) -> String {
-        self.inner.device()
-    }
-    fn read32(&mut self, reg: &'static Register) -> Result<u32, DriverError> {
-        self.inner.read32(reg)
-    }
-    fn write32(&mut self, reg: &'static Register, value: u32) -> Result<(), DriverError> {
-        self.inner.write32(reg, value)
-    }
-}
-
-impl Device for SwappingCard {
-    fn data_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError> {
-        self.inner.data_loopback(beats)
-    }
-    fn data_write(&mut self, beats: &[Beat]) -> Result<(), DriverError> {
-        self.inner.data_write(beats)
-    }
-    fn data_read(&mut self, n: usize) -> Result<Vec<Beat>, DriverError> {
-        let mut beats = self.inner.data_read(n)?;
-        if beats.len() >= 2 * BEATS_PER_BUCKET {
-            for k in 0..BEATS_PER_BUCKET {
-                beats.swap(k, BEATS_PER_BUCKET + k);
-            }
-        }
-        Ok(beats)
-    }
-    fn function_reset(&mut self) -> Result<(), DriverError> {
-        self.inner.function_reset()
-    }
-}
-
 #[test]
 fn recompute_catches_what_the_curve_check_cannot_and_returns_the_cpus_result() {
     // Without faults the recomputation agrees and the card's result is returned.
@@ -181,8 +141,18 @@ fn recompute_catches_what_the_curve_check_cannot_and_returns_the_cpus_result() {
     assert!(acc.failures().is_empty());
     assert!(acc.last_msm().unwrap().cycles() > 0, "computed on the card");
     // Swapped buckets: a wrong result of valid points.
-    let dev = SwappingCard {
+    // A card whose readouts come back with the first two buckets swapped: every
+    // bucket is a valid point, so only a recomputation notices.
+    let dev = zkaccel_tests::TamperedReads {
         inner: zkaccel_driver::open(&DeviceSpec::Sim).unwrap(),
+        label: "",
+        tamper: |beats: &mut Vec<zkaccel_driver::Beat>| {
+            if beats.len() >= 2 * BEATS_PER_BUCKET {
+                for k in 0..BEATS_PER_BUCKET {
+                    beats.swap(k, BEATS_PER_BUCKET + k);
+                }
+            }
+        },
     };
     let mut acc = Accelerator::with_device(DeviceSpec::Sim, Box::new(dev)).unwrap();
     let (wrong, _) = acc.card().unwrap().msm(&bases, &scalars, Some(4)).unwrap();

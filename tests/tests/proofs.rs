@@ -5,10 +5,9 @@
 use ark_bls12_381::Fr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use zkaccel_driver::{Beat, Device, DeviceSpec, DriverError, RegisterBus};
+use zkaccel_driver::{Beat, DeviceSpec};
 use zkaccel_host::groth16::{json, prove, verify, zkey::Zkey};
 use zkaccel_host::{wtns, Accelerator};
-use zkaccel_spec::regmap::Register;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -127,50 +126,18 @@ fn a_proof_on_the_simulated_card_verifies_with_snarkjs() {
 
 /// A card whose data reads come back with one bit flipped, for the first `faulty`
 /// reads (usize::MAX: always).
-struct BitFlippingCard {
-    inner: Box<dyn Device>,
-    faulty: usize,
-    reads: usize,
-}
-
-impl RegisterBus for BitFlippingCard {
-    fn device(&self) -> String {
-        format!("bit-flipping {}", self.inner.device())
-    }
-    fn read32(&mut self, reg: &'static Register) -> Result<u32, DriverError> {
-        self.inner.read32(reg)
-    }
-    fn write32(&mut self, reg: &'static Register, value: u32) -> Result<(), DriverError> {
-        self.inner.write32(reg, value)
-    }
-}
-
-impl Device for BitFlippingCard {
-    fn data_loopback(&mut self, beats: &[Beat]) -> Result<Vec<Beat>, DriverError> {
-        self.inner.data_loopback(beats)
-    }
-    fn data_write(&mut self, beats: &[Beat]) -> Result<(), DriverError> {
-        self.inner.data_write(beats)
-    }
-    fn data_read(&mut self, n: usize) -> Result<Vec<Beat>, DriverError> {
-        let mut beats = self.inner.data_read(n)?;
-        if self.reads < self.faulty && !beats.is_empty() {
-            let k = beats.len() / 2;
-            beats[k][0] ^= 1 << 5;
-        }
-        self.reads += 1;
-        Ok(beats)
-    }
-    fn function_reset(&mut self) -> Result<(), DriverError> {
-        self.inner.function_reset()
-    }
-}
-
 fn faulty_accelerator(faulty: usize) -> Accelerator {
-    let dev = BitFlippingCard {
+    let mut reads = 0usize;
+    let dev = zkaccel_tests::TamperedReads {
         inner: zkaccel_driver::open(&DeviceSpec::Sim).unwrap(),
-        faulty,
-        reads: 0,
+        label: "bit-flipping ",
+        tamper: move |beats: &mut Vec<Beat>| {
+            if reads < faulty && !beats.is_empty() {
+                let k = beats.len() / 2;
+                beats[k][0] ^= 1 << 5;
+            }
+            reads += 1;
+        },
     };
     Accelerator::with_device(DeviceSpec::Sim, Box::new(dev)).unwrap()
 }
