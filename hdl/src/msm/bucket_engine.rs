@@ -67,7 +67,8 @@ pub struct BucketEngine<const STUB_ADDER: bool> {
     stage_valid: DFF<Bit>,
     stage_bucket: DFF<Bucket>,
     stage_point: DFF<Bits<AFFINE_POINT_BITS>>,
-    stage_filled: DFF<Bit>,
+    /// The staged bucket's filled bit, looked up after the stage register.
+    stage_filled: Signal<Local, Bit>,
     /// Cycles left until additions issued before a reset have left the adder.
     drain: DFF<Bits<8>>,
     adder_latency: Constant<Bits<8>>,
@@ -87,9 +88,6 @@ pub struct BucketEngine<const STUB_ADDER: bool> {
     issue_bucket: Signal<Local, Bucket>,
     issue_point: Signal<Local, Bits<AFFINE_POINT_BITS>>,
     read_bucket: Signal<Local, Bucket>,
-    in_filled: Signal<Local, Bit>,
-    head_filled: Signal<Local, Bit>,
-    rd_filled: Signal<Local, Bit>,
     writeback: Signal<Local, Bit>,
     busy_set: Signal<Local, Bits<BUCKETS>>,
 }
@@ -145,9 +143,6 @@ impl<const STUB_ADDER: bool> Default for BucketEngine<STUB_ADDER> {
             issue_bucket: Default::default(),
             issue_point: Default::default(),
             read_bucket: Default::default(),
-            in_filled: Default::default(),
-            head_filled: Default::default(),
-            rd_filled: Default::default(),
             writeback: Default::default(),
             busy_set: Default::default(),
         }
@@ -167,7 +162,6 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
         self.stage_valid.clock.next = self.clock.val();
         self.stage_bucket.clock.next = self.clock.val();
         self.stage_point.clock.next = self.clock.val();
-        self.stage_filled.clock.next = self.clock.val();
         self.drain.clock.next = self.clock.val();
 
         // Scheduling. At most one addition issues and one queue write happens per cycle.
@@ -217,28 +211,26 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
         }
         self.buckets.read_address.next = self.read_bucket.val();
         self.stage_valid.d.next = self.issue.val();
-        self.stage_bucket.d.next = self.issue_bucket.val();
+        self.stage_bucket.d.next = self.read_bucket.val();
         self.stage_point.d.next = self.issue_point.val();
-        // The filled bit of each candidate is looked up in parallel with the busy
-        // lookups and only selected here: the two 4096-way lookups are never in series.
-        self.in_filled.next = self.filled.q.val().get_bit(self.in_bucket.val().index());
-        self.head_filled.next = self.filled.q.val().get_bit(self.head_bucket.val().index());
-        self.rd_filled.next = self.filled.q.val().get_bit(self.rd_bucket.val().index());
-        self.stage_filled.d.next = self.in_filled.val();
-        if self.issue_head.val() {
-            self.stage_filled.d.next = self.head_filled.val();
-        }
-        if self.rd_enable.val() {
-            self.stage_filled.d.next = self.rd_filled.val();
-        }
 
-        // Adder stage: bucket (or the identity if empty) + point.
+        // Adder stage: bucket (or the identity if empty) + point. The filled bit is
+        // looked up here, at the registered bucket, not beside the issue decision: the
+        // 4096-way busy lookup, the issue decision, the read-address multiplexer and a
+        // second 4096-way lookup were one path. It cannot have changed since issue: a
+        // bucket's bit is set only by its own write back, and an issued bucket is busy
+        // (no write back of it is in flight); `clear` comes only while idle.
+        self.stage_filled.next = self
+            .filled
+            .q
+            .val()
+            .get_bit(self.stage_bucket.q.val().index());
         self.adder.p1.next = self.identity.val();
-        if self.stage_filled.q.val() {
+        if self.stage_filled.val() {
             self.adder.p1.next = self.buckets.read_data.val();
         }
         self.rd_point.next = self.identity.val();
-        if self.stage_filled.q.val() {
+        if self.stage_filled.val() {
             self.rd_point.next = self.buckets.read_data.val();
         }
         self.adder.p2.next = self.stage_point.q.val();
