@@ -10,11 +10,14 @@
 //! reset and identification, or a function reset) and the job retried once on it, then
 //! computed on the CPU. The board's counters ([`BoardHealth`]) live as long as the
 //! accelerator; repeated failures take it out of service, after which its jobs run on
-//! the CPU. A prover that checks its own results (Groth16's witness map at a random
+//! the CPU. With several boards ([`Backend::Boards`]) the work is spread over them by
+//! a [`BoardPool`], whose workers each hold one board's accelerator with these checks.
+//! A prover that checks its own results (Groth16's witness map at a random
 //! point covers its transforms) turns the per-kernel checks off
 //! ([`Accelerator::set_self_check`]).
 
 use crate::board_health::BoardHealth;
+use crate::board_pool::BoardPool;
 use crate::kernel_check::{ntt_agrees_at, secret_point, Failure};
 use crate::msm::device::{DeviceMsmError, MsmUnit};
 use crate::msm::{cpu_msm, MsmStats};
@@ -39,6 +42,9 @@ pub enum AcceleratorError {
     Msm(#[from] DeviceMsmError),
     #[error(transparent)]
     Ntt(#[from] NttError),
+    /// A board of a list (its worker's error, as text).
+    #[error("board {device}: {reason}")]
+    Board { device: String, reason: String },
     #[error("{device} is out of service: {reason}")]
     OutOfService { device: String, reason: String },
 }
@@ -166,6 +172,8 @@ pub enum JobStats {
 pub struct Accelerator {
     backend: Backend,
     card: Option<Card>,
+    /// Several boards (each checked by its own worker).
+    pool: Option<BoardPool>,
     window: Option<u32>,
     last: Option<JobStats>,
     /// Card backends: the board's counters.
@@ -183,6 +191,9 @@ impl Accelerator {
     pub fn open(backend: &Backend) -> Result<Self, AcceleratorError> {
         let card = match backend {
             Backend::Cpu => None,
+            Backend::Boards(specs) => {
+                return Ok(Self::with_pool(specs.clone(), BoardPool::open(specs)?));
+            }
             Backend::Device(spec) => {
                 let dev = zkaccel_driver::open(spec).map_err(|source| AcceleratorError::Open {
                     backend: backend.to_string(),
@@ -199,6 +210,7 @@ impl Accelerator {
             health: card.as_ref().map(|c| BoardHealth::new(c.device())),
             backend,
             card,
+            pool: None,
             window: None,
             last: None,
             self_check: true,
@@ -214,6 +226,36 @@ impl Accelerator {
             Backend::Device(spec),
             Some(Card::new(dev)?),
         ))
+    }
+
+    /// An accelerator on several boards (`specs` names them in messages; the pool may
+    /// have opened them its own way, as the fault campaign does).
+    pub fn with_pool(specs: Vec<DeviceSpec>, pool: BoardPool) -> Self {
+        let mut acc = Self::with_card(Backend::Boards(specs), None);
+        acc.pool = Some(pool);
+        acc
+    }
+
+    /// The boards of a list (`None` for one card or the CPU).
+    pub fn pool(&mut self) -> Option<&mut BoardPool> {
+        self.pool.as_mut()
+    }
+
+    /// Every board's counters: one for a card backend, one per board of a list.
+    pub fn boards(&self) -> Vec<BoardHealth> {
+        match (&self.pool, &self.health) {
+            (Some(p), _) => p.health(),
+            (None, Some(h)) => vec![h.clone()],
+            (None, None) => vec![],
+        }
+    }
+
+    /// Takes the pool's failures and check time after one of its jobs.
+    fn absorb_pool(&mut self) {
+        if let Some(p) = &mut self.pool {
+            self.failures.extend(p.take_failures());
+            self.checks_time = p.checks_time();
+        }
     }
 
     /// Per-kernel checks with retry and CPU fallback (on by default; see the module
@@ -342,6 +384,13 @@ impl Accelerator {
         bases: &[G1Affine],
         scalars: &[Fr],
     ) -> Result<G1Projective, AcceleratorError> {
+        if let Some(pool) = &mut self.pool {
+            let result = pool.msm(bases, scalars, self.window, self.msm_check);
+            self.absorb_pool();
+            let (r, stats) = result?;
+            self.last = Some(JobStats::Msm(stats));
+            return Ok(r);
+        }
         if self.card.is_none() {
             let (r, stats) = cpu_msm(bases, scalars)?;
             self.last = Some(JobStats::Msm(stats));
@@ -458,6 +507,12 @@ impl Accelerator {
     /// conventions; a power-of-two length).
     pub fn ntt(&mut self, values: &mut Vec<Fr>, kind: NttKind) -> Result<(), AcceleratorError> {
         domain(values.len()).map_err(AcceleratorError::Ntt)?;
+        if let Some(pool) = &mut self.pool {
+            let result = pool.ntt(values, kind);
+            self.absorb_pool();
+            self.last = Some(JobStats::Ntt(result?));
+            return Ok(());
+        }
         let run = match &mut self.card {
             None => NttRun {
                 wall: cpu_ntt(values, kind)?,

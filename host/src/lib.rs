@@ -26,6 +26,7 @@ pub mod backend;
 pub mod bench;
 pub mod binfile;
 pub mod board_health;
+pub mod board_pool;
 pub mod codec;
 pub mod groth16;
 pub mod kernel_check;

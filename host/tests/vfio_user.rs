@@ -405,3 +405,64 @@ fn faults_served_over_vfio_user_are_reported_and_the_result_is_right() {
         "{e}"
     );
 }
+
+/// `--backend` with a list of `sim serve` instances: the MSM is split over the boards
+/// and equals the CPU's; an NTT runs on one of them; a board that falls off the bus
+/// leaves service and the job still completes on the others; `--json` reports each
+/// board's counters.
+#[test]
+fn a_list_of_boards_shares_the_work_and_survives_a_dead_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, k) = msm_files(dir.path(), 96, 33);
+    let want = msm_result("cpu", &p, &k);
+    let a = Server::start_with("f1");
+    let b = Server::start_with("xdma");
+    let list = format!("{},{}", a.spec(), b.spec());
+    assert_eq!(msm_result(&list, &p, &k), want);
+    let json = |backend: &str| -> (serde_json::Value, String) {
+        let o = Command::new(bin())
+            .args(["msm", "--json", "--backend", backend, "--points"])
+            .arg(&p)
+            .arg("--scalars")
+            .arg(&k)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(o.status.success(), "msm on {backend}: {stderr}");
+        (serde_json::from_slice(&o.stdout).unwrap(), stderr)
+    };
+    let (j, _) = json(&list);
+    let boards = j["boards"].as_array().unwrap();
+    assert_eq!(boards.len(), 2, "{j}");
+    for board in boards {
+        assert_eq!(board["jobs"].as_u64(), Some(1), "{j}");
+        assert_eq!(board["failures"].as_u64(), Some(0), "{j}");
+    }
+    assert_eq!(j["points"].as_u64(), Some(96), "{j}");
+    // A third board that is off the bus: its share is retried, then computed on the
+    // CPU; after three failures in a row it is out of service (within one process the
+    // MSM is run once, so here: failures recorded, the result right).
+    let dead = Server::start_args("f1", &["--fault", "all-ones"]);
+    let list3 = format!("{},{},{}", a.spec(), dead.spec(), b.spec());
+    let (j, stderr) = json(&list3);
+    assert_eq!(j["result"].as_str().unwrap(), want, "{j}");
+    let boards = j["boards"].as_array().unwrap();
+    assert_eq!(boards.len(), 3);
+    assert!(boards[1]["failures"].as_u64().unwrap() >= 1, "{j}");
+    assert_eq!(boards[0]["failures"].as_u64(), Some(0), "{j}");
+    assert!(stderr.contains("computed on the CPU"), "{stderr}");
+    // A list entry that is not a card is refused before anything runs.
+    let o = Command::new(bin())
+        .args(["msm", "--backend", &format!("{},cpu", a.spec()), "--points"])
+        .arg(&p)
+        .arg("--scalars")
+        .arg(&k)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cpu cannot be one of a list"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -33,7 +33,8 @@ pub struct OpenArgs {
     /// The blob: 131,072 bytes (4096 big-endian field elements, each below r) or their hex.
     #[arg(long)]
     blob: PathBuf,
-    /// Where the two MSMs run: cpu, sim, vfio-user:PATH or vfio:BDF.
+    /// Where the two MSMs run: cpu, sim, vfio-user:PATH, vfio:BDF, or a comma-separated
+    /// list of cards.
     #[arg(long, default_value = "cpu")]
     backend: Backend,
     /// Exit non-zero when a check failed on the backend (the result printed is still

@@ -21,7 +21,8 @@ pub struct MsmArgs {
     /// Point encoding (default: from the file size and the first point's flags).
     #[arg(long)]
     point_format: Option<PointFormat>,
-    /// cpu, sim, vfio-user:PATH or vfio:BDF.
+    /// cpu, sim, vfio-user:PATH, vfio:BDF, or a comma-separated list of cards (the
+    /// points split over them, the partial sums added).
     #[arg(long, default_value = "cpu")]
     backend: Backend,
     /// Window size in bits for card backends (default: chosen from the size).
@@ -57,8 +58,10 @@ struct MsmOutput<'a> {
     stats: &'a MsmStats,
     /// Board errors and failed checks, and where the job ran next.
     failures: &'a [Failure],
-    /// The board's counters (card backends).
+    /// The board's counters (one card).
     board: Option<&'a BoardHealth>,
+    /// Every board's counters (one card, or each of a list).
+    boards: Vec<BoardHealth>,
 }
 
 pub fn run(a: MsmArgs) -> Result<()> {
@@ -86,6 +89,7 @@ pub fn run(a: MsmArgs) -> Result<()> {
             stats,
             failures: acc.failures(),
             board: acc.health(),
+            boards: acc.boards(),
         };
         println!("{}", serde_json::to_string(&out)?);
         return Ok(());

@@ -26,8 +26,9 @@ pub struct NttArgs {
     /// Over the coset GENERATOR·H (GENERATOR = 7), as ark-poly's get_coset.
     #[arg(long)]
     coset: bool,
-    /// cpu, sim, vfio-user:PATH or vfio:BDF (one card job up to the card's size, the
-    /// four-step method beyond it). A card's output is checked at a secret random point
+    /// cpu, sim, vfio-user:PATH, vfio:BDF (one card job up to the card's size, the
+    /// four-step method beyond it), or a comma-separated list of cards (a job on each in
+    /// turn; the four-step method's transforms spread over them). A card's output is checked at a secret random point
     /// before it is written; a failed check or a board error is reported on stderr, the
     /// transform retried once on the card and then computed on the CPU.
     #[arg(long, default_value = "cpu")]
@@ -53,8 +54,10 @@ struct NttOutput {
     output: String,
     /// Board errors and failed checks, and where the job ran next.
     failures: Vec<Failure>,
-    /// The board's counters (card backends).
+    /// The board's counters (one card).
     board: Option<BoardHealth>,
+    /// Every board's counters (one card, or each of a list).
+    boards: Vec<BoardHealth>,
 }
 
 pub fn run(a: NttArgs) -> Result<()> {
@@ -86,6 +89,7 @@ pub fn run(a: NttArgs) -> Result<()> {
             output: a.output.display().to_string(),
             failures: acc.failures().to_vec(),
             board: acc.health().cloned(),
+            boards: acc.boards(),
         };
         println!("{}", serde_json::to_string(&out)?);
     } else {

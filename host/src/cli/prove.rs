@@ -27,8 +27,9 @@ pub struct ProveArgs {
     /// first, and a witness that breaks one is refused naming it.
     #[arg(long)]
     r1cs: Option<PathBuf>,
-    /// Where the witness map's NTTs and the G1 MSMs run: cpu, sim, vfio-user:PATH or
-    /// vfio:BDF. The G2 MSM always runs on the CPU, at the same time.
+    /// Where the witness map's NTTs and the G1 MSMs run: cpu, sim, vfio-user:PATH,
+    /// vfio:BDF, or a comma-separated list of cards (each MSM split over them). The G2
+    /// MSM always runs on the CPU, at the same time.
     #[arg(long, default_value = "cpu")]
     backend: Backend,
     /// Exit non-zero when a check failed on the backend (the proof written is still

@@ -6,21 +6,13 @@
 //! `zkaccel_spec::ntt`). The card does the bit reversal, the twiddles, the coset
 //! factors and the 1/n.
 //!
-//! Larger transforms use the **four-step** method, n = n1·n2 with both ≤ the card's
-//! size: with input index `i = n2·a + b` and output index `k = c + n1·d`,
-//! 1. the card runs n2 transforms of size n1 over the columns `x[n2·a + b]` (fixed b);
-//! 2. the host multiplies entry (b, c) by ω_n^(b·c) (ω_n^(−b·c) for the inverse);
-//! 3. the card runs n1 transforms of size n2 over the rows (fixed c);
-//! 4. the host transposes: output `c + n1·d` is row c's element d.
-//!
-//! The inverse sub-transforms each carry their own 1/n1, 1/n2. Coset factors are
-//! applied on the host around the four steps (`x_i·g^i` before a forward transform,
-//! `y_i·g^(−i)` after an inverse one): n multiplications, like the twiddle step, so
-//! the host does O(n) work and the card the O(n log n).
+//! Larger transforms use the **four-step** method ([`super::four_step`]), n = n1·n2
+//! with both ≤ the card's size: the card runs the n2 column and n1 row transforms, the
+//! host the O(n) twiddles, transposes and coset factors.
 
+use super::four_step::four_step;
 use super::NttKind;
 use ark_bls12_381::Fr;
-use ark_ff::{FftField, Field, One};
 use std::time::{Duration, Instant};
 use zkaccel_driver::{Beat, CardIdentity, Device, DriverError};
 use zkaccel_spec::ntt::{config_word, element_beat, limbs, ntt_control, ntt_status};
@@ -113,10 +105,7 @@ fn element(limbs: &[u64]) -> Option<Fr> {
     zkaccel_spec::g1::field_from_word(&limbs.try_into().ok()?)
 }
 
-/// The four-step split of 2^log: `(n1, n2)` = (2^⌈log/2⌉, 2^⌊log/2⌋).
-pub fn four_step_split(log: u32) -> (usize, usize) {
-    (1usize << log.div_ceil(2), 1usize << (log / 2))
-}
+pub use super::four_step::four_step_split;
 
 impl NttUnit {
     /// Checks the NTT capability of an identified card and reads the unit's parameters.
@@ -151,6 +140,10 @@ impl NttUnit {
     /// log2 of the largest single job.
     pub fn max_log_size(&self) -> u32 {
         self.max_log
+    }
+    /// log2 of the largest single job used (the card's size unless lowered).
+    pub fn job_log_size(&self) -> u32 {
+        self.job_log
     }
     /// Limits single jobs to 2^k (≤ the card's size), so larger transforms take the
     /// four-step path (to exercise it on small sizes in tests).
@@ -283,72 +276,14 @@ impl NttUnit {
         kind: NttKind,
         stats: &mut NttStats,
     ) -> Result<(), DeviceNttError> {
-        let n = values.len();
-        let log = n.trailing_zeros();
-        let (n1, n2) = four_step_split(log);
-        stats.four_step = Some((n1, n2));
-        let plain = NttKind {
-            inverse: kind.inverse,
-            coset: false,
-        };
-        let mut host = Duration::ZERO;
-        let t = Instant::now();
-        if kind.coset && !kind.inverse {
-            scale_by_powers(values, Fr::GENERATOR);
-        }
-        host += t.elapsed();
-        // 1. Columns: for each b, x[n2·a + b] over a.
-        let mut grid = vec![Fr::one(); n]; // grid[b·n1 + c] after step 1
-        let mut column = vec![Fr::one(); n1];
-        for b in 0..n2 {
-            for (a, v) in column.iter_mut().enumerate() {
-                *v = values[n2 * a + b];
+        stats.four_step = Some(four_step_split(values.len().trailing_zeros()));
+        let host_steps = four_step(values, kind, |vectors, plain| {
+            for v in vectors.iter_mut() {
+                self.job(dev, v, plain, stats)?;
             }
-            self.job(dev, &mut column, plain, stats)?;
-            grid[b * n1..(b + 1) * n1].copy_from_slice(&column);
-        }
-        // 2. Twiddles ω_n^(±b·c).
-        let t = Instant::now();
-        let mut w = Fr::get_root_of_unity(n as u64).expect("n ≤ 2^32");
-        if kind.inverse {
-            w = w.inverse().expect("ω ≠ 0");
-        }
-        let mut wb = Fr::one(); // ω^b
-        for b in 0..n2 {
-            let mut f = Fr::one(); // ω^(b·c)
-            for c in 0..n1 {
-                grid[b * n1 + c] *= f;
-                f *= wb;
-            }
-            wb *= w;
-        }
-        host += t.elapsed();
-        // 3. Rows: for each c, grid[b·n1 + c] over b; 4. output c + n1·d.
-        let mut row = vec![Fr::one(); n2];
-        for c in 0..n1 {
-            for (b, v) in row.iter_mut().enumerate() {
-                *v = grid[b * n1 + c];
-            }
-            self.job(dev, &mut row, plain, stats)?;
-            for (dd, v) in row.iter().enumerate() {
-                values[c + n1 * dd] = *v;
-            }
-        }
-        let t = Instant::now();
-        if kind.coset && kind.inverse {
-            scale_by_powers(values, Fr::GENERATOR.inverse().expect("g ≠ 0"));
-        }
-        host += t.elapsed();
-        stats.host_steps = host;
+            Ok::<_, DeviceNttError>(())
+        })?;
+        stats.host_steps = host_steps;
         Ok(())
-    }
-}
-
-/// `values[i] *= h^i`.
-fn scale_by_powers(values: &mut [Fr], h: Fr) {
-    let mut f = Fr::one();
-    for v in values.iter_mut() {
-        *v *= f;
-        f *= h;
     }
 }

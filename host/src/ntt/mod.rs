@@ -12,6 +12,7 @@
 
 pub mod cycle_model;
 pub mod device;
+pub mod four_step;
 
 use ark_bls12_381::Fr;
 use ark_ff::FftField;
