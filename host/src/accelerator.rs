@@ -579,6 +579,38 @@ impl Accelerator {
         })
     }
 
+    /// The transform `kind` of each vector (independent transforms, e.g. a witness
+    /// map's A, B and C): on several boards at once, otherwise one after another.
+    pub fn ntt_batch(
+        &mut self,
+        vectors: &mut [Vec<Fr>],
+        kind: NttKind,
+    ) -> Result<(), AcceleratorError> {
+        for v in vectors.iter() {
+            domain(v.len()).map_err(AcceleratorError::Ntt)?;
+        }
+        if let Some(pool) = &mut self.pool {
+            let result = pool.ntt_batch(vectors, kind);
+            self.absorb_pool();
+            self.last = Some(JobStats::Ntt(result?));
+            return Ok(());
+        }
+        let mut total: Option<NttRun> = None;
+        for v in vectors.iter_mut() {
+            self.ntt(v, kind)?;
+            if let Some(JobStats::Ntt(run)) = &self.last {
+                total = Some(match total {
+                    None => run.clone(),
+                    Some(t) => t.merged(run),
+                });
+            }
+        }
+        if let Some(t) = total {
+            self.last = Some(JobStats::Ntt(t));
+        }
+        Ok(())
+    }
+
     /// Evaluations over the subgroup H of the polynomial with coefficients `values`.
     pub fn fft(&mut self, values: &mut Vec<Fr>) -> Result<(), AcceleratorError> {
         self.ntt(values, NttKind::FFT)

@@ -384,6 +384,45 @@ impl BoardPool {
         })
     }
 
+    /// Independent transforms of `vectors`, spread over the boards in service (each
+    /// that fits one card job; larger ones by the four-step method, one by one).
+    pub fn ntt_batch(
+        &mut self,
+        vectors: &mut [Vec<Fr>],
+        kind: NttKind,
+    ) -> Result<NttRun, AcceleratorError> {
+        let started = Instant::now();
+        let live = self.live(|b| b.ntt_job_log.is_some());
+        let job_log = live
+            .iter()
+            .filter_map(|&i| self.boards[i].ntt_job_log)
+            .min();
+        let fits =
+            |v: &Vec<Fr>| job_log.is_some_and(|j| v.len() <= 2 || v.len().trailing_zeros() <= j);
+        let same_length = vectors.windows(2).all(|w| w[0].len() == w[1].len());
+        if vectors.is_empty() || !same_length || !vectors.iter().all(fits) {
+            let mut total: Option<NttRun> = None;
+            for v in vectors.iter_mut() {
+                let run = self.ntt(v, kind)?;
+                total = Some(total.map_or(run.clone(), |t| t.merged(&run)));
+            }
+            return Ok(total.unwrap_or(NttRun {
+                wall: started.elapsed(),
+                card: None,
+            }));
+        }
+        let mut stats = NttStats::default();
+        let owned = vectors.iter_mut().map(std::mem::take).collect();
+        let back = self.run_ntts(&live, owned, kind, &mut stats)?;
+        for (v, b) in vectors.iter_mut().zip(back) {
+            *v = b;
+        }
+        Ok(NttRun {
+            wall: started.elapsed(),
+            card: Some(stats),
+        })
+    }
+
     /// Runs the transforms of `vectors` spread in contiguous batches over `boards`;
     /// a batch whose worker stopped is transformed on the CPU.
     fn run_ntts(
@@ -425,7 +464,7 @@ impl BoardPool {
             };
             match done {
                 Ok(Done::Ntts(vs, s)) => {
-                    merge_ntt(stats, &s);
+                    stats.add(&s);
                     out.extend(vs);
                 }
                 Ok(_) => unreachable!("an NTT job gets an NTT reply"),
@@ -468,13 +507,6 @@ fn merge_msm(total: &mut MsmStats, s: &MsmStats) {
     total.dropped_points += s.dropped_points;
     total.grouped_points += s.grouped_points;
     total.bases_loaded += s.bases_loaded;
-}
-
-fn merge_ntt(total: &mut NttStats, s: &NttStats) {
-    total.jobs += s.jobs;
-    total.butterflies += s.butterflies;
-    total.issue_cycles += s.issue_cycles;
-    total.job_cycles += s.job_cycles;
 }
 
 /// A worker: opens its board, then runs jobs until the pool drops its sender.
@@ -539,7 +571,7 @@ fn run_job(acc: &mut Accelerator, job: Job) -> Result<Done, AcceleratorError> {
             for v in vectors.iter_mut() {
                 acc.ntt(v, kind)?;
                 if let Some(JobStats::Ntt(NttRun { card: Some(s), .. })) = acc.last_job() {
-                    merge_ntt(&mut stats, s);
+                    stats.add(s);
                 }
             }
             Ok(Done::Ntts(vectors, stats))

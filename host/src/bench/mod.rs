@@ -5,8 +5,10 @@
 //! * [`msm`]: `zkaccel bench msm`.
 //! * [`ntt`]: `zkaccel bench ntt`.
 //! * [`prove`]: `zkaccel bench prove`.
+//! * [`boards`]: `zkaccel bench boards`, one board against several.
 //! * `faults` (with the `sim` feature): `zkaccel bench faults`, the fault campaign.
 
+pub mod boards;
 #[cfg(feature = "sim")]
 pub mod faults;
 pub mod msm;

@@ -80,6 +80,9 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Throughput of one, two and four boards on the same MSM and proof (simulated
+    /// boards started here unless --backend lists cards).
+    Boards(super::bench_boards::BoardsArgs),
     /// NTT of 2^K random elements on a backend, beside the CPU path and ark-poly.
     Ntt {
         #[arg(long, default_value = "sim")]
@@ -109,6 +112,7 @@ pub struct BenchArgs {
 
 pub fn run(command: BenchCommand) -> Result<()> {
     match command {
+        BenchCommand::Boards(args) => super::bench_boards::run(args),
         BenchCommand::Faults {
             runs,
             rate,

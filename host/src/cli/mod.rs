@@ -2,6 +2,7 @@
 //! human or `--json` output. Library code never calls into here.
 
 pub mod bench;
+pub mod bench_boards;
 pub mod demo;
 pub mod devices;
 pub mod hdl;

@@ -13,6 +13,7 @@
 use super::runner::{timed, Laps, ProveError, ProveReport, Proved, Runner};
 use crate::accelerator::{Accelerator, AcceleratorError};
 use crate::backend::Backend;
+use crate::ntt::NttKind;
 use ark_bls12_381::{Bls12_381, Fr, G1Projective, G2Projective};
 use ark_ec::pairing::Pairing;
 use ark_ec::{CurveGroup, VariableBaseMSM};
@@ -73,12 +74,14 @@ pub fn witness_map(
     a[num_constraints..num_constraints + num_inputs]
         .clone_from_slice(&full_assignment[..num_inputs]);
     let abc = [a.clone(), b.clone(), c.clone()];
-    for (name, v) in [("A", &mut a), ("B", &mut b), ("C", &mut c)] {
-        acc.ifft(v)?;
-        on_transform(&format!("ifft {name}"), acc);
-        acc.coset_fft(v)?;
-        on_transform(&format!("coset fft {name}"), acc);
-    }
+    // A, B and C are independent: each step's three transforms run as a batch (on
+    // several boards at once).
+    let mut polys = [a, b, c];
+    acc.ntt_batch(&mut polys, NttKind::IFFT)?;
+    on_transform("ifft A, B, C", acc);
+    acc.ntt_batch(&mut polys, NttKind::COSET_FFT)?;
+    on_transform("coset fft A, B, C", acc);
+    let [a, b, c] = polys;
     let z_inv = domain
         .evaluate_vanishing_polynomial(Fr::GENERATOR)
         .inverse()

@@ -24,6 +24,7 @@
 
 use super::zkey::{Matrix, Zkey};
 use crate::accelerator::{Accelerator, AcceleratorError};
+use crate::ntt::NttKind;
 use ark_bls12_381::Fr;
 use ark_ff::{AdditiveGroup, FftField, Field, One, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
@@ -146,17 +147,20 @@ pub fn compute(
         }
         p
     };
-    for (name, t) in ["A", "B", "C"].iter().zip(evaluations) {
+    // A, B and C are independent: each step's three transforms run as a batch (on
+    // several boards at once).
+    for t in evaluations {
         let ark = d.to_ark(t);
-        let mut v = ark.clone();
-        acc.ifft(&mut v)?;
-        on_transform(&format!("ifft {name}"), acc);
-        v.par_iter_mut().zip(&powers).for_each(|(c, p)| *c *= p);
-        acc.fft(&mut v)?;
-        on_transform(&format!("fft {name}"), acc);
-        odd.push(v);
+        odd.push(ark.clone());
         abc_ark.push(ark);
     }
+    acc.ntt_batch(&mut odd, NttKind::IFFT)?;
+    on_transform("ifft A, B, C", acc);
+    for v in odd.iter_mut() {
+        v.par_iter_mut().zip(&powers).for_each(|(c, p)| *c *= p);
+    }
+    acc.ntt_batch(&mut odd, NttKind::FFT)?;
+    on_transform("fft A, B, C", acc);
     let h_ark = odd[0]
         .par_iter()
         .zip(&odd[1])

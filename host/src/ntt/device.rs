@@ -87,6 +87,17 @@ pub struct NttStats {
     pub wall: Duration,
 }
 
+impl NttStats {
+    /// Adds another transform's jobs, butterflies and cycles (four-step split and host
+    /// time kept).
+    pub fn add(&mut self, other: &NttStats) {
+        self.jobs += other.jobs;
+        self.butterflies += other.butterflies;
+        self.issue_cycles += other.issue_cycles;
+        self.job_cycles += other.job_cycles;
+    }
+}
+
 /// The NTT unit of a card: its parameters. It does not own the device; every job
 /// borrows it (see [`crate::accelerator::Card`]).
 pub struct NttUnit {

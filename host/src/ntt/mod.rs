@@ -108,6 +108,24 @@ pub struct NttRun {
     pub card: Option<device::NttStats>,
 }
 
+impl NttRun {
+    /// Two transforms run one after the other: times and card figures summed.
+    pub fn merged(&self, other: &NttRun) -> NttRun {
+        let card = match (&self.card, &other.card) {
+            (Some(a), Some(b)) => {
+                let mut sum = a.clone();
+                sum.add(b);
+                Some(sum)
+            }
+            (a, b) => a.clone().or_else(|| b.clone()),
+        };
+        NttRun {
+            wall: self.wall + other.wall,
+            card,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,195 @@
+//! `zkaccel bench boards`: throughput of one, two and four boards on the same jobs (an
+//! MSM of 2^K random points, and a Groth16 proof of the witness-like circuit of 2^C
+//! constraints), every result checked. The boards are `zkaccel sim serve` instances
+//! this command starts (vfio-user, one process each), or the cards of `--backend`.
+//!
+//! One board is the single-card path (`--backend X`); two and four are a list
+//! (`--backend X,Y`), the [`crate::board_pool`]. Each configuration runs one job to
+//! warm up (the bases become resident, as in a prover serving many proofs), then
+//! `runs` timed jobs; the median wall time is reported and the speedup over one board.
+//! On a simulated board the simulator is the bottleneck, so with fewer cores than
+//! boards the figure measures the host's scheduling and the machine, not a card.
+
+use super::median;
+use super::prove::WitnessLikeCircuit;
+use crate::accelerator::Accelerator;
+use crate::backend::Backend;
+use crate::groth16::arkworks;
+use anyhow::{bail, Context, Result};
+use ark_bls12_381::{Bls12_381, G1Projective};
+use ark_ec::VariableBaseMSM;
+use ark_groth16::Groth16;
+use ark_snark::SNARK;
+use rand::SeedableRng;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use zkaccel_driver::DeviceSpec;
+
+/// One configuration's figures.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BoardsRow {
+    pub boards: usize,
+    pub backend: String,
+    /// Median seconds per MSM and per proof.
+    pub msm_s: f64,
+    pub proof_s: f64,
+    /// One board's median over this configuration's.
+    pub msm_speedup: f64,
+    pub proof_speedup: f64,
+    /// Failures recorded (0 on healthy boards).
+    pub failures: usize,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BoardsReport {
+    pub log_size: u32,
+    pub log_constraints: u32,
+    pub runs: usize,
+    pub cores: usize,
+    pub rows: Vec<BoardsRow>,
+}
+
+/// `sim serve` instances started by the benchmark, stopped when dropped.
+struct Servers {
+    children: Vec<Child>,
+    dir: PathBuf,
+    specs: Vec<DeviceSpec>,
+}
+
+impl Servers {
+    fn start(n: usize) -> Result<Self> {
+        let exe = std::env::current_exe().context("this program's path")?;
+        let dir = std::env::temp_dir().join(format!("zkaccel-bench-boards-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
+        let mut s = Servers {
+            children: vec![],
+            dir,
+            specs: vec![],
+        };
+        for i in 0..n {
+            let socket = s.dir.join(format!("board{i}.sock"));
+            let child = Command::new(&exe)
+                .args(["sim", "serve", "--socket"])
+                .arg(&socket)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("starting `zkaccel sim serve`")?;
+            s.children.push(child);
+            let t = Instant::now();
+            while !socket.exists() {
+                if t.elapsed() > Duration::from_secs(60) {
+                    bail!("`zkaccel sim serve` did not create {}", socket.display());
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            s.specs.push(DeviceSpec::VfioUser(socket));
+        }
+        Ok(s)
+    }
+}
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs the benchmark on the first 1, 2, 4, … (up to `max`) of `specs`, or of `max`
+/// simulated boards it starts when `specs` is empty.
+pub fn bench_boards(
+    specs: Vec<DeviceSpec>,
+    max: usize,
+    log_size: u32,
+    log_constraints: u32,
+    runs: usize,
+    seed: u64,
+    mut progress: impl FnMut(&str),
+) -> Result<BoardsReport> {
+    if !(1..=20).contains(&log_size) {
+        bail!("--log-size {log_size}: choose 1 to 20");
+    }
+    if !(6..=16).contains(&log_constraints) {
+        bail!("--log-constraints {log_constraints}: choose 6 to 16");
+    }
+    if runs == 0 {
+        bail!("--runs 0: choose at least 1");
+    }
+    let _servers;
+    let specs = if specs.is_empty() {
+        let s = Servers::start(max)?;
+        let specs = s.specs.clone();
+        _servers = s;
+        specs
+    } else {
+        specs
+    };
+    let max = max.min(specs.len());
+    let (bases, scalars) = crate::msm::random_instance(1 << log_size, seed);
+    let want = G1Projective::msm(&bases, &scalars).expect("same length");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let circuit = WitnessLikeCircuit::new(log_constraints, seed);
+    let (pk, vk) = Groth16::<Bls12_381>::circuit_specific_setup(circuit.blank(), &mut rng)
+        .map_err(|e| anyhow::anyhow!("setting up the benchmark circuit: {e}"))?;
+    let mut rows: Vec<BoardsRow> = vec![];
+    let mut k = 1;
+    while k <= max {
+        let backend = if k == 1 {
+            Backend::Device(specs[0].clone())
+        } else {
+            Backend::Boards(specs[..k].to_vec())
+        };
+        progress(&format!("{k} board(s): {backend}"));
+        let mut acc = Accelerator::open(&backend)?;
+        let mut msm_times = vec![];
+        for run in 0..=runs {
+            let t = Instant::now();
+            let got = acc.msm(&bases, &scalars)?;
+            if got != want {
+                bail!("{backend}: the MSM differs from arkworks'");
+            }
+            if run > 0 {
+                msm_times.push(t.elapsed().as_secs_f64());
+            }
+        }
+        let mut proof_times = vec![];
+        for run in 0..=runs {
+            let c = WitnessLikeCircuit::new(log_constraints, seed + run as u64);
+            let t = Instant::now();
+            let proved = arkworks::prove(&pk, c, &mut acc)?;
+            let elapsed = t.elapsed().as_secs_f64();
+            if !Groth16::<Bls12_381>::verify(&vk, &proved.public, &proved.proof).unwrap_or(false) {
+                bail!("{backend}: a proof does not verify");
+            }
+            if run > 0 {
+                proof_times.push(elapsed);
+            }
+        }
+        let (msm_s, proof_s) = (median(&msm_times), median(&proof_times));
+        let (one_msm, one_proof) = rows
+            .first()
+            .map_or((msm_s, proof_s), |r| (r.msm_s, r.proof_s));
+        rows.push(BoardsRow {
+            boards: k,
+            backend: backend.to_string(),
+            msm_s,
+            proof_s,
+            msm_speedup: one_msm / msm_s,
+            proof_speedup: one_proof / proof_s,
+            failures: acc.failures().len(),
+        });
+        k *= 2;
+    }
+    Ok(BoardsReport {
+        log_size,
+        log_constraints,
+        runs,
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        rows,
+    })
+}
