@@ -446,6 +446,32 @@ impl Accelerator {
         Ok(r)
     }
 
+    /// Several independent MSMs (a prover's A, C and H): on several boards, each runs
+    /// whole on one board, all at once ([`BoardPool::msm_many`]); otherwise one after
+    /// another. The last job's figures are their sums.
+    pub fn msm_many(
+        &mut self,
+        jobs: &[(&[G1Affine], &[Fr])],
+    ) -> Result<Vec<G1Projective>, AcceleratorError> {
+        if let Some(pool) = &mut self.pool {
+            let result = pool.msm_many(jobs, self.window, self.msm_check);
+            self.absorb_pool();
+            let (r, stats) = result?;
+            self.last = Some(JobStats::Msm(stats));
+            return Ok(r);
+        }
+        let mut out = vec![];
+        let mut total = MsmStats::default();
+        for (bases, scalars) in jobs {
+            out.push(self.msm(bases, scalars)?);
+            if let Some(s) = self.last_msm() {
+                total.add(&s.clone());
+            }
+        }
+        self.last = Some(JobStats::Msm(total));
+        Ok(out)
+    }
+
     /// Attempts on the card for one job: two with self-checks, one without; none for a
     /// board out of service (noted, the job goes to the CPU), or an error without
     /// self-checks.

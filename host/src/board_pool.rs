@@ -294,10 +294,7 @@ impl BoardPool {
             sent.push((i, ok, lo..hi));
         }
         let mut sum = G1Projective::zero();
-        let mut stats = MsmStats {
-            points: bases.len() as u64,
-            ..Default::default()
-        };
+        let mut stats = MsmStats::default();
         let mut first_error = None;
         for (i, ok, range) in sent {
             let done = if ok {
@@ -311,7 +308,7 @@ impl BoardPool {
             match done {
                 Ok(Done::Msm(p, s)) => {
                     sum += p;
-                    merge_msm(&mut stats, &s);
+                    stats.add(&s);
                 }
                 Ok(_) => unreachable!("an MSM job gets an MSM reply"),
                 Err(e) if !ok || !self.boards[i].in_service() => {
@@ -328,8 +325,86 @@ impl BoardPool {
         if let Some(e) = first_error {
             return Err(e);
         }
+        stats.points = bases.len() as u64;
         stats.wall = started.elapsed();
         Ok((sum, stats))
+    }
+
+    /// Several independent MSMs (a prover's A, C and H): with at least two of them and
+    /// two boards, each MSM runs whole on one board, the largest first on the least
+    /// loaded board, all boards at once; otherwise each is split over the boards.
+    /// Results in the order given; the figures summed.
+    pub fn msm_many(
+        &mut self,
+        jobs: &[(&[G1Affine], &[Fr])],
+        window: Option<u32>,
+        check: MsmCheck,
+    ) -> Result<(Vec<G1Projective>, MsmStats), AcceleratorError> {
+        let started = Instant::now();
+        let live = self.live(|b| b.msm);
+        let mut stats = MsmStats::default();
+        if jobs.len() < 2 || live.len() < 2 || jobs.iter().any(|(b, s)| b.len() != s.len()) {
+            let mut out = vec![];
+            for (bases, scalars) in jobs {
+                let (p, s) = self.msm(bases, scalars, window, check)?;
+                stats.add(&s);
+                out.push(p);
+            }
+            stats.wall = started.elapsed();
+            return Ok((out, stats));
+        }
+        // Largest first onto the least loaded board (by points).
+        let mut order: Vec<usize> = (0..jobs.len()).collect();
+        order.sort_by_key(|&j| std::cmp::Reverse(jobs[j].0.len()));
+        let mut load = vec![0usize; live.len()];
+        let mut sent = vec![];
+        for j in order {
+            let k = (0..live.len())
+                .min_by_key(|&k| load[k])
+                .expect("two boards");
+            load[k] += jobs[j].0.len().max(1);
+            let (bases, scalars) = jobs[j];
+            let job = Job::Msm {
+                bases: bases.to_vec(),
+                scalars: scalars.to_vec(),
+                window,
+                check,
+            };
+            let ok = self.boards[live[k]].send(job);
+            sent.push((j, live[k], ok));
+        }
+        // Each board replies in the order it was sent its jobs.
+        let mut out = vec![G1Projective::zero(); jobs.len()];
+        let mut first_error = None;
+        for (j, i, ok) in sent {
+            let done = if ok {
+                self.collect(i)
+            } else {
+                Err(board_error(
+                    &self.boards[i].name,
+                    "its worker stopped".into(),
+                ))
+            };
+            match done {
+                Ok(Done::Msm(p, s)) => {
+                    out[j] = p;
+                    stats.add(&s);
+                }
+                Ok(_) => unreachable!("an MSM job gets an MSM reply"),
+                Err(e) if !ok || !self.boards[i].in_service() => {
+                    self.lost("msm", i, zkaccel_driver::error_chain(&e));
+                    out[j] = cpu_msm(jobs[j].0, jobs[j].1)?.0;
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        stats.wall = started.elapsed();
+        Ok((out, stats))
     }
 
     /// The transform `kind` of `values` in place: one board's job, or the four-step
@@ -493,20 +568,6 @@ impl Drop for BoardPool {
             }
         }
     }
-}
-
-/// Sums of counts and cycles over the boards (cycles are board-cycles: the boards ran
-/// at once, so adds/cycles is their mean utilization).
-fn merge_msm(total: &mut MsmStats, s: &MsmStats) {
-    total.window = total.window.max(s.window);
-    total.windows = total.windows.max(s.windows);
-    total.passes += s.passes;
-    total.adds += s.adds;
-    total.accumulate_cycles += s.accumulate_cycles;
-    total.readout_cycles += s.readout_cycles;
-    total.dropped_points += s.dropped_points;
-    total.grouped_points += s.grouped_points;
-    total.bases_loaded += s.bases_loaded;
 }
 
 /// A worker: opens its board, then runs jobs until the pool drops its sender.

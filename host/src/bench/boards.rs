@@ -1,6 +1,8 @@
-//! `zkaccel bench boards`: throughput of one, two and four boards on the same jobs (an
-//! MSM of 2^K random points, and a Groth16 proof of the witness-like circuit of 2^C
-//! constraints), every result checked. The boards are `zkaccel sim serve` instances
+//! `zkaccel bench boards`: one, two and four boards on the same jobs, every result
+//! checked: the throughput of MSMs of 2^K random points (a batch of [`MSM_BATCH`], each
+//! whole on one board, the boards at once), the latency of one such MSM split over the
+//! boards, and the latency of a Groth16 proof of the witness-like circuit of 2^C
+//! constraints (its MSMs and transforms spread over the boards). The boards are `zkaccel sim serve` instances
 //! this command starts (vfio-user, one process each), or the cards of `--backend`.
 //!
 //! One board is the single-card path (`--backend X`); two and four are a list
@@ -26,15 +28,24 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use zkaccel_driver::DeviceSpec;
 
+/// MSMs per throughput batch (as many as the most boards measured).
+pub const MSM_BATCH: usize = 4;
+
 /// One configuration's figures.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct BoardsRow {
     pub boards: usize,
     pub backend: String,
-    /// Median seconds per MSM and per proof.
+    /// Throughput: median seconds for a batch of [`MSM_BATCH`] MSMs (each whole on one
+    /// board, the boards at once), and MSMs per second.
+    pub msm_batch_s: f64,
+    pub msms_per_s: f64,
+    /// Latency: median seconds for one MSM split over the boards.
     pub msm_s: f64,
+    /// Median seconds per proof (its MSMs and transforms spread over the boards).
     pub proof_s: f64,
-    /// One board's median over this configuration's.
+    /// One board's figure over this configuration's.
+    pub msm_throughput_speedup: f64,
     pub msm_speedup: f64,
     pub proof_speedup: f64,
     /// Failures recorded (0 on healthy boards).
@@ -146,6 +157,26 @@ pub fn bench_boards(
         };
         progress(&format!("{k} board(s): {backend}"));
         let mut acc = Accelerator::open(&backend)?;
+        let mut batch_times = vec![];
+        let batch_scalars: Vec<Vec<ark_bls12_381::Fr>> = (0..MSM_BATCH)
+            .map(|j| crate::msm::random_instance(1 << log_size, seed + 1 + j as u64).1)
+            .collect();
+        let batch_want: Vec<G1Projective> = batch_scalars
+            .iter()
+            .map(|s| G1Projective::msm(&bases, s).expect("same length"))
+            .collect();
+        let jobs: Vec<(&[ark_bls12_381::G1Affine], &[ark_bls12_381::Fr])> =
+            batch_scalars.iter().map(|s| (&bases[..], &s[..])).collect();
+        for run in 0..=runs {
+            let t = Instant::now();
+            let got = acc.msm_many(&jobs)?;
+            if got != batch_want {
+                bail!("{backend}: a batch MSM differs from arkworks'");
+            }
+            if run > 0 {
+                batch_times.push(t.elapsed().as_secs_f64());
+            }
+        }
         let mut msm_times = vec![];
         for run in 0..=runs {
             let t = Instant::now();
@@ -170,15 +201,22 @@ pub fn bench_boards(
                 proof_times.push(elapsed);
             }
         }
-        let (msm_s, proof_s) = (median(&msm_times), median(&proof_times));
-        let (one_msm, one_proof) = rows
-            .first()
-            .map_or((msm_s, proof_s), |r| (r.msm_s, r.proof_s));
+        let (batch_s, msm_s, proof_s) = (
+            median(&batch_times),
+            median(&msm_times),
+            median(&proof_times),
+        );
+        let (one_batch, one_msm, one_proof) = rows.first().map_or((batch_s, msm_s, proof_s), |r| {
+            (r.msm_batch_s, r.msm_s, r.proof_s)
+        });
         rows.push(BoardsRow {
             boards: k,
             backend: backend.to_string(),
+            msm_batch_s: batch_s,
+            msms_per_s: MSM_BATCH as f64 / batch_s,
             msm_s,
             proof_s,
+            msm_throughput_speedup: one_batch / batch_s,
             msm_speedup: one_msm / msm_s,
             proof_speedup: one_proof / proof_s,
             failures: acc.failures().len(),

@@ -65,17 +65,24 @@ pub fn run(a: BoardsArgs) -> Result<()> {
         return print_json(&r);
     }
     println!(
-        "boards: MSM of 2^{} points, proof of 2^{} constraints; median of {} runs after a warm-up; {} cores",
-        r.log_size, r.log_constraints, r.runs, r.cores
+        "boards: MSMs of 2^{} points (batches of {}), a proof of 2^{} constraints; medians of {} runs after a warm-up; {} cores",
+        r.log_size, zkaccel_host::bench::boards::MSM_BATCH, r.log_constraints, r.runs, r.cores
     );
     println!(
-        "  {:>6} {:>10} {:>8} {:>10} {:>8} {:>9}",
-        "boards", "msm s", "speedup", "proof s", "speedup", "failures"
+        "  {:>6} {:>9} {:>8} | {:>9} {:>8} | {:>9} {:>8} | {:>8}",
+        "boards", "MSMs/s", "speedup", "1 MSM s", "speedup", "proof s", "speedup", "failures"
     );
     for row in &r.rows {
         println!(
-            "  {:>6} {:>10.3} {:>7.2}x {:>10.3} {:>7.2}x {:>9}",
-            row.boards, row.msm_s, row.msm_speedup, row.proof_s, row.proof_speedup, row.failures
+            "  {:>6} {:>9.3} {:>7.2}x | {:>9.3} {:>7.2}x | {:>9.3} {:>7.2}x | {:>8}",
+            row.boards,
+            row.msms_per_s,
+            row.msm_throughput_speedup,
+            row.msm_s,
+            row.msm_speedup,
+            row.proof_s,
+            row.proof_speedup,
+            row.failures
         );
     }
     Ok(())

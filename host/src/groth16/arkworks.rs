@@ -214,13 +214,14 @@ pub fn prove<C: ConstraintSynthesizer<Fr>>(
         runner.checked(
             "msm A, L and H",
             |acc, phases| {
-                let a = timed(phases, acc, "msm A", |x| {
-                    x.msm(&pk.a_query[1..], assignment)
-                })? + pk.a_query[0];
-                let l = timed(phases, acc, "msm L", |x| x.msm(&pk.l_query, &aux))?;
-                let h = timed(phases, acc, "msm H", |x| {
-                    x.msm(&pk.h_query, &map.h[..pk.h_query.len()])
-                })?;
+                // Independent: on several boards, each on its own board at once.
+                let jobs = [
+                    (&pk.a_query[1..], assignment),
+                    (&pk.l_query[..], &aux[..]),
+                    (&pk.h_query[..], &map.h[..pk.h_query.len()]),
+                ];
+                let sums = timed(phases, acc, "msm A, L, H", |x| x.msm_many(&jobs))?;
+                let (a, l, h) = (sums[0] + pk.a_query[0], sums[1], sums[2]);
                 Ok(assemble(pk, a, b1, b2, l + h, r, s))
             },
             |proof| {

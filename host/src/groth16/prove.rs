@@ -3,7 +3,8 @@
 //!
 //! Steps and their checks (each check's secret randomness comes from the OS):
 //! 1. **witness map** (six NTTs, [`super::witness_map`]), checked at a random point;
-//! 2. **A, C and H** (three G1 MSMs) and **B in G1** (one), while the CPU computes
+//! 2. **A, C and H** (three G1 MSMs, at once on several boards) and **B in G1** (one),
+//!    while the CPU computes
 //!    **B in G2**;
 //! 3. B in G1 is checked against B in G2 by one pairing equation
 //!    (e(B₁, δ₂) = e(δ₁, B₂): both are Σ wᵢ·bᵢ(τ) in their groups, and δ in both
@@ -110,9 +111,14 @@ pub fn prove(zkey: &Zkey, witness: &[Fr], acc: &mut Accelerator) -> Result<Prove
         let proof = runner.checked(
             "msm A, C and H",
             |acc, phases| {
-                let a = timed(phases, acc, "msm A", |x| x.msm(&zkey.a, witness))?;
-                let c = timed(phases, acc, "msm C", |x| x.msm(&zkey.c, private))?;
-                let h = timed(phases, acc, "msm H", |x| x.msm(&zkey.h, &h_scalars))?;
+                // Independent: on several boards, each on its own board at once.
+                let jobs = [
+                    (&zkey.a[..], witness),
+                    (&zkey.c[..], private),
+                    (&zkey.h[..], &h_scalars[..]),
+                ];
+                let sums = timed(phases, acc, "msm A, C, H", |x| x.msm_many(&jobs))?;
+                let (a, c, h) = (sums[0], sums[1], sums[2]);
                 Ok(assemble(zkey, a, b1, b2, c + h, r, s))
             },
             |proof| {

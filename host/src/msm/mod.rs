@@ -93,6 +93,22 @@ impl From<MsmStats> for MsmSummary {
 }
 
 impl MsmStats {
+    /// Adds another MSM's figures (counts and cycles summed: board-cycles when MSMs ran
+    /// on several boards at once, so adds/cycles stays a mean utilization; the window
+    /// and windows the largest).
+    pub fn add(&mut self, o: &MsmStats) {
+        self.points += o.points;
+        self.window = self.window.max(o.window);
+        self.windows = self.windows.max(o.windows);
+        self.passes += o.passes;
+        self.adds += o.adds;
+        self.accumulate_cycles += o.accumulate_cycles;
+        self.readout_cycles += o.readout_cycles;
+        self.dropped_points += o.dropped_points;
+        self.grouped_points += o.grouped_points;
+        self.bases_loaded += o.bases_loaded;
+        self.wall += o.wall;
+    }
     /// Additions issued per accumulation cycle (1.0 = the adder never idles).
     pub fn adder_utilization(&self) -> Option<f64> {
         (self.accumulate_cycles > 0).then(|| self.adds as f64 / self.accumulate_cycles as f64)
