@@ -331,8 +331,10 @@ impl BoardPool {
     }
 
     /// Several independent MSMs (a prover's A, C and H): with at least two of them and
-    /// two boards, each MSM runs whole on one board, the largest first on the least
-    /// loaded board, all boards at once; otherwise each is split over the boards.
+    /// two boards, the boards run them at once, each MSM whole on one board unless it
+    /// is larger than an even share of all the points (then cut into such shares), the
+    /// largest first onto the least loaded board; otherwise each is split over the
+    /// boards.
     /// Results in the order given; the figures summed.
     pub fn msm_many(
         &mut self,
@@ -353,30 +355,46 @@ impl BoardPool {
             stats.wall = started.elapsed();
             return Ok((out, stats));
         }
-        // Largest first onto the least loaded board (by points).
-        let mut order: Vec<usize> = (0..jobs.len()).collect();
-        order.sort_by_key(|&j| std::cmp::Reverse(jobs[j].0.len()));
+        // Work units: an MSM larger than an even share of all the points is cut into
+        // shares of that size (so one large MSM beside small ones does not leave boards
+        // idle); then the largest unit first onto the least loaded board (by points).
+        let total: usize = jobs.iter().map(|(b, _)| b.len()).sum();
+        let share = total.div_ceil(live.len()).max(1);
+        let mut units: Vec<(usize, std::ops::Range<usize>)> = vec![];
+        for (j, (bases, _)) in jobs.iter().enumerate() {
+            if bases.is_empty() {
+                continue;
+            }
+            let pieces = bases.len().div_ceil(share).max(1);
+            let size = bases.len().div_ceil(pieces).max(1);
+            for p in 0..pieces {
+                let lo = (p * size).min(bases.len());
+                let hi = ((p + 1) * size).min(bases.len());
+                units.push((j, lo..hi));
+            }
+        }
+        units.sort_by_key(|(j, r)| (std::cmp::Reverse(r.len()), *j));
         let mut load = vec![0usize; live.len()];
         let mut sent = vec![];
-        for j in order {
+        for (j, range) in units {
             let k = (0..live.len())
                 .min_by_key(|&k| load[k])
                 .expect("two boards");
-            load[k] += jobs[j].0.len().max(1);
+            load[k] += range.len().max(1);
             let (bases, scalars) = jobs[j];
             let job = Job::Msm {
-                bases: bases.to_vec(),
-                scalars: scalars.to_vec(),
+                bases: bases[range.clone()].to_vec(),
+                scalars: scalars[range.clone()].to_vec(),
                 window,
                 check,
             };
             let ok = self.boards[live[k]].send(job);
-            sent.push((j, live[k], ok));
+            sent.push((j, range, live[k], ok));
         }
         // Each board replies in the order it was sent its jobs.
         let mut out = vec![G1Projective::zero(); jobs.len()];
         let mut first_error = None;
-        for (j, i, ok) in sent {
+        for (j, range, i, ok) in sent {
             let done = if ok {
                 self.collect(i)
             } else {
@@ -387,13 +405,13 @@ impl BoardPool {
             };
             match done {
                 Ok(Done::Msm(p, s)) => {
-                    out[j] = p;
+                    out[j] += p;
                     stats.add(&s);
                 }
                 Ok(_) => unreachable!("an MSM job gets an MSM reply"),
                 Err(e) if !ok || !self.boards[i].in_service() => {
                     self.lost("msm", i, zkaccel_driver::error_chain(&e));
-                    out[j] = cpu_msm(jobs[j].0, jobs[j].1)?.0;
+                    out[j] += cpu_msm(&jobs[j].0[range.clone()], &jobs[j].1[range])?.0;
                 }
                 Err(e) => {
                     first_error.get_or_insert(e);
