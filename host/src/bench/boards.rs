@@ -44,10 +44,14 @@ pub struct BoardsRow {
     pub msm_s: f64,
     /// Median seconds per proof (its MSMs and transforms spread over the boards).
     pub proof_s: f64,
+    /// Throughput of proofs with one prover per board (each its own thread and
+    /// accelerator on one board, all at once): proofs per second.
+    pub proofs_per_s: f64,
     /// One board's figure over this configuration's.
     pub msm_throughput_speedup: f64,
     pub msm_speedup: f64,
     pub proof_speedup: f64,
+    pub proof_throughput_speedup: f64,
     /// Failures recorded (0 on healthy boards).
     pub failures: usize,
 }
@@ -201,14 +205,19 @@ pub fn bench_boards(
                 proof_times.push(elapsed);
             }
         }
+        let failures = acc.failures().len();
+        drop(acc);
+        let proofs_per_s = provers_per_board(&specs[..k], &pk, &vk, log_constraints, runs, seed)?;
         let (batch_s, msm_s, proof_s) = (
             median(&batch_times),
             median(&msm_times),
             median(&proof_times),
         );
-        let (one_batch, one_msm, one_proof) = rows.first().map_or((batch_s, msm_s, proof_s), |r| {
-            (r.msm_batch_s, r.msm_s, r.proof_s)
-        });
+        let (one_batch, one_msm, one_proof, one_rate) = rows
+            .first()
+            .map_or((batch_s, msm_s, proof_s, proofs_per_s), |r| {
+                (r.msm_batch_s, r.msm_s, r.proof_s, r.proofs_per_s)
+            });
         rows.push(BoardsRow {
             boards: k,
             backend: backend.to_string(),
@@ -219,7 +228,9 @@ pub fn bench_boards(
             msm_throughput_speedup: one_batch / batch_s,
             msm_speedup: one_msm / msm_s,
             proof_speedup: one_proof / proof_s,
-            failures: acc.failures().len(),
+            proofs_per_s,
+            proof_throughput_speedup: proofs_per_s / one_rate,
+            failures,
         });
         k *= 2;
     }
@@ -230,4 +241,67 @@ pub fn bench_boards(
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         rows,
     })
+}
+
+/// Proofs per second with one prover per board: a thread per board opens it alone,
+/// proves once to warm up, then `runs` proofs; timed from when every prover is ready
+/// to when the last is done.
+fn provers_per_board(
+    specs: &[DeviceSpec],
+    pk: &ark_groth16::ProvingKey<Bls12_381>,
+    vk: &ark_groth16::VerifyingKey<Bls12_381>,
+    log_constraints: u32,
+    runs: usize,
+    seed: u64,
+) -> Result<f64> {
+    let ready = std::sync::Barrier::new(specs.len() + 1);
+    let (started, results) = std::thread::scope(|scope| {
+        let handles: Vec<_> = specs
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                let ready = &ready;
+                scope.spawn(move || -> Result<()> {
+                    let opened = Accelerator::open(&Backend::Device(spec.clone()));
+                    let prove = |acc: &mut Accelerator, run: usize| -> Result<()> {
+                        let c = WitnessLikeCircuit::new(
+                            log_constraints,
+                            seed + (i * 1000 + run) as u64,
+                        );
+                        let proved = arkworks::prove(pk, c, acc)?;
+                        if !Groth16::<Bls12_381>::verify(vk, &proved.public, &proved.proof)
+                            .unwrap_or(false)
+                        {
+                            bail!("{spec}: a proof does not verify");
+                        }
+                        Ok(())
+                    };
+                    let warm = opened
+                        .map_err(anyhow::Error::from)
+                        .and_then(|mut acc| prove(&mut acc, 0).map(|()| acc));
+                    ready.wait();
+                    let mut acc = warm?;
+                    for run in 1..=runs {
+                        prove(&mut acc, run)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        ready.wait();
+        let started = Instant::now();
+        let results: Vec<Result<()>> = handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a prover panicked")))
+            })
+            .collect();
+        (started, results)
+    });
+    let wall = started.elapsed().as_secs_f64();
+    for r in results {
+        r?;
+    }
+    Ok((specs.len() * runs) as f64 / wall)
 }

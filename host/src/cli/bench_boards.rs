@@ -69,12 +69,21 @@ pub fn run(a: BoardsArgs) -> Result<()> {
         r.log_size, zkaccel_host::bench::boards::MSM_BATCH, r.log_constraints, r.runs, r.cores
     );
     println!(
-        "  {:>6} {:>9} {:>8} | {:>9} {:>8} | {:>9} {:>8} | {:>8}",
-        "boards", "MSMs/s", "speedup", "1 MSM s", "speedup", "proof s", "speedup", "failures"
+        "  {:>6} {:>9} {:>8} | {:>9} {:>8} | {:>9} {:>8} | {:>9} {:>8} | {:>8}",
+        "boards",
+        "MSMs/s",
+        "speedup",
+        "1 MSM s",
+        "speedup",
+        "proof s",
+        "speedup",
+        "proofs/s",
+        "speedup",
+        "failures"
     );
     for row in &r.rows {
         println!(
-            "  {:>6} {:>9.3} {:>7.2}x | {:>9.3} {:>7.2}x | {:>9.3} {:>7.2}x | {:>8}",
+            "  {:>6} {:>9.3} {:>7.2}x | {:>9.3} {:>7.2}x | {:>9.3} {:>7.2}x | {:>9.3} {:>7.2}x | {:>8}",
             row.boards,
             row.msms_per_s,
             row.msm_throughput_speedup,
@@ -82,6 +91,8 @@ pub fn run(a: BoardsArgs) -> Result<()> {
             row.msm_speedup,
             row.proof_s,
             row.proof_speedup,
+            row.proofs_per_s,
+            row.proof_throughput_speedup,
             row.failures
         );
     }
