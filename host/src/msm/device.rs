@@ -306,7 +306,8 @@ impl MsmUnit {
             None => self.default_window(g.max(1)),
         };
         // Digits first: passes cover only windows with a non-zero digit, balanced so the
-        // last pass is not mostly empty slots (each slot costs the feeder a cycle).
+        // last pass is not mostly empty slots (a zero digit still costs the feeder half a
+        // cycle: it is paired with the next one).
         let widths = window_widths(c);
         let digits = signed_digits_of(&windowed, &windowed_scalars, &widths);
         let live = digits
