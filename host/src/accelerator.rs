@@ -183,6 +183,8 @@ pub struct Accelerator {
     failures: Vec<Failure>,
     /// Time spent checking the card's results.
     checks_time: std::time::Duration,
+    /// Told what a long job (a proof) is doing, step by step.
+    progress: Option<Box<dyn FnMut(&str)>>,
 }
 
 impl Accelerator {
@@ -217,6 +219,7 @@ impl Accelerator {
             msm_check: MsmCheck::None,
             failures: vec![],
             checks_time: std::time::Duration::ZERO,
+            progress: None,
         }
     }
 
@@ -255,6 +258,19 @@ impl Accelerator {
         if let Some(p) = &mut self.pool {
             self.failures.extend(p.take_failures());
             self.checks_time = p.checks_time();
+        }
+    }
+
+    /// A function told each step of a long job (a prover's steps), for a progress
+    /// display.
+    pub fn set_progress(&mut self, f: Box<dyn FnMut(&str)>) {
+        self.progress = Some(f);
+    }
+
+    /// Tells the progress function (if any) that `step` starts.
+    pub fn progress(&mut self, step: &str) {
+        if let Some(f) = &mut self.progress {
+            f(step);
         }
     }
 

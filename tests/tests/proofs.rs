@@ -154,8 +154,23 @@ fn faulty_accelerator(faulty: usize) -> Accelerator {
 fn a_card_that_always_flips_a_bit_is_caught_and_the_proof_comes_from_the_cpu() {
     let (zkey, witness) = inputs();
     let mut acc = faulty_accelerator(usize::MAX);
+    let shown = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+    let record = shown.clone();
+    acc.set_progress(Box::new(move |step| {
+        record.borrow_mut().push(step.to_string())
+    }));
     let proved = prove::prove(&zkey, &witness, &mut acc).unwrap();
     let r = &proved.report;
+    // The progress display was told every attempt of every step.
+    assert_eq!(
+        shown.borrow()[..3],
+        [
+            "witness map",
+            "witness map (attempt 2 of 3, on sim)",
+            "witness map (attempt 3 of 3, on cpu)"
+        ]
+    );
+    assert_eq!(shown.borrow().len(), 9, "{:?}", shown.borrow());
     // Each checked step failed twice on the card and was computed on the CPU.
     let steps: Vec<_> = r
         .failures

@@ -60,6 +60,10 @@ pub fn run(a: ProveArgs) -> Result<()> {
     }
     let mut acc = Accelerator::open(&a.backend)?;
     let spinner = super::spinner(format!("proving on {}", a.backend), a.quiet);
+    let (shown, backend) = (spinner.clone(), a.backend.to_string());
+    acc.set_progress(Box::new(move |step| {
+        shown.set_message(format!("proving on {backend}: {step}"))
+    }));
     let proved = prove::prove(&zkey, &witness, &mut acc);
     spinner.finish_and_clear();
     let proved = match proved {

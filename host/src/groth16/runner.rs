@@ -161,12 +161,24 @@ impl<'a> Runner<'a> {
             if on_cpu && self.cpu.is_none() && !self.primary_is_cpu() {
                 self.cpu = Some(Accelerator::open(&Backend::Cpu).map_err(ProveError::Cpu)?);
             }
+            let backend = if on_cpu {
+                "cpu".to_string()
+            } else {
+                self.primary.backend().to_string()
+            };
+            self.primary.progress(&if attempt == 0 {
+                step.to_string()
+            } else {
+                format!(
+                    "{step} (attempt {} of {attempts}, on {backend})",
+                    attempt + 1
+                )
+            });
             let acc: &mut Accelerator = if on_cpu && !self.primary_is_cpu() {
                 self.cpu.as_mut().expect("opened")
             } else {
                 self.primary
             };
-            let backend = acc.backend().to_string();
             let then = if attempt + 1 == 1 && attempts == 3 {
                 format!("retried on {backend}")
             } else {
