@@ -556,7 +556,40 @@ fn random_bases(rng: &mut StdRng, n: usize) -> Vec<(Word, Word)> {
         let d = w.to_u64_digits();
         std::array::from_fn(|i| d.get(i).copied().unwrap_or(0))
     };
-    (0..n).map(|_| (below_p(rng), below_p(rng))).collect()
+    // y values whose 96-bit chunks equal p's, so that p − y borrows through a zero
+    // chunk (the feeder's borrow lookahead), and p − 1, 1.
+    let chunk = |v: &BigUint, k: usize| -> BigUint {
+        (v >> (96 * k)) & ((BigUint::from(1u32) << 96) - 1u32)
+    };
+    let with_chunks = |c: [BigUint; 4]| -> BigUint {
+        c.iter()
+            .enumerate()
+            .fold(BigUint::from(0u32), |acc, (k, ck)| acc + (ck << (96 * k)))
+    };
+    let (p0, p1, p2, p3) = (chunk(&p, 0), chunk(&p, 1), chunk(&p, 2), chunk(&p, 3));
+    let one = BigUint::from(1u32);
+    let edges: Vec<BigUint> = vec![
+        &p - 1u32,
+        one.clone(),
+        with_chunks([&p0 + 1u32, p1.clone(), p2.clone(), &p3 - 1u32]),
+        with_chunks([p0.clone(), p1.clone(), p2.clone(), &p3 - 1u32]),
+        with_chunks([&p0 + 1u32, p1.clone(), &p2 - 1u32, p3.clone()]),
+        with_chunks([p0.clone(), &p1 + 1u32, p2.clone(), &p3 - 1u32]),
+    ];
+    let word = |v: &BigUint| -> Word {
+        assert!(v < &p);
+        let d = v.to_u64_digits();
+        std::array::from_fn(|i| d.get(i).copied().unwrap_or(0))
+    };
+    (0..n)
+        .map(|i| {
+            let y = match i % 5 {
+                0 => word(&edges[(i / 5) % edges.len()]),
+                _ => below_p(rng),
+            };
+            (below_p(rng), y)
+        })
+        .collect()
 }
 
 /// Digits as real MSMs make them (many zeros, signs, the largest magnitude), plus

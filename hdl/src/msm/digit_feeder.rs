@@ -4,8 +4,11 @@
 //! `(bucket, ±base)` to the bucket engine — one digit per cycle.
 //!
 //! **Negation in two stages.** `p − y` is 384 bits wide: it is cut into four 96-bit
-//! chunk subtractions (registered with their borrows), then a borrow lookahead and
-//! per-chunk decrement, so no carry chain in the feeder is longer than the arithmetic's.
+//! chunk subtractions (registered with their borrows, and beside them whether each chunk
+//! of `y` equals `p`'s, i.e. the difference chunk is zero: a borrow passes through it),
+//! then a borrow lookahead over those registered flags and per-chunk decrement, so no
+//! carry chain in the feeder is longer than the arithmetic's and nothing but two LUTs
+//! sits in front of one.
 //! A response reaches the buffer two cycles after the memory returns it; it is counted
 //! as in flight until then.
 //!
@@ -104,6 +107,9 @@ pub struct DigitFeeder {
     diff1: DFF<Chunk>,
     diff2: DFF<Chunk>,
     diff3: DFF<Chunk>,
+    /// Chunks 1 and 2 of `y` equal `p`'s (their difference chunk is zero).
+    y1_is_p: DFF<Bit>,
+    y2_is_p: DFF<Bit>,
     p_chunk0: Constant<Chunk>,
     p_chunk1: Constant<Chunk>,
     p_chunk2: Constant<Chunk>,
@@ -117,6 +123,10 @@ pub struct DigitFeeder {
     borrow1: Signal<Local, Bit>,
     borrow2: Signal<Local, Bit>,
     borrow3: Signal<Local, Bit>,
+    /// Chunks 1..3 of `p − y` after their borrow.
+    dec1: Signal<Local, Bits<96>>,
+    dec2: Signal<Local, Bits<96>>,
+    dec3: Signal<Local, Bits<96>>,
     negated: Signal<Local, Word>,
 }
 
@@ -183,6 +193,8 @@ impl Default for DigitFeeder {
             diff1: Default::default(),
             diff2: Default::default(),
             diff3: Default::default(),
+            y1_is_p: Default::default(),
+            y2_is_p: Default::default(),
             p_chunk0: Constant::new(p_chunk(&f.modulus, 0)),
             p_chunk1: Constant::new(p_chunk(&f.modulus, 1)),
             p_chunk2: Constant::new(p_chunk(&f.modulus, 2)),
@@ -195,6 +207,9 @@ impl Default for DigitFeeder {
             borrow1: Default::default(),
             borrow2: Default::default(),
             borrow3: Default::default(),
+            dec1: Default::default(),
+            dec2: Default::default(),
+            dec3: Default::default(),
             negated: Default::default(),
         }
     }
@@ -276,6 +291,8 @@ impl Logic for DigitFeeder {
         self.diff1.clock.next = self.clock.val();
         self.diff2.clock.next = self.clock.val();
         self.diff3.clock.next = self.clock.val();
+        self.y1_is_p.clock.next = self.clock.val();
+        self.y2_is_p.clock.next = self.clock.val();
         self.x_r.clock.next = self.clock.val();
         self.y_r.clock.next = self.clock.val();
         self.negate_r.clock.next = self.clock.val();
@@ -292,6 +309,10 @@ impl Logic for DigitFeeder {
             self.p_chunk2.val() - bit_cast::<97, 96>(self.y.val().get_bits::<96>(192));
         self.diff3.d.next =
             self.p_chunk3.val() - bit_cast::<97, 96>(self.y.val().get_bits::<96>(288));
+        self.y1_is_p.d.next =
+            self.y.val().get_bits::<96>(96) == self.p_chunk1.val().get_bits::<96>(0);
+        self.y2_is_p.d.next =
+            self.y.val().get_bits::<96>(192) == self.p_chunk2.val().get_bits::<96>(0);
         self.x_r.d.next = self.rs_data.val().get_bits::<FQ_WORD_BITS>(0);
         self.y_r.d.next = self.y.val();
         self.negate_r.d.next = self.rs_negate.val() & self.y.val().any();
@@ -299,20 +320,24 @@ impl Logic for DigitFeeder {
         self.valid_r.d.next = self.rs_valid.val();
         // Stage 2: borrow lookahead over the chunks, then each chunk's decrement.
         self.borrow1.next = !self.diff0.q.val().get_bit(96);
-        self.borrow2.next = (!self.diff1.q.val().get_bit(96))
-            | (self.borrow1.val() & !self.diff1.q.val().get_bits::<96>(0).any());
-        self.borrow3.next = (!self.diff2.q.val().get_bit(96))
-            | (self.borrow2.val() & !self.diff2.q.val().get_bits::<96>(0).any());
+        self.borrow2.next =
+            (!self.diff1.q.val().get_bit(96)) | (self.borrow1.val() & self.y1_is_p.q.val());
+        self.borrow3.next =
+            (!self.diff2.q.val().get_bit(96)) | (self.borrow2.val() & self.y2_is_p.q.val());
+        // Each chunk's decrement in a 96-bit signal of its own: inside the concatenation
+        // the generated Verilog would size the subtraction to 384 bits, and a chunk
+        // that wraps (0 − 1, when y's chunk equals p's and a borrow comes in) would set
+        // every bit above it.
+        self.dec1.next =
+            self.diff1.q.val().get_bits::<96>(0) - bit_cast::<96, 1>(self.borrow1.val().into());
+        self.dec2.next =
+            self.diff2.q.val().get_bits::<96>(0) - bit_cast::<96, 1>(self.borrow2.val().into());
+        self.dec3.next =
+            self.diff3.q.val().get_bits::<96>(0) - bit_cast::<96, 1>(self.borrow3.val().into());
         self.negated.next = bit_cast::<FQ_WORD_BITS, 96>(self.diff0.q.val().get_bits::<96>(0))
-            | (bit_cast::<FQ_WORD_BITS, 96>(
-                self.diff1.q.val().get_bits::<96>(0) - bit_cast::<96, 1>(self.borrow1.val().into()),
-            ) << 96)
-            | (bit_cast::<FQ_WORD_BITS, 96>(
-                self.diff2.q.val().get_bits::<96>(0) - bit_cast::<96, 1>(self.borrow2.val().into()),
-            ) << 192)
-            | (bit_cast::<FQ_WORD_BITS, 96>(
-                self.diff3.q.val().get_bits::<96>(0) - bit_cast::<96, 1>(self.borrow3.val().into()),
-            ) << 288);
+            | (bit_cast::<FQ_WORD_BITS, 96>(self.dec1.val()) << 96)
+            | (bit_cast::<FQ_WORD_BITS, 96>(self.dec2.val()) << 192)
+            | (bit_cast::<FQ_WORD_BITS, 96>(self.dec3.val()) << 288);
         self.y_out.next = self.y_r.q.val();
         if self.negate_r.q.val() {
             self.y_out.next = self.negated.val();
