@@ -271,7 +271,7 @@ pub fn fit_report(part: &Part, units: Vec<ModuleFit>) -> FitReport {
 /// The report as text.
 pub fn fit_table(r: &FitReport) -> String {
     let mut s = format!(
-        "card on {} ({}): {}\n\n{:<18} {:>5} {:>9} {:>9} {:>6} {:>7} {:>22}\n",
+        "card on {} ({}): {}\n\n{:<18} {:>5} {:>9} {:>9} {:>6} {:>7}  {}\n",
         r.part,
         r.board,
         if r.fits { "FITS" } else { "DOES NOT FIT" },
@@ -281,21 +281,26 @@ pub fn fit_table(r: &FitReport) -> String {
         "FF",
         "DSP",
         "BRAM36",
-        "longest path (proxy)"
+        "slowest path (proxy)"
     );
     for m in &r.modules {
         s += &format!(
-            "{:<18} {:>5} {:>9} {:>9} {:>6} {:>7.1} {:>2} LUT {:>3} CARRY4 {:>4.2} ns{}\n",
+            "{:<18} {:>5} {:>9} {:>9} {:>6} {:>7.1}  {:<22} {:>4.2} ns{}\n",
             m.name,
             m.instances,
             m.lut,
             m.ff,
             m.dsp,
             m.bram36,
-            m.timing.lut_levels,
-            m.timing.carry4,
+            m.timing.cells(),
             m.timing.delay_ns,
             if m.timing.meets_250mhz { "" } else { " OVER" }
+        );
+    }
+    for m in r.modules.iter().filter(|m| !m.timing.meets_250mhz) {
+        s += &format!(
+            "  {}'s slowest path: {} -> {}\n",
+            m.name, m.timing.from, m.timing.to
         );
     }
     let row = |name: &str, x: &Resources| {

@@ -226,7 +226,7 @@ pub fn estimate(dir: &VerilogDir, blocks: &[String]) -> Result<Vec<Estimate>> {
 /// The estimates as a text table.
 pub fn estimate_table(rows: &[Estimate]) -> String {
     let mut s = format!(
-        "{:<14} {:>9} {:>8} {:>9} {:>6} {:>7} {:>8} {:>24} {:>8}\n",
+        "{:<14} {:>9} {:>8} {:>9} {:>6} {:>7} {:>8}  {:<31} {:>8}\n",
         "block",
         "LUT",
         "LUT-SRL",
@@ -234,13 +234,13 @@ pub fn estimate_table(rows: &[Estimate]) -> String {
         "DSP",
         "BRAM36",
         "CARRY4",
-        "longest path (proxy)",
+        "slowest path (proxy)",
         "yosys s"
     );
     for r in rows {
         let y = &r.synthesis;
         s += &format!(
-            "{:<14} {:>9} {:>8} {:>9} {:>6} {:>7} {:>8} {:>2} LUT {:>3} CARRY4 {:>4.2} ns{} {:>8.1}\n",
+            "{:<14} {:>9} {:>8} {:>9} {:>6} {:>7} {:>8}  {:<22} {:>4.2} ns{} {:>8.1}\n",
             r.block,
             y.lut,
             y.lut_as_srl,
@@ -248,20 +248,22 @@ pub fn estimate_table(rows: &[Estimate]) -> String {
             y.dsp,
             y.bram36,
             y.carry4,
-            y.timing.lut_levels,
-            y.timing.carry4,
+            y.timing.cells(),
             y.timing.delay_ns,
-            if y.timing.meets_250mhz { "     " } else { " OVER" },
+            if y.timing.meets_250mhz {
+                "     "
+            } else {
+                " OVER"
+            },
             y.seconds
         );
     }
-    let over: Vec<&str> = rows
+    let over: Vec<&Estimate> = rows
         .iter()
         .filter(|r| !r.synthesis.timing.meets_250mhz)
-        .map(|r| r.block.as_str())
         .collect();
     s += &format!(
-        "longest path: register to register after yosys synthesis, modelled at {} ns + {} ns per LUT level + {} ns per CARRY4 (+ {} ns per MUXF) against {} ns (250 MHz); a proxy, not Vivado timing.\n",
+        "slowest path: register to register after yosys synthesis, modelled at {} ns + {} ns per LUT level + {} ns per CARRY4 (+ {} ns per MUXF) against {} ns (250 MHz); a proxy, not Vivado timing.\n",
         crate::yosys::PATH_BASE_NS,
         crate::yosys::LUT_LEVEL_NS,
         crate::yosys::CARRY4_NS,
@@ -271,7 +273,12 @@ pub fn estimate_table(rows: &[Estimate]) -> String {
     if over.is_empty() {
         s += "every block is under the bound\n";
     } else {
-        s += &format!("over the bound: {}\n", over.join(", "));
+        for r in over {
+            s += &format!(
+                "over the bound: {} ({} -> {})\n",
+                r.block, r.synthesis.timing.from, r.synthesis.timing.to
+            );
+        }
     }
     s
 }

@@ -18,7 +18,8 @@
 //!   the simulator against ark-ff), [`sim_serve`] and [`xdma_model`] (`zkaccel sim
 //!   serve`, the card as a vfio-user device).
 //! * With the `hdl` feature: [`hdl_flow`] (`zkaccel hdl generate | lint | estimate`),
-//!   [`hdl_fit`] (`zkaccel hdl fit`), [`yosys`] (running and caching yosys) and
+//!   [`hdl_fit`] (`zkaccel hdl fit`), [`yosys`] (running and caching yosys), [`netlist_path`]
+//!   (the timing proxy: the slowest path of a synthesized netlist) and
 //!   [`tools`] (finding Verilator and yosys, with install hints).
 
 pub mod accelerator;
@@ -49,6 +50,8 @@ pub mod xdma_model;
 pub mod hdl_fit;
 #[cfg(feature = "hdl")]
 pub mod hdl_flow;
+#[cfg(feature = "hdl")]
+pub mod netlist_path;
 #[cfg(feature = "hdl")]
 pub mod tools;
 #[cfg(feature = "hdl")]

@@ -2,20 +2,23 @@
 //! counts, then a timing proxy from the same netlist.
 //!
 //! **Timing proxy.** After synthesis the registers, DSP48E2 and block RAM cells and
-//! shift-register LUTs are deleted (each is a clocked path end), the remaining LUT,
-//! carry and wide-mux cells are renamed by type, and `ltp -noff` reports the longest
-//! combinational path between two of those path ends. Its delay is modelled as
-//! [`PATH_BASE_NS`] (clock to output, setup, the first net) plus [`LUT_LEVEL_NS`] per
-//! LUT level (cell and net), [`CARRY4_NS`] per CARRY4 (yosys maps carries to CARRY4;
-//! Vivado packs two into one CARRY8) and [`MUXF_NS`] per MUXF7/8, against the 4.0 ns
-//! of 250 MHz. These are typical UltraScale+ (-2) figures, not a timing analysis: a
-//! block under the bound has short logic between its registers, which is what
-//! closing 250 MHz needs; placement, routing congestion and SLR crossings are judged
-//! only by Vivado.
+//! shift-register LUTs are deleted (each is a clocked path end) and the netlist is
+//! written as JSON; [`crate::netlist_path`] finds the combinational path with the
+//! largest modelled delay between two path ends: [`PATH_BASE_NS`] (clock to output,
+//! setup, the first net) plus [`LUT_LEVEL_NS`] per LUT level (cell and net),
+//! [`CARRY4_NS`] per CARRY4 (yosys maps carries to CARRY4; Vivado packs two into one
+//! CARRY8) and [`MUXF_NS`] per MUXF7/8, against the 4.0 ns of 250 MHz, with the
+//! names of the nets it starts and ends on. These are typical UltraScale+ (-2)
+//! figures, not a timing analysis: a block under the bound has short logic between
+//! its registers, which is what closing 250 MHz needs; placement, routing congestion
+//! and SLR crossings are judged only by Vivado. (Until December 2026 the proxy was
+//! yosys `ltp -noff`, the path with the most cells, which can miss a slower path of
+//! fewer cells.)
 //!
 //! Results are cached on disk by the SHA-256 of the Verilog, the top module and this
 //! script, so a module is synthesized once.
 
+use crate::netlist_path::{slowest_path, CellDelays, SlowestPath};
 use crate::tools::YOSYS;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -35,7 +38,7 @@ pub const MUXF_NS: f64 = 0.15;
 /// The clock period the proxy is held against: 250 MHz.
 pub const PERIOD_NS: f64 = 4.0;
 
-/// The longest register-to-register path after synthesis.
+/// The slowest register-to-register path after synthesis (by modelled delay).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PathProxy {
     pub lut_levels: u64,
@@ -45,6 +48,12 @@ pub struct PathProxy {
     pub delay_ns: f64,
     /// `delay_ns ≤ PERIOD_NS`.
     pub meets_250mhz: bool,
+    /// The net the path starts on (a register's output, a port, a black box's output).
+    #[serde(default)]
+    pub from: String,
+    /// A net the path's last cell drives.
+    #[serde(default)]
+    pub to: String,
 }
 
 impl PathProxy {
@@ -59,9 +68,39 @@ impl PathProxy {
             muxf,
             delay_ns: (delay_ns * 100.0).round() / 100.0,
             meets_250mhz: delay_ns <= PERIOD_NS,
+            from: String::new(),
+            to: String::new(),
         }
     }
+
+    /// The proxy of a path found in a netlist.
+    pub fn of(path: &SlowestPath) -> Self {
+        Self {
+            from: path.from.clone(),
+            to: path.to.clone(),
+            ..Self::new(path.lut_levels, path.carry4, path.muxf)
+        }
+    }
+
+    /// The cells on the path, e.g. `8 LUT + 20 MUXF`.
+    pub fn cells(&self) -> String {
+        let mut parts = vec![format!("{} LUT", self.lut_levels)];
+        if self.carry4 > 0 {
+            parts.push(format!("{} CARRY4", self.carry4));
+        }
+        if self.muxf > 0 {
+            parts.push(format!("{} MUXF", self.muxf));
+        }
+        parts.join(" + ")
+    }
 }
+
+/// The cell delays of the model, for [`crate::netlist_path`].
+pub const CELL_DELAYS: CellDelays = CellDelays {
+    lut: LUT_LEVEL_NS,
+    carry: CARRY4_NS,
+    muxf: MUXF_NS,
+};
 
 /// Cell counts and the timing proxy of one module.
 #[derive(Debug, Serialize, Deserialize, Clone)]
@@ -83,7 +122,7 @@ pub struct Synthesis {
     pub seconds: f64,
 }
 
-const SCRIPT_VERSION: &str = "zkaccel-yosys-2";
+const SCRIPT_VERSION: &str = "zkaccel-yosys-4";
 
 /// Where results are cached: `$ZKACCEL_YOSYS_CACHE`, else `$XDG_CACHE_HOME/zkaccel/yosys`,
 /// else `~/.cache/zkaccel/yosys`.
@@ -129,16 +168,14 @@ pub fn synthesize(
     let src = work.path().join("design.v");
     std::fs::write(&src, verilog)?;
     let stat = work.path().join("stat.json");
-    let ltp = work.path().join("ltp.txt");
+    let net = work.path().join("netlist.json");
     let script = format!(
         "read_verilog {src}; synth_xilinx -family xcup -top {top} -flatten -noiopad; \
          tee -q -o {stat} stat -json; \
-         delete t:DSP48E2 t:RAMB* t:SRL* t:FD* t:BUFG* t:URAM*; \
-         rename -enumerate -pattern carry_% t:CARRY*; rename -enumerate -pattern lut_% t:LUT*; \
-         rename -enumerate -pattern muxf_% t:MUXF*; tee -q -o {ltp} ltp -noff",
+         delete t:DSP48E2 t:RAMB* t:SRL* t:FD* t:BUFG* t:URAM*; write_json {net}",
         src = src.display(),
         stat = stat.display(),
-        ltp = ltp.display()
+        net = net.display()
     );
     let t = Instant::now();
     let out = Command::new(&yosys)
@@ -169,7 +206,13 @@ pub fn synthesize(
             .map(|(_, n)| n.as_u64().unwrap_or(0))
             .sum()
     };
-    let timing = parse_ltp(&std::fs::read_to_string(&ltp).unwrap_or_default());
+    let netlist = std::fs::read_to_string(&net).context("yosys wrote no netlist")?;
+    let timing = match slowest_path(&netlist, top, CELL_DELAYS)
+        .with_context(|| format!("the timing proxy of {label}"))?
+    {
+        Some(path) => PathProxy::of(&path),
+        None => PathProxy::new(0, 0, 0),
+    };
     let s = Synthesis {
         lut: count(&|k| k.starts_with("LUT")),
         lut_as_srl: count(&|k| k.starts_with("SRL")),
@@ -193,35 +236,17 @@ pub fn synthesize(
     Ok(s)
 }
 
-/// Counts the cell kinds on the path `ltp` printed (cells renamed by type).
-pub fn parse_ltp(text: &str) -> PathProxy {
-    let (mut lut, mut carry, mut muxf) = (0, 0, 0);
-    for line in text.lines() {
-        let Some(via) = line.split("(via ").nth(1) else {
-            continue;
-        };
-        if via.starts_with("\\carry_") || via.starts_with("carry_") {
-            carry += 1;
-        } else if via.starts_with("\\muxf_") || via.starts_with("muxf_") {
-            muxf += 1;
-        } else if via.starts_with("\\lut_") || via.starts_with("lut_") {
-            lut += 1;
-        }
-    }
-    PathProxy::new(lut, carry, muxf)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn ltp_paths_are_counted_by_cell_kind() {
-        let text = "Longest topological path in top (length=4):\n    0: \\x [3]\n    1: $w (via \\lut_12)\n    2: $c (via \\carry_3)\n    3: $c2 (via \\carry_4)\n    4: \\s [1] (via \\muxf_1)\n";
-        let p = parse_ltp(text);
-        assert_eq!((p.lut_levels, p.carry4, p.muxf), (1, 2, 1));
+    fn a_path_is_modelled_by_cell_kind() {
+        let p = PathProxy::new(1, 2, 1);
         assert!((p.delay_ns - (0.6 + 0.45 + 0.12 + 0.15)).abs() < 1e-9);
         assert!(p.meets_250mhz);
+        assert_eq!(p.cells(), "1 LUT + 2 CARRY4 + 1 MUXF");
         assert!(!PathProxy::new(8, 0, 0).meets_250mhz);
+        assert_eq!(PathProxy::new(8, 0, 0).cells(), "8 LUT");
     }
 }

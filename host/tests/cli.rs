@@ -145,6 +145,24 @@ fn estimate_maps_the_tile_to_one_dsp() {
     assert_eq!(row["lut"], 0, "{row}");
 }
 
+/// Real yosys on the Fr adder: the timing proxy finds a path of LUTs and carry cells
+/// between named registers, under the 250 MHz bound (its two 96-bit chunk stages).
+#[test]
+fn estimate_names_the_slowest_path() {
+    let out = stdout_of(zkaccel().args(["hdl", "estimate", "--json", "--block", "fr_add"]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let t = &v.as_array().unwrap()[0]["timing"];
+    assert!(t["lut_levels"].as_u64().unwrap() >= 1, "{t}");
+    assert!(t["carry4"].as_u64().unwrap() >= 1, "{t}");
+    let delay = t["delay_ns"].as_f64().unwrap();
+    assert!(delay > 0.6 && delay <= 4.0, "{t}");
+    assert_eq!(t["meets_250mhz"], true, "{t}");
+    for end in ["from", "to"] {
+        let name = t[end].as_str().unwrap();
+        assert!(!name.is_empty() && !name.starts_with("net "), "{end}: {t}");
+    }
+}
+
 /// An unknown part is refused before any synthesis, naming the parts there are.
 #[test]
 fn fit_names_the_parts_it_knows() {
