@@ -11,7 +11,7 @@
 //!   adder costs one LUT per bit and removes a row; a 3:2 compressor costs two for the
 //!   same, so this halves the LUTs of wide sums (the multiplier's `T_lo·N'` rows, tile
 //!   sums, Karatsuba recombinations). Adders are cut at the multiples of
-//!   [`CARRY_CHAIN_BITS`], one grid for every level, so successive levels ripple skewed
+//!   [`ADDER_TREE_GRID_BITS`], one grid for every level, so successive levels ripple skewed
 //!   (one chain plus a LUT and a carry cell per level); a carry out at a grid line is
 //!   deferred, taken later as a free carry-in by a chunk starting there, and what is
 //!   left is counted by small compressors beside the line.
@@ -34,6 +34,13 @@ use num_traits::Zero;
 /// The longest carry-propagate chain in one pipeline stage, in bits: 12 CARRY8
 /// primitives on UltraScale+ (see docs/architecture.md, "Timing").
 pub const CARRY_CHAIN_BITS: usize = 96;
+
+/// The grid the adder tree's chunks are cut on ([`adder_tree`]), in bits: shorter than
+/// [`CARRY_CHAIN_BITS`] because a stage of the tree ripples through its
+/// [`ADDER_LEVELS_PER_STAGE`] levels skewed, a carry cell and a LUT more per level, and
+/// a top chunk is split in two adders in series. At 96 bits the Fq multiplier's slowest
+/// path was 4 LUT + 28 CARRY4 (4.08 ns by the timing proxy, over the 4 ns of 250 MHz).
+pub const ADDER_TREE_GRID_BITS: usize = 80;
 
 /// Levels of 3:2 compressors (one LUT level each) between two registers.
 pub const COMPRESSOR_LEVELS_PER_STAGE: usize = 3;
@@ -146,7 +153,7 @@ pub const ADDER_LEVELS_PER_STAGE: usize = 3;
 /// A two-row adder costs one LUT per bit (the propagate XOR; the carry runs in CARRY4/
 /// CARRY8) and removes one row; a 3:2 compressor costs two LUTs per bit (sum and
 /// majority) for the same. Every adder is cut at the multiples of
-/// [`CARRY_CHAIN_BITS`] (one grid for all levels, so the carries of successive levels
+/// [`ADDER_TREE_GRID_BITS`] (one grid for all levels, so the carries of successive levels
 /// ripple skewed, as in a carry-save array): a chunk's carry out at a grid line is not
 /// passed on in the same stage but deferred, and a later adder's chunk starting at that
 /// line takes one registered deferred bit as its carry in, for free. The deferred bits
@@ -212,7 +219,7 @@ fn add_chunked(
     level: usize,
     pool: &mut std::collections::BTreeMap<usize, Vec<(Row, bool)>>,
 ) -> Row {
-    let grid = CARRY_CHAIN_BITS;
+    let grid = ADDER_TREE_GRID_BITS;
     let lo = x.shift.min(y.shift);
     let hi = x.end().max(y.end());
     let px = place(n, name, x, lo, hi - lo);
