@@ -248,13 +248,20 @@ pub fn slowest_path(
 
 /// The net's best name when it has a visible one.
 fn visible_name(module: &Module, bit: u64) -> Option<String> {
-    let name = net_name(module, bit);
-    (!name.starts_with('$') && !name.starts_with("net ")).then_some(name)
+    best_name(module, bit).and_then(|(hidden, name)| (!hidden).then_some(name))
 }
 
-/// The best name of a net bit: a visible name before a generated one (`$…`), the
-/// shortest among equals; with the bit's index when the name is a bus.
+/// The best name of a net bit, or `net N` when it has none.
 fn net_name(module: &Module, bit: u64) -> String {
+    best_name(module, bit)
+        .map(|(_, name)| name)
+        .unwrap_or_else(|| format!("net {bit}"))
+}
+
+/// The best name of a net bit and whether it is a generated one (`$…`): a visible
+/// name before a generated one, the shortest among equals; with the bit's index when
+/// the name is a bus.
+fn best_name(module: &Module, bit: u64) -> Option<(bool, String)> {
     let mut best: Option<(bool, usize, String)> = None;
     for (name, n) in &module.netnames {
         let Some(pos) = n
@@ -275,7 +282,7 @@ fn net_name(module: &Module, bit: u64) -> String {
             best = Some(key);
         }
     }
-    best.map(|b| b.2).unwrap_or_else(|| format!("net {bit}"))
+    best.map(|(hidden, _, name)| (hidden, name))
 }
 
 #[cfg(test)]
