@@ -48,7 +48,7 @@ pub const BEATS_PER_BASE: usize = 2;
 /// Cycles from an addition's issue into the point adder to its sum (the G1 point
 /// adder's pipeline depth). Pinned to the generated adder by `zkaccel-hdl`'s tests;
 /// the host's cycle model uses it.
-pub const POINT_ADDER_LATENCY: usize = 108;
+pub const POINT_ADDER_LATENCY: usize = 116;
 /// Beats per bucket on readout.
 pub const BEATS_PER_BUCKET: usize = 3;
 

@@ -41,7 +41,7 @@ pub const STAGE_CONST_ADDR_BITS: usize = 6;
 pub mod timing {
     /// Cycles from a butterfly's issue to the write of its results (multiplier, one
     /// register, butterfly). Pinned to the generated datapath by `zkaccel-hdl`'s tests.
-    pub const PIPELINE_LATENCY: usize = 90;
+    pub const PIPELINE_LATENCY: usize = 94;
 
     /// Cycles from a butterfly's issue until a read sees its results (the write, plus
     /// one).

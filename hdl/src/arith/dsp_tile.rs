@@ -2,10 +2,11 @@
 //! registered, sized to one Xilinx DSP48E2 (27 × 18 signed multiplier, so 26 × 17
 //! unsigned; AREG/BREG and MREG/PREG hold the two pipeline registers).
 //!
-//! Wide products ([`super::tile_product`]) instantiate this tile hundreds of times; to
-//! keep the generated Verilog and the Verilator model small, they emit the tile's
-//! statement inline (from [`tile_statement`], the one definition of the tile's Verilog)
-//! instead of one rust-hdl module per tile.
+//! The stand-alone [`DspTile`] is the tile's reference block (the `dsp_tile` design).
+//! Wide products ([`super::karatsuba`]) emit their tiles inline instead, hundreds of
+//! them, chained into cascade columns `a · b + (previous tile >> 17)`: see
+//! [`cascade_tile_verilog`], the one definition of a column tile's Verilog (an
+//! instantiated DSP48E2 for synthesis, a behavioural statement for simulation).
 
 use rust_hdl::prelude::*;
 
@@ -26,11 +27,73 @@ pub fn tile_statement(dst: &str, a: &str, b: &str) -> String {
     format!("always @(posedge clock) {dst} <= {a} * {b};")
 }
 
-/// Declaration of a tile's product register.
-pub fn tile_register(name: &str) -> String {
+/// A cascade column's shift: the DSP48E2's `Z` multiplexer adds `PCIN >> 17`.
+pub const CASCADE_SHIFT: usize = 17;
+/// Width of the DSP48E2's `P` (and `PCIN`/`PCOUT`).
+pub const CASCADE_P_BITS: usize = 48;
+
+/// The Verilog of one tile of a cascade column, `name <= a · b + (prev >> 17)` (or
+/// `a · b` for the column's first tile), registered once (`PREG`).
+///
+/// yosys 0.23 does not infer the DSP48E2's post-adder or its `PCIN` cascade from the
+/// behavioural statement (it leaves the sum in LUTs and carry chains), so for
+/// synthesis (`SYNTHESIS`, defined by yosys and Vivado) the tile is an instantiated
+/// `DSP48E2`: `A` and `B` unregistered (the netlist's own registers feed them), no
+/// `MREG`, `PREG` on, `OPMODE` X = Y = M and Z = `PCIN >> 17` (0 for the first tile),
+/// `ALUMODE` add; `PCOUT` feeds the next tile. Simulation (Verilator) compiles the
+/// behavioural statement, the same function: the operands are unsigned and narrower
+/// than the signed 27 × 18 multiplier, and `P` stays below 2^47, so the arithmetic
+/// shift of `PCIN` is a plain one.
+pub fn cascade_tile_verilog(
+    name: &str,
+    width: usize,
+    a: &str,
+    a_bits: usize,
+    b: &str,
+    b_bits: usize,
+    prev: Option<(&str, usize)>,
+) -> String {
+    assert!(a_bits <= TILE_A_BITS && b_bits <= TILE_B_BITS && width < CASCADE_P_BITS);
+    let hi = width - 1;
+    let (opmode, pcin, addend) = match prev {
+        Some((p, pw)) => (
+            "9'b00_101_01_01",
+            format!("{p}_pcout"),
+            format!(" + {p}[{}:{CASCADE_SHIFT}]", pw - 1),
+        ),
+        None => ("9'b00_000_01_01", "48'd0".to_string(), String::new()),
+    };
+    let pad = |bits: usize, port: usize, x: &str| {
+        if bits == port {
+            x.to_string()
+        } else {
+            format!("{{{}'d0, {x}}}", port - bits)
+        }
+    };
     format!(
-        "(* use_dsp = \"yes\" *) reg [{}:0] {name};",
-        TILE_P_BITS - 1
+        "`ifdef SYNTHESIS
+wire [47:0] {name}_pcout;
+wire [47:0] {name}_p;
+wire [{hi}:0] {name} = {name}_p[{hi}:0];
+DSP48E2 #(.AREG(0), .BREG(0), .ACASCREG(0), .BCASCREG(0), .MREG(0), .PREG(1), .CREG(0),
+  .ADREG(0), .DREG(0), .INMODEREG(0), .OPMODEREG(0), .ALUMODEREG(0), .CARRYINREG(0),
+  .CARRYINSELREG(0), .USE_MULT(\"MULTIPLY\"), .USE_SIMD(\"ONE48\"), .AMULTSEL(\"A\"),
+  .BMULTSEL(\"B\"), .A_INPUT(\"DIRECT\"), .B_INPUT(\"DIRECT\"), .PREADDINSEL(\"A\"))
+  {name}_dsp (.CLK(clock), .A({a30}), .B({b18}), .C(48'd0), .D(27'd0), .PCIN({pcin}),
+  .ACIN(30'd0), .BCIN(18'd0), .CARRYCASCIN(1'b0), .MULTSIGNIN(1'b0),
+  .OPMODE({opmode}), .ALUMODE(4'b0000), .INMODE(5'b00000), .CARRYIN(1'b0),
+  .CARRYINSEL(3'b000), .CEA1(1'b0), .CEA2(1'b0), .CEB1(1'b0), .CEB2(1'b0), .CEAD(1'b0),
+  .CED(1'b0), .CEC(1'b0), .CEM(1'b0), .CEP(1'b1), .CECARRYIN(1'b0), .CECTRL(1'b0),
+  .CEINMODE(1'b0), .CEALUMODE(1'b0), .RSTA(1'b0), .RSTB(1'b0), .RSTC(1'b0), .RSTD(1'b0),
+  .RSTM(1'b0), .RSTP(1'b0), .RSTALLCARRYIN(1'b0), .RSTCTRL(1'b0), .RSTINMODE(1'b0),
+  .RSTALUMODE(1'b0), .P({name}_p), .PCOUT({name}_pcout));
+`else
+(* use_dsp = \"yes\" *) reg [{hi}:0] {name};
+always @(posedge clock) {name} <= {a} * {b}{addend};
+`endif
+",
+        a30 = pad(a_bits, 30, a),
+        b18 = pad(b_bits, 18, b),
     )
 }
 

@@ -12,7 +12,10 @@
 //! never carried out level by level: the operand of each base product is the plain sum
 //! of the original limbs on its path (one limb, or 2, 4, 8 of them), added in one
 //! carry-save tree. After `levels` levels there are `3^levels` base products, each a
-//! small schoolbook array of 26 × 17 DSP tiles; each level's recombination is one
+//! small schoolbook array of 26 × 17 DSP tiles whose columns (one 26-bit piece times
+//! the 17-bit pieces) are summed in the DSP48E2s' post-adders through the `PCIN >> 17`
+//! cascade, so a base product leaves as one row per column (two for Fq's 51-bit
+//! limbs, not six tile rows for LUTs to compress); each level's recombination is one
 //! [`sum_terms`] of five shifted terms (two negated), carry-save compressed and added
 //! in chunks, so no stage holds a long carry chain.
 //!
@@ -25,7 +28,7 @@
 //! schoolbook product); for Fr (255 bits) two levels give 9 products of ≤ 66 × 66 bits,
 //! 12 tiles each (108). See [`best_levels`].
 
-use super::dsp_tile::{TILE_A_BITS, TILE_B_BITS};
+use super::dsp_tile::{CASCADE_SHIFT, TILE_A_BITS, TILE_B_BITS};
 use super::netlist::{mask, Netlist, Op, Operand};
 use super::pipelined_sum::{sum_terms, Term};
 use num_bigint::BigUint;
@@ -192,8 +195,8 @@ fn pieces(bits: usize, cut: usize) -> usize {
     bits.div_ceil(cut)
 }
 
-/// A base product: the two limb sums multiplied by a schoolbook array of DSP tiles,
-/// the tiles' outputs summed.
+/// A base product: the two limb sums multiplied by a schoolbook array of DSP tiles in
+/// cascade columns, the columns' rows summed.
 fn base_product(
     n: &mut Netlist,
     name: &str,
@@ -240,32 +243,94 @@ fn base_product(
     } else {
         (TILE_B_BITS, TILE_A_BITS)
     };
-    let mut terms = vec![];
-    for i in 0..pieces(x_bits, xc) {
-        let xw = xc.min(x_bits - i * xc);
-        let xp = x.slice(i * xc, xw);
-        for j in 0..pieces(y_bits, yc) {
-            let yw = yc.min(y_bits - j * yc);
-            let yp = match (&y, &y_const) {
-                (Some(y), _) => y.slice(j * yc, yw),
-                (_, Some(c)) => {
-                    let v = (c >> (j * yc)) & mask(yw);
-                    if v.is_zero() {
-                        continue;
+    // The tile grid: pieces along the 26-bit side (A) and the 17-bit side (B), each
+    // with its offset in the product; a constant piece that is zero has no tiles.
+    let cut = |v: &Operand, c: Option<&BigUint>, bits: usize, step: usize| -> Vec<(Operand, usize)> {
+        (0..pieces(bits, step))
+            .filter_map(|k| {
+                let w = step.min(bits - k * step);
+                let piece = match c {
+                    Some(c) => {
+                        let v = (c >> (k * step)) & mask(w);
+                        if v.is_zero() {
+                            return None;
+                        }
+                        Operand::constant(&v, w)
                     }
-                    Operand::constant(&v, yw)
-                }
-                _ => unreachable!(),
-            };
-            let (a, b) = if x_on_a {
-                (xp.clone(), yp)
+                    None => v.slice(k * step, w),
+                };
+                Some((piece, k * step))
+            })
+            .collect()
+    };
+    let y_port = y.clone().unwrap_or(Operand::Zeros(1));
+    let x_pieces = cut(&x, None, x_bits, xc);
+    let y_pieces = cut(&y_port, y_const.as_ref(), y_bits, yc);
+    let (a_side, b_side) = if x_on_a {
+        (x_pieces, y_pieces)
+    } else {
+        (y_pieces, x_pieces)
+    };
+    // Each A piece times the B pieces is one DSP48E2 cascade column (`PCIN >> 17`
+    // adds the tile below, 17 bits down): the column's tile sums are in the DSPs'
+    // post-adders, and the column leaves as one row — each tile's low 17 bits (final
+    // once the tile is summed) and the last tile whole. A gap (a zero constant
+    // piece) or a tile too narrow to cascade starts a new column.
+    let max_of = |o: &Operand| match o {
+        Operand::Const { value, .. } => value.clone(),
+        o => mask(o.width()),
+    };
+    let mut terms = vec![];
+    for (ap, a_off) in &a_side {
+        let mut column: Vec<Operand> = vec![];
+        let mut column_shift = 0;
+        let mut bound = BigUint::zero();
+        let mut last_b_off = None;
+        let close = |column: &mut Vec<Operand>, n: &mut Netlist, shift: usize, terms: &mut Vec<Term>| {
+            if column.is_empty() {
+                return;
+            }
+            let mut parts: Vec<Operand> = column[..column.len() - 1]
+                .iter()
+                .map(|t| t.slice(0, CASCADE_SHIFT))
+                .collect();
+            parts.push(column.last().unwrap().clone());
+            let row = if parts.len() == 1 {
+                parts.pop().unwrap()
             } else {
-                (yp, xp.clone())
+                let w = parts.iter().map(Operand::width).sum();
+                n.op(&format!("{name}_c"), w, false, Op::Concat(parts))
             };
-            let pw = (a.width() + b.width()).min(super::dsp_tile::TILE_P_BITS);
-            let t = n.op(&format!("{name}_t"), pw, true, Op::Product(a, b));
-            terms.push(Term::plus(t, i * xc + j * yc));
+            terms.push(Term::plus(row, shift));
+            column.clear();
+        };
+        for (bp, b_off) in &b_side {
+            let follows = b_off
+                .checked_sub(CASCADE_SHIFT)
+                .is_some_and(|o| last_b_off == Some(o))
+                && column.last().is_some_and(|t| t.width() > CASCADE_SHIFT);
+            if !follows {
+                close(&mut column, n, column_shift, &mut terms);
+                column_shift = a_off + b_off;
+                bound = BigUint::zero();
+            }
+            let prev = column.last().cloned();
+            bound = max_of(ap) * max_of(bp) + (&bound >> CASCADE_SHIFT);
+            let tw = (bound.bits() as usize).max(1);
+            let t = n.op(
+                &format!("{name}_t"),
+                tw,
+                true,
+                Op::CascadeTile {
+                    a: ap.clone(),
+                    b: bp.clone(),
+                    prev,
+                },
+            );
+            column.push(t);
+            last_b_off = Some(*b_off);
         }
+        close(&mut column, n, column_shift, &mut terms);
     }
     sum_terms(n, &format!("{name}_p"), &terms, width)
 }
@@ -342,6 +407,32 @@ mod tests {
             let x = edge_or_random(381, k);
             assert_eq!(n.evaluate(&[x.clone()])[0], &x * &p);
         }
+    }
+
+    /// Constants whose 17-bit pieces are zero in places break the cascade columns
+    /// (a gap starts a new column); the products stay exact.
+    #[test]
+    fn constants_with_zero_pieces_split_the_columns() {
+        let gap: BigUint = (BigUint::from(0x1_ffffu32) << 60u32) | BigUint::from(0x1_2345u32);
+        let top: BigUint = BigUint::from(1u32) << 99u32;
+        for (c, levels) in [(gap.clone(), 0), (gap, 1), (top, 0)] {
+            let n = build(100, levels, Some(c.clone()));
+            for k in 0..40 {
+                let x = edge_or_random(100, k);
+                assert_eq!(n.evaluate(&[x.clone()])[0], &x * &c, "{c:x}, {levels} levels");
+            }
+        }
+    }
+
+    /// Every tile sits in a cascade column: no tile product is summed in LUTs unless
+    /// a column had to break.
+    #[test]
+    fn base_products_are_cascade_columns() {
+        let n = build(381, 3, None);
+        let v = n.verilog("p", "test");
+        assert_eq!(v.matches("DSP48E2 #(").count(), 162);
+        // Fq's 27 base products: 2 columns of 3 tiles each, 4 of them cascaded.
+        assert_eq!(v.matches(".OPMODE(9'b00_101_01_01)").count(), 27 * 2 * 2);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! A block is built as a list of nodes, each a bit vector of a fixed width computed by
 //! one operation (concatenation, inversion, 3:2 compression, a short sum, a DSP tile
-//! product, a reduction, a multiplexer) from parts of earlier nodes. A node is either a
+//! of a cascade column, a reduction, a multiplexer) from parts of earlier nodes. A node is either a
 //! wire (combinational, ready in the cycle of its operands) or a register (ready one
 //! cycle later). The builder knows the cycle at which every node is valid and delays
 //! operands automatically (shift registers, shared per node part) so that every
@@ -21,7 +21,9 @@
 //! context-dependent widths never change a result: `+` is a sum modulo `2^width`,
 //! `~` inverts exactly the operand's bits.
 
-use super::dsp_tile::{tile_register, tile_statement, TILE_A_BITS, TILE_B_BITS, TILE_P_BITS};
+use super::dsp_tile::{
+    cascade_tile_verilog, CASCADE_P_BITS, CASCADE_SHIFT, TILE_A_BITS, TILE_B_BITS,
+};
 use num_bigint::BigUint;
 use num_traits::{One, Zero};
 use std::collections::HashMap;
@@ -107,8 +109,16 @@ pub enum Op {
     Maj3(Operand, Operand, Operand),
     /// `a + b + ...` modulo `2^width`: a carry chain (short: callers keep it short).
     Sum(Vec<Operand>),
-    /// One DSP tile: `a · b`, `a` at most [`TILE_A_BITS`], `b` at most [`TILE_B_BITS`].
-    Product(Operand, Operand),
+    /// One DSP tile (`a` at most [`TILE_A_BITS`], `b` at most [`TILE_B_BITS`]) of a
+    /// cascade column: `a · b + (prev >> 17)`, `prev` the whole of
+    /// the column's previous tile (read through the DSP48E2's `PCIN`, so never
+    /// delayed), or `a · b` for a column's first tile (`None`). See
+    /// [`super::dsp_tile::cascade_tile_verilog`].
+    CascadeTile {
+        a: Operand,
+        b: Operand,
+        prev: Option<Operand>,
+    },
     /// Bitwise `a & b` / `a | b`.
     And(Operand, Operand),
     Or(Operand, Operand),
@@ -271,6 +281,15 @@ impl Netlist {
     pub fn op(&mut self, name: &str, width: usize, registered: bool, op: Op) -> Operand {
         let operands = op_operands(&op);
         let t = operands.iter().map(|o| self.ready(o)).max().unwrap_or(0);
+        if let Op::CascadeTile { prev: Some(p), .. } = &op {
+            let whole = matches!(p, Operand::Part { node, lo: 0, width }
+                if *width == self.nodes[node.0].width);
+            assert!(
+                whole && self.ready(p) == t && !self.is_wire(p),
+                "{name}: a cascade tile's operands must be ready by its predecessor's cycle \
+                 (PCIN cannot be delayed)"
+            );
+        }
         let mut aligned = op;
         for o in op_operands_mut(&mut aligned) {
             *o = self.at(o, t);
@@ -338,7 +357,7 @@ impl Netlist {
                 f.register_bits += n.width;
             }
             match &n.op {
-                Op::Product(..) => f.dsp_tiles += 1,
+                Op::CascadeTile { .. } => f.dsp_tiles += 1,
                 Op::Xor3(..) => f.compressor_bits += n.width,
                 Op::Sum(..) => {
                     f.carry_chain_bits += n.width;
@@ -382,7 +401,9 @@ impl Netlist {
                     (&a & &b) | (&a & &c) | (&b & &c)
                 }
                 Op::Sum(xs) => xs.iter().map(get).fold(BigUint::zero(), |s, x| s + x),
-                Op::Product(a, b) => get(a) * get(b),
+                Op::CascadeTile { a, b, prev } => {
+                    get(a) * get(b) + prev.as_ref().map(|p| get(p) >> CASCADE_SHIFT).unwrap_or_default()
+                }
                 Op::And(a, b) => get(a) & get(b),
                 Op::Or(a, b) => get(a) | get(b),
                 Op::OrReduce(a) => BigUint::from((!get(a).is_zero()) as u32),
@@ -480,14 +501,24 @@ impl Netlist {
                     .map(|x| self.operand_verilog(x))
                     .collect::<Vec<_>>()
                     .join(" + "),
-                Op::Product(a, b) => {
-                    // The DSP tile's statement, the one definition of its Verilog.
+                Op::CascadeTile { a, b, prev } => {
                     assert!(n.registered, "a DSP tile is registered");
-                    writeln!(v, "{}", tile_register(&n.name)).unwrap();
-                    writeln!(
+                    let prev = prev.as_ref().map(|p| {
+                        let pn = &self.nodes[p.node().expect("a tile").0];
+                        (pn.name.clone(), pn.width)
+                    });
+                    write!(
                         v,
                         "{}",
-                        tile_statement(&n.name, &self.operand_verilog(a), &self.operand_verilog(b))
+                        cascade_tile_verilog(
+                            &n.name,
+                            n.width,
+                            &self.operand_verilog(a),
+                            a.width(),
+                            &self.operand_verilog(b),
+                            b.width(),
+                            prev.as_ref().map(|(name, w)| (name.as_str(), *w)),
+                        )
                     )
                     .unwrap();
                     continue;
@@ -548,8 +579,13 @@ fn op_operands_mut(op: &mut Op) -> Vec<&mut Operand> {
         Op::Concat(ps) | Op::Sum(ps) => ps.iter_mut().collect(),
         Op::Not(a) | Op::OrReduce(a) | Op::AndReduce(a) | Op::Copy(a) => vec![a],
         Op::Xor3(a, b, c) | Op::Maj3(a, b, c) => vec![a, b, c],
-        Op::Product(a, b) | Op::And(a, b) | Op::Or(a, b) => vec![a, b],
+        Op::And(a, b) | Op::Or(a, b) => vec![a, b],
         Op::Mux { sel, one, zero } => vec![sel, one, zero],
+        Op::CascadeTile { a, b, prev } => {
+            let mut v = vec![a, b];
+            v.extend(prev.as_mut());
+            v
+        }
     }
 }
 
@@ -565,16 +601,15 @@ fn check_widths(op: &Op, width: usize) {
         ),
         Op::Not(a) | Op::Copy(a) => assert_eq!(a.width(), width, "{op:?}"),
         Op::OrReduce(_) | Op::AndReduce(_) => assert_eq!(width, 1),
-        Op::Product(a, b) => {
+        Op::CascadeTile { a, b, prev } => {
             assert!(
                 a.width() <= TILE_A_BITS && b.width() <= TILE_B_BITS,
                 "tile operands"
             );
-            assert_eq!(
-                width,
-                TILE_P_BITS.min(a.width() + b.width()),
-                "tile product width"
-            );
+            assert!(width <= CASCADE_P_BITS, "a cascade tile's P is 48 bits");
+            if let Some(p) = prev {
+                assert!(p.width() > CASCADE_SHIFT && p.width() - CASCADE_SHIFT <= width);
+            }
         }
         Op::Mux { sel, one, zero } => {
             assert_eq!(sel.width(), 1);
