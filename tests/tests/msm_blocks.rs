@@ -247,7 +247,7 @@ fn check_buckets(e: &mut Engine, adds: &[(usize, Word, Word)], n: usize, what: &
 
 /// Random buckets of a 10-bit signed window (512 buckets), the 2^12 MSM's: every update
 /// lands, and the adder is busy at least 85 % of the time (the scheduler's model
-/// predicts 1 − L/2B ≈ 0.90 at L = 106, B = 512; the card measures 0.89).
+/// predicts 1 − L/2B ≈ 0.89 at L = 116, B = 512; this engine measures 0.935).
 #[test]
 fn bucket_engine_random_buckets_no_lost_update_and_utilization() {
     let mut e = Engine::new();
@@ -301,8 +301,9 @@ fn bucket_engine_conflict_queue_rotates_past_blocked_heads() {
     check_buckets(&mut e, &adds, 512, "a hot burst, then random buckets");
     // The hot additions serialize (hot · L cycles) whatever the scheduler does; the
     // cold ones must keep flowing beside them: the input is refused only when its
-    // bucket is busy and the queue is full. Measured: 708 refusals with rotation, 4,980
-    // with rotation disabled (and 0.544 utilization on random buckets, below).
+    // bucket is busy and the queue is full. Measured: 764 refusals with rotation (the
+    // two-slot scheduler, L = 116; 708 with the one-cycle scheduler at L = 108), 4,980
+    // with rotation disabled (that scheduler; and 0.544 utilization on random buckets).
     let latency = zkaccel_spec::msm::POINT_ADDER_LATENCY as u64;
     eprintln!(
         "hot burst of {hot} + {cold} random: {} cycles ({} hot-serial), {} input refusals",
