@@ -155,6 +155,14 @@ pub struct NttUnit {
     coset: Signal<Local, Bit>,
     half: Signal<Local, Bits<K>>,
     shift_down: Signal<Local, Bits<4>>,
+    /// `half − 1`: the last load beat and the last readout beat.
+    last_beat: Signal<Local, Bits<K>>,
+    /// The job's sizes, registered from NTT_CONFIG (which cannot change during a job:
+    /// it is written only while idle, and a job starts with a later register write),
+    /// so the shifts and the subtraction are not in front of the beat compares.
+    half_r: DFF<Bits<K>>,
+    shift_down_r: DFF<Bits<4>>,
+    last_beat_r: DFF<Bits<K>>,
     idle: Signal<Local, Bit>,
     status_value: Signal<Local, Word>,
     guarded: Signal<Local, Bit>,
@@ -264,6 +272,10 @@ impl Default for NttUnit {
             coset: Default::default(),
             half: Default::default(),
             shift_down: Default::default(),
+            last_beat: Default::default(),
+            half_r: Default::default(),
+            shift_down_r: Default::default(),
+            last_beat_r: Default::default(),
             idle: Default::default(),
             status_value: Default::default(),
             guarded: Default::default(),
@@ -328,8 +340,15 @@ impl Logic for NttUnit {
         self.log_n.next = self.job_config.q.val().get_bits::<4>(0);
         self.inverse.next = self.job_config.q.val().get_bit(8);
         self.coset.next = self.job_config.q.val().get_bit(9);
-        self.half.next = self.one.val() << (self.log_n.val() - 1);
-        self.shift_down.next = self.k_bits.val() - self.log_n.val();
+        self.half_r.clock.next = self.clock.val();
+        self.shift_down_r.clock.next = self.clock.val();
+        self.last_beat_r.clock.next = self.clock.val();
+        self.half_r.d.next = self.one.val() << (self.log_n.val() - 1);
+        self.last_beat_r.d.next = (self.one.val() << (self.log_n.val() - 1)) - 1;
+        self.shift_down_r.d.next = self.k_bits.val() - self.log_n.val();
+        self.half.next = self.half_r.q.val();
+        self.shift_down.next = self.shift_down_r.q.val();
+        self.last_beat.next = self.last_beat_r.q.val();
         self.idle.next = self.state.q.val() == self.s_idle.val();
         self.active.next = !self.idle.val();
 
@@ -421,7 +440,7 @@ impl Logic for NttUnit {
         self.agen.start.next = false;
         if self.load_fire.val() {
             self.beat.d.next = self.beat.q.val() + 1;
-            if self.beat.q.val() == (self.half.val() - 1) {
+            if self.beat.q.val() == self.last_beat.val() {
                 self.state.d.next = self.s_computing.val();
                 self.agen.start.next = true;
             }
@@ -545,7 +564,7 @@ impl Logic for NttUnit {
         self.m_tdata.next = bit_cast::<512, 256>(self.ro_e0.val())
             | (bit_cast::<512, 256>(self.ro_e1.val()) << 256);
         self.m_tvalid.next = self.ro_valid.q.val() & (self.state.q.val() == self.s_output.val());
-        self.m_tlast.next = self.ro_cur.q.val() == (self.half.val() - 1);
+        self.m_tlast.next = self.ro_cur.q.val() == self.last_beat.val();
 
         // Bank read ports: the delayed issue (compute) or the readout.
         if self.state.q.val() == self.s_output.val() {
