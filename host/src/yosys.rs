@@ -193,6 +193,16 @@ pub fn synthesize(
                 .join("\n")
         );
     }
+    // For looking at a path by hand: `ZKACCEL_YOSYS_KEEP=DIR` keeps each run's Verilog,
+    // statistics and netlist there (`TOP.v`, `TOP.stat.json`, `TOP.netlist.json`).
+    if let Some(keep) = std::env::var_os("ZKACCEL_YOSYS_KEEP") {
+        let keep = PathBuf::from(keep);
+        std::fs::create_dir_all(&keep)?;
+        for (from, ext) in [(&src, "v"), (&stat, "stat.json"), (&net, "netlist.json")] {
+            std::fs::copy(from, keep.join(format!("{top}.{ext}")))
+                .with_context(|| format!("keeping {} in {}", from.display(), keep.display()))?;
+        }
+    }
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stat)?)
         .context("yosys wrote no readable stat -json output")?;
     let cells = v["design"]["num_cells_by_type"]
