@@ -245,24 +245,25 @@ fn base_product(
     };
     // The tile grid: pieces along the 26-bit side (A) and the 17-bit side (B), each
     // with its offset in the product; a constant piece that is zero has no tiles.
-    let cut = |v: &Operand, c: Option<&BigUint>, bits: usize, step: usize| -> Vec<(Operand, usize)> {
-        (0..pieces(bits, step))
-            .filter_map(|k| {
-                let w = step.min(bits - k * step);
-                let piece = match c {
-                    Some(c) => {
-                        let v = (c >> (k * step)) & mask(w);
-                        if v.is_zero() {
-                            return None;
+    let cut =
+        |v: &Operand, c: Option<&BigUint>, bits: usize, step: usize| -> Vec<(Operand, usize)> {
+            (0..pieces(bits, step))
+                .filter_map(|k| {
+                    let w = step.min(bits - k * step);
+                    let piece = match c {
+                        Some(c) => {
+                            let v = (c >> (k * step)) & mask(w);
+                            if v.is_zero() {
+                                return None;
+                            }
+                            Operand::constant(&v, w)
                         }
-                        Operand::constant(&v, w)
-                    }
-                    None => v.slice(k * step, w),
-                };
-                Some((piece, k * step))
-            })
-            .collect()
-    };
+                        None => v.slice(k * step, w),
+                    };
+                    Some((piece, k * step))
+                })
+                .collect()
+        };
     let y_port = y.clone().unwrap_or(Operand::Zeros(1));
     let x_pieces = cut(&x, None, x_bits, xc);
     let y_pieces = cut(&y_port, y_const.as_ref(), y_bits, yc);
@@ -286,24 +287,25 @@ fn base_product(
         let mut column_shift = 0;
         let mut bound = BigUint::zero();
         let mut last_b_off = None;
-        let close = |column: &mut Vec<Operand>, n: &mut Netlist, shift: usize, terms: &mut Vec<Term>| {
-            if column.is_empty() {
-                return;
-            }
-            let mut parts: Vec<Operand> = column[..column.len() - 1]
-                .iter()
-                .map(|t| t.slice(0, CASCADE_SHIFT))
-                .collect();
-            parts.push(column.last().unwrap().clone());
-            let row = if parts.len() == 1 {
-                parts.pop().unwrap()
-            } else {
-                let w = parts.iter().map(Operand::width).sum();
-                n.op(&format!("{name}_c"), w, false, Op::Concat(parts))
+        let close =
+            |column: &mut Vec<Operand>, n: &mut Netlist, shift: usize, terms: &mut Vec<Term>| {
+                if column.is_empty() {
+                    return;
+                }
+                let mut parts: Vec<Operand> = column[..column.len() - 1]
+                    .iter()
+                    .map(|t| t.slice(0, CASCADE_SHIFT))
+                    .collect();
+                parts.push(column.last().unwrap().clone());
+                let row = if parts.len() == 1 {
+                    parts.pop().unwrap()
+                } else {
+                    let w = parts.iter().map(Operand::width).sum();
+                    n.op(&format!("{name}_c"), w, false, Op::Concat(parts))
+                };
+                terms.push(Term::plus(row, shift));
+                column.clear();
             };
-            terms.push(Term::plus(row, shift));
-            column.clear();
-        };
         for (bp, b_off) in &b_side {
             let follows = b_off
                 .checked_sub(CASCADE_SHIFT)
@@ -419,7 +421,11 @@ mod tests {
             let n = build(100, levels, Some(c.clone()));
             for k in 0..40 {
                 let x = edge_or_random(100, k);
-                assert_eq!(n.evaluate(&[x.clone()])[0], &x * &c, "{c:x}, {levels} levels");
+                assert_eq!(
+                    n.evaluate(&[x.clone()])[0],
+                    &x * &c,
+                    "{c:x}, {levels} levels"
+                );
             }
         }
     }

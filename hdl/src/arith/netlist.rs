@@ -402,7 +402,11 @@ impl Netlist {
                 }
                 Op::Sum(xs) => xs.iter().map(get).fold(BigUint::zero(), |s, x| s + x),
                 Op::CascadeTile { a, b, prev } => {
-                    get(a) * get(b) + prev.as_ref().map(|p| get(p) >> CASCADE_SHIFT).unwrap_or_default()
+                    get(a) * get(b)
+                        + prev
+                            .as_ref()
+                            .map(|p| get(p) >> CASCADE_SHIFT)
+                            .unwrap_or_default()
                 }
                 Op::And(a, b) => get(a) & get(b),
                 Op::Or(a, b) => get(a) | get(b),

@@ -243,8 +243,8 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
             & (self.head_bucket.val() == self.stage_bucket.q.val()))
             | (self.earlier_valid.q.val()
                 & (self.head_bucket.val() == self.earlier_bucket.q.val()));
-        self.input_ok.next = self.input_valid.q.val()
-            & (!(self.input_busy.q.val() | self.input_conflict.val()));
+        self.input_ok.next =
+            self.input_valid.q.val() & (!(self.input_busy.q.val() | self.input_conflict.val()));
         self.input_blocked.next = self.input_valid.q.val() & (!self.input_ok.val());
         self.head_ok.next =
             self.head_valid.q.val() & (!(self.head_busy.q.val() | self.head_conflict.val()));
@@ -254,8 +254,8 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
         self.rotate.next = (self.head_blocked.val() & self.queue.head_valid.val())
             & ((!self.input_blocked.val()) | self.queue.full.val());
         self.head_leaves.next = self.issue_head.val() | self.rotate.val();
-        self.load_head.next = self.queue.head_valid.val()
-            & ((!self.head_valid.q.val()) | self.head_leaves.val());
+        self.load_head.next =
+            self.queue.head_valid.val() & ((!self.head_valid.q.val()) | self.head_leaves.val());
         // A full queue takes the input only when its head moves to the slot this cycle.
         self.push_input.next = (self.input_blocked.val() & (!self.rotate.val()))
             & ((!self.queue.full.val()) | self.load_head.val());
@@ -281,11 +281,7 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
             self.load_input.val() | (self.input_valid.q.val() & (!self.input_leaves.val()));
         self.input_bucket.d.next = self.input_bucket.q.val();
         self.input_point.d.next = self.input_point.q.val();
-        self.input_busy.d.next = self
-            .busy
-            .q
-            .val()
-            .get_bit(self.input_bucket.q.val().index())
+        self.input_busy.d.next = self.busy.q.val().get_bit(self.input_bucket.q.val().index())
             & (!(self.writeback.val() & (self.adder.out_tag.val() == self.input_bucket.q.val())));
         if self.load_input.val() {
             self.input_bucket.d.next = self.in_bucket.val();
