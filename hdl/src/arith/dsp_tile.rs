@@ -31,6 +31,9 @@ pub fn tile_statement(dst: &str, a: &str, b: &str) -> String {
 pub const CASCADE_SHIFT: usize = 17;
 /// Width of the DSP48E2's `P` (and `PCIN`/`PCOUT`).
 pub const CASCADE_P_BITS: usize = 48;
+/// Widths of the DSP48E2's `A` and `B` ports (the multiplier uses 27 and 18 of them).
+const DSP_A_PORT_BITS: usize = 30;
+const DSP_B_PORT_BITS: usize = 18;
 
 /// The Verilog of one tile of a cascade column, `name <= a · b + (prev >> 17)` (or
 /// `a · b` for the column's first tile), registered once (`PREG`).
@@ -61,7 +64,11 @@ pub fn cascade_tile_verilog(
             format!("{p}_pcout"),
             format!(" + {p}[{}:{CASCADE_SHIFT}]", pw - 1),
         ),
-        None => ("9'b00_000_01_01", "48'd0".to_string(), String::new()),
+        None => (
+            "9'b00_000_01_01",
+            format!("{CASCADE_P_BITS}'d0"),
+            String::new(),
+        ),
     };
     let pad = |bits: usize, port: usize, x: &str| {
         if bits == port {
@@ -72,15 +79,15 @@ pub fn cascade_tile_verilog(
     };
     format!(
         "`ifdef SYNTHESIS
-wire [47:0] {name}_pcout;
-wire [47:0] {name}_p;
+wire [{p_hi}:0] {name}_pcout;
+wire [{p_hi}:0] {name}_p;
 wire [{hi}:0] {name} = {name}_p[{hi}:0];
 DSP48E2 #(.AREG(0), .BREG(0), .ACASCREG(0), .BCASCREG(0), .MREG(0), .PREG(1), .CREG(0),
   .ADREG(0), .DREG(0), .INMODEREG(0), .OPMODEREG(0), .ALUMODEREG(0), .CARRYINREG(0),
   .CARRYINSELREG(0), .USE_MULT(\"MULTIPLY\"), .USE_SIMD(\"ONE48\"), .AMULTSEL(\"A\"),
   .BMULTSEL(\"B\"), .A_INPUT(\"DIRECT\"), .B_INPUT(\"DIRECT\"), .PREADDINSEL(\"A\"))
-  {name}_dsp (.CLK(clock), .A({a30}), .B({b18}), .C(48'd0), .D(27'd0), .PCIN({pcin}),
-  .ACIN(30'd0), .BCIN(18'd0), .CARRYCASCIN(1'b0), .MULTSIGNIN(1'b0),
+  {name}_dsp (.CLK(clock), .A({a30}), .B({b18}), .C({CASCADE_P_BITS}'d0), .D(27'd0), .PCIN({pcin}),
+  .ACIN({DSP_A_PORT_BITS}'d0), .BCIN({DSP_B_PORT_BITS}'d0), .CARRYCASCIN(1'b0), .MULTSIGNIN(1'b0),
   .OPMODE({opmode}), .ALUMODE(4'b0000), .INMODE(5'b00000), .CARRYIN(1'b0),
   .CARRYINSEL(3'b000), .CEA1(1'b0), .CEA2(1'b0), .CEB1(1'b0), .CEB2(1'b0), .CEAD(1'b0),
   .CED(1'b0), .CEC(1'b0), .CEM(1'b0), .CEP(1'b1), .CECARRYIN(1'b0), .CECTRL(1'b0),
@@ -92,8 +99,9 @@ DSP48E2 #(.AREG(0), .BREG(0), .ACASCREG(0), .BCASCREG(0), .MREG(0), .PREG(1), .C
 always @(posedge clock) {name} <= {a} * {b}{addend};
 `endif
 ",
-        a30 = pad(a_bits, 30, a),
-        b18 = pad(b_bits, 18, b),
+        p_hi = CASCADE_P_BITS - 1,
+        a30 = pad(a_bits, DSP_A_PORT_BITS, a),
+        b18 = pad(b_bits, DSP_B_PORT_BITS, b),
     )
 }
 

@@ -245,28 +245,30 @@ fn base_product(
     };
     // The tile grid: pieces along the 26-bit side (A) and the 17-bit side (B), each
     // with its offset in the product; a constant piece that is zero has no tiles.
-    let cut =
-        |v: &Operand, c: Option<&BigUint>, bits: usize, step: usize| -> Vec<(Operand, usize)> {
-            (0..pieces(bits, step))
-                .filter_map(|k| {
-                    let w = step.min(bits - k * step);
-                    let piece = match c {
-                        Some(c) => {
-                            let v = (c >> (k * step)) & mask(w);
-                            if v.is_zero() {
-                                return None;
-                            }
-                            Operand::constant(&v, w)
+    let cut = |v: (Option<&Operand>, Option<&BigUint>),
+               bits: usize,
+               step: usize|
+     -> Vec<(Operand, usize)> {
+        (0..pieces(bits, step))
+            .filter_map(|k| {
+                let w = step.min(bits - k * step);
+                let piece = match v {
+                    (_, Some(c)) => {
+                        let v = (c >> (k * step)) & mask(w);
+                        if v.is_zero() {
+                            return None;
                         }
-                        None => v.slice(k * step, w),
-                    };
-                    Some((piece, k * step))
-                })
-                .collect()
-        };
-    let y_port = y.clone().unwrap_or(Operand::Zeros(1));
-    let x_pieces = cut(&x, None, x_bits, xc);
-    let y_pieces = cut(&y_port, y_const.as_ref(), y_bits, yc);
+                        Operand::constant(&v, w)
+                    }
+                    (Some(v), None) => v.slice(k * step, w),
+                    (None, None) => unreachable!("a port or a constant"),
+                };
+                Some((piece, k * step))
+            })
+            .collect()
+    };
+    let x_pieces = cut((Some(&x), None), x_bits, xc);
+    let y_pieces = cut((y.as_ref(), y_const.as_ref()), y_bits, yc);
     let (a_side, b_side) = if x_on_a {
         (x_pieces, y_pieces)
     } else {
