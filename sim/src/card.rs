@@ -334,16 +334,30 @@ impl CardSim {
     /// Takes up to `n` beats from the data port, stopping early when the card has
     /// produced nothing for [`OUTPUT_IDLE_CYCLES`].
     pub fn receive(&mut self, n: usize) -> Result<Vec<Beat>, SimError> {
+        self.receive_with(n, |_| true)
+    }
+
+    /// [`Self::receive`] with back pressure: in cycle `c` the sink is ready when
+    /// `sink_ready(c)`.
+    pub fn receive_with(
+        &mut self,
+        n: usize,
+        mut sink_ready: impl FnMut(u64) -> bool,
+    ) -> Result<Vec<Beat>, SimError> {
         let mut out = Vec::with_capacity(n);
         self.model.set_bool(self.p.s_tvalid, false)?;
-        self.model.set_bool(self.p.m_tready, true)?;
-        let mut idle = 0u64;
+        let (mut idle, mut cycle) = (0u64, 0u64);
         while out.len() < n && idle < OUTPUT_IDLE_CYCLES {
+            let ready = sink_ready(cycle);
+            self.model.set_bool(self.p.m_tready, ready)?;
             self.model.eval();
             let before = out.len();
-            self.collect(&mut out);
+            if ready {
+                self.collect(&mut out);
+            }
             self.model.tick();
             idle = if out.len() > before { 0 } else { idle + 1 };
+            cycle += 1;
         }
         self.model.set_bool(self.p.m_tready, false)?;
         Ok(self.faulty_output(out))

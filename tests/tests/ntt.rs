@@ -227,3 +227,68 @@ fn bad_requests_are_errors_and_the_card_recovers() {
     let x: Vec<Fr> = (0..8).map(|_| Fr::rand(&mut rng)).collect();
     assert_eq!(on_card(&mut card, &x, KINDS[1]), ark(&x, KINDS[1]));
 }
+
+/// The output port under back pressure: the sink refuses beats at random (and every
+/// third cycle), so the card must hold a beat and present it again, and step to the
+/// next beat only on a handshake. Register level on the simulated card, every kind,
+/// sizes 2^1 (one beat) to 2^9; the result equals ark-poly's and the engine ends idle.
+#[test]
+fn output_under_back_pressure_matches_ark_poly() {
+    use zkaccel_sim::card::CardSim;
+    use zkaccel_spec::ntt::{config_word, element_beat, limbs, ntt_control, ntt_status};
+    use zkaccel_spec::regmap;
+    let mut c = CardSim::new().expect("card model");
+    let mut rng = StdRng::seed_from_u64(17);
+    for (k, log) in [1u32, 2, 3, 5, 9].into_iter().enumerate() {
+        for kind in KINDS {
+            let n = 1usize << log;
+            let x: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            let write = |c: &mut CardSim, r: &regmap::Register, v: u32| {
+                assert_eq!(c.write(r.offset, v, 0xF).unwrap(), 0, "write {}", r.name);
+            };
+            write(
+                &mut c,
+                &regmap::NTT_CONFIG,
+                config_word(log, kind.inverse, kind.coset),
+            );
+            write(&mut c, &regmap::NTT_CONTROL, ntt_control::START);
+            let beats: Vec<_> = x
+                .chunks(2)
+                .map(|p| element_beat(&limbs(p[0]), &limbs(p[1])))
+                .collect();
+            assert!(
+                c.send(&beats).unwrap().is_empty(),
+                "no output while loading"
+            );
+            let mut waited = 0;
+            while c.read(regmap::NTT_STATUS.offset).unwrap().0 & ntt_status::COMPUTING != 0 {
+                c.run(64);
+                waited += 1;
+                assert!(waited < 10_000, "2^{log} {kind:?}: still computing");
+            }
+            let stalls: u64 = rand::Rng::gen(&mut rng);
+            let out = c
+                .receive_with(n / 2, |cycle| {
+                    cycle % 3 != 0 && (stalls >> ((cycle + k as u64) % 64)) & 1 == 1
+                })
+                .unwrap();
+            assert_eq!(out.len(), n / 2, "2^{log} {kind:?}: output beats");
+            let got: Vec<Fr> = out
+                .iter()
+                .flat_map(|b| {
+                    [0, 4].map(|h| {
+                        let l: [u64; 4] = b[h..h + 4].try_into().unwrap();
+                        Fr::new_unchecked(ark_ff::BigInt(l))
+                    })
+                })
+                .collect();
+            assert_eq!(got, ark(&x, kind), "2^{log} {kind:?}");
+            let st = c.read(regmap::NTT_STATUS.offset).unwrap().0;
+            assert_eq!(
+                st & ntt_status::IDLE,
+                ntt_status::IDLE,
+                "2^{log} {kind:?}: {st:#x}"
+            );
+        }
+    }
+}

@@ -112,6 +112,7 @@ pub struct NttUnit {
     issue_delay: DelayLine<Bits<ISSUE>>,
     load_reverse: BitReverse<K>,
     output_reverse: BitReverse<K>,
+    next_reverse: BitReverse<K>,
     /// The eight NTT_* registers, in the order of the decode's values.
     decode: RegisterDecode<8, 256, 256>,
     // Registers.
@@ -127,6 +128,9 @@ pub struct NttUnit {
     rd_tag: DFF<Bits<TAG>>,
     rd_swap: DFF<Bit>,
     ro_cur: DFF<Bits<K>>,
+    /// `ro_cur + 1`, registered: the addresses of both beats that may be presented
+    /// next are computed from registers, and `m_tready` only chooses between them.
+    ro_next: DFF<Bits<K>>,
     ro_valid: DFF<Bit>,
     ro_swap: DFF<Bit>,
     // Constants.
@@ -184,7 +188,13 @@ pub struct NttUnit {
     wr_hi: Signal<Local, Bits<K>>,
     wr_swap: Signal<Local, Bit>,
     ro_present: Signal<Local, Bits<K>>,
-    ro_i0: Signal<Local, Bits<K>>,
+    ro_advance: Signal<Local, Bit>,
+    ro_cur_i0: Signal<Local, Bits<K>>,
+    ro_next_i0: Signal<Local, Bits<K>>,
+    ro_cur_b0: Signal<Local, Bits<K>>,
+    ro_next_b0: Signal<Local, Bits<K>>,
+    ro_cur_parity: Signal<Local, Bit>,
+    ro_next_parity: Signal<Local, Bit>,
     ro_b0: Signal<Local, Bits<K>>,
     ro_b1: Signal<Local, Bits<K>>,
     ro_next_swap: Signal<Local, Bit>,
@@ -224,6 +234,7 @@ impl Default for NttUnit {
             issue_delay: DelayLine::new(NttDatapathCore::<TAG>::multiplier_latency()),
             load_reverse: Default::default(),
             output_reverse: Default::default(),
+            next_reverse: Default::default(),
             decode: RegisterDecode::new([
                 &regmap::NTT_CONFIG,
                 &regmap::NTT_CONTROL,
@@ -246,6 +257,7 @@ impl Default for NttUnit {
             rd_tag: Default::default(),
             rd_swap: Default::default(),
             ro_cur: Default::default(),
+            ro_next: Default::default(),
             ro_valid: Default::default(),
             ro_swap: Default::default(),
             at_config: addr(&regmap::NTT_CONFIG),
@@ -297,7 +309,13 @@ impl Default for NttUnit {
             wr_hi: Default::default(),
             wr_swap: Default::default(),
             ro_present: Default::default(),
-            ro_i0: Default::default(),
+            ro_advance: Default::default(),
+            ro_cur_i0: Default::default(),
+            ro_next_i0: Default::default(),
+            ro_cur_b0: Default::default(),
+            ro_next_b0: Default::default(),
+            ro_cur_parity: Default::default(),
+            ro_next_parity: Default::default(),
             ro_b0: Default::default(),
             ro_b1: Default::default(),
             ro_next_swap: Default::default(),
@@ -332,6 +350,7 @@ impl Logic for NttUnit {
         self.rd_tag.clock.next = self.clock.val();
         self.rd_swap.clock.next = self.clock.val();
         self.ro_cur.clock.next = self.clock.val();
+        self.ro_next.clock.next = self.clock.val();
         self.ro_valid.clock.next = self.clock.val();
         self.ro_swap.clock.next = self.clock.val();
 
@@ -541,20 +560,38 @@ impl Logic for NttUnit {
         self.ro_cur.d.next = self.ro_cur.q.val();
         self.ro_valid.d.next = self.ro_valid.q.val();
         self.ro_swap.d.next = self.ro_swap.q.val();
+        self.ro_next.d.next = self.ro_next.q.val();
+        self.ro_advance.next = self.ro_valid.q.val() & self.m_tready.val();
         self.ro_present.next = self.ro_cur.q.val();
-        if self.ro_valid.q.val() & self.m_tready.val() {
-            self.ro_present.next = self.ro_cur.q.val() + 1;
+        if self.ro_advance.val() {
+            self.ro_present.next = self.ro_next.q.val();
         }
-        self.ro_i0.next = self.ro_present.val() << 1;
-        self.output_reverse.d.next = self.ro_i0.val();
-        self.ro_b0.next = self.ro_i0.val();
-        self.ro_b1.next = self.ro_i0.val() | self.one.val();
+        // The bank addresses of beat c (b0 even element, b1 = b0's partner) and which
+        // bank holds b0: the parity of b0, which is the parity of c's low log2(n) − 1
+        // bits in both orders (b0 is c << 1, or those bits reversed), so it needs no
+        // shifter. Computed for ro_cur and ro_next alike; m_tready picks one.
+        self.ro_cur_i0.next = self.ro_cur.q.val() << 1;
+        self.ro_next_i0.next = self.ro_next.q.val() << 1;
+        self.output_reverse.d.next = self.ro_cur_i0.val();
+        self.next_reverse.d.next = self.ro_next_i0.val();
+        self.ro_cur_b0.next = self.ro_cur_i0.val();
+        self.ro_next_b0.next = self.ro_next_i0.val();
         if self.inverse.val() {
-            self.ro_b0.next = self.output_reverse.q.val() >> self.shift_down.val();
-            self.ro_b1.next =
-                (self.output_reverse.q.val() >> self.shift_down.val()) | self.half.val();
+            self.ro_cur_b0.next = self.output_reverse.q.val() >> self.shift_down.val();
+            self.ro_next_b0.next = self.next_reverse.q.val() >> self.shift_down.val();
         }
-        self.ro_next_swap.next = self.ro_b0.val().xor();
+        self.ro_cur_parity.next = (self.ro_cur.q.val() & self.last_beat.val()).xor();
+        self.ro_next_parity.next = (self.ro_next.q.val() & self.last_beat.val()).xor();
+        self.ro_b0.next = self.ro_cur_b0.val();
+        self.ro_next_swap.next = self.ro_cur_parity.val();
+        if self.ro_advance.val() {
+            self.ro_b0.next = self.ro_next_b0.val();
+            self.ro_next_swap.next = self.ro_next_parity.val();
+        }
+        self.ro_b1.next = self.ro_b0.val() | self.one.val();
+        if self.inverse.val() {
+            self.ro_b1.next = self.ro_b0.val() | self.half.val();
+        }
         self.ro_e0.next = self.bank0.read_data.val();
         self.ro_e1.next = self.bank1.read_data.val();
         if self.ro_swap.q.val() {
@@ -576,6 +613,7 @@ impl Logic for NttUnit {
                 self.bank1.read_address.next = self.ro_b1.val().get_bits::<BA>(1);
             }
             self.ro_cur.d.next = self.ro_present.val();
+            self.ro_next.d.next = self.ro_present.val() + 1;
             self.ro_swap.d.next = self.ro_next_swap.val();
             self.ro_valid.d.next = self.ro_present.val() != self.half.val();
             if self.ro_present.val() == self.half.val() {
@@ -590,6 +628,7 @@ impl Logic for NttUnit {
                 self.bank1.read_address.next = self.rd_hi.val().get_bits::<BA>(1);
             }
             self.ro_cur.d.next = 0.into();
+            self.ro_next.d.next = 1.into();
             self.ro_valid.d.next = false;
         }
 
