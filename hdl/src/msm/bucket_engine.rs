@@ -89,12 +89,16 @@ pub struct BucketEngine<const STUB_ADDER: bool> {
     input_bucket: DFF<Bucket>,
     input_point: DFF<Bits<AFFINE_POINT_BITS>>,
     input_busy: DFF<Bit>,
+    /// The input slot's bucket is written back this cycle (compared a cycle ahead,
+    /// with the in-flight list's leaving entry).
+    input_written_back: DFF<Bit>,
     /// The filled bits of the input bucket's group, kept current while the slot holds.
     input_group: DFF<Bits<GROUP>>,
     /// The head slot: the conflict queue's head, out of the queue, with its busy bit.
     head_valid: DFF<Bit>,
     head_word: DFF<QueueWord>,
     head_busy: DFF<Bit>,
+    head_written_back: DFF<Bit>,
     head_group: DFF<Bits<GROUP>>,
     /// The issue of the cycle before (the stage register); with the in-flight list's
     /// newest entry (the issue before that), the buckets whose busy bits a slot's
@@ -193,10 +197,12 @@ impl<const STUB_ADDER: bool> Default for BucketEngine<STUB_ADDER> {
             input_bucket: Default::default(),
             input_point: Default::default(),
             input_busy: Default::default(),
+            input_written_back: Default::default(),
             input_group: Default::default(),
             head_valid: Default::default(),
             head_word: Default::default(),
             head_busy: Default::default(),
+            head_written_back: Default::default(),
             head_group: Default::default(),
             stage_valid: Default::default(),
             stage_bucket: Default::default(),
@@ -268,9 +274,11 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
         self.input_bucket.clock.next = self.clock.val();
         self.input_point.clock.next = self.clock.val();
         self.input_busy.clock.next = self.clock.val();
+        self.input_written_back.clock.next = self.clock.val();
         self.head_valid.clock.next = self.clock.val();
         self.head_word.clock.next = self.clock.val();
         self.head_busy.clock.next = self.clock.val();
+        self.head_written_back.clock.next = self.clock.val();
         self.drain.clock.next = self.clock.val();
 
         // Scheduling, from the two slots' registered busy bits and two 12-bit compares
@@ -388,8 +396,9 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
         // is loaded (the list leaves out this cycle's write back, as the judgement a
         // cycle later must), and kept current while it is held: set by the addition
         // that entered the adder a cycle ago (the list's newest entry, which the lookup
-        // could not see), cleared by a write back of its bucket. So a slot is judged on
-        // the same busy bit a lookup beside the decision would read.
+        // could not see), cleared by a write back of its bucket (known a cycle ahead:
+        // the list's leaving entry). So a slot is judged on the same busy bit a lookup
+        // beside the decision would read.
         self.inflight.query_a.next = self.in_bucket.val();
         self.inflight.query_b.next = self.queue_head_bucket.val();
         self.input_valid.d.next =
@@ -399,12 +408,16 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
         self.input_busy.d.next = (self.input_busy.q.val()
             | (self.inflight.newest_valid.val()
                 & (self.inflight.newest_bucket.val() == self.input_bucket.q.val())))
-            & (!(self.writeback.val() & (self.adder.out_tag.val() == self.input_bucket.q.val())));
+            & (!self.input_written_back.q.val());
+        self.input_written_back.d.next = self.inflight.leaving_valid.val()
+            & (self.inflight.leaving_bucket.val() == self.input_bucket.q.val());
         self.input_group.d.next = self.input_group_next.val();
         if self.load_input.val() {
             self.input_bucket.d.next = self.in_bucket.val();
             self.input_point.d.next = self.in_point.val();
             self.input_busy.d.next = self.inflight.hit_a.val();
+            self.input_written_back.d.next = self.inflight.leaving_valid.val()
+                & (self.inflight.leaving_bucket.val() == self.in_bucket.val());
             self.input_group.d.next = self.in_group_next.val();
         }
         self.head_valid.d.next =
@@ -413,11 +426,15 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
         self.head_busy.d.next = (self.head_busy.q.val()
             | (self.inflight.newest_valid.val()
                 & (self.inflight.newest_bucket.val() == self.head_bucket.val())))
-            & (!(self.writeback.val() & (self.adder.out_tag.val() == self.head_bucket.val())));
+            & (!self.head_written_back.q.val());
+        self.head_written_back.d.next = self.inflight.leaving_valid.val()
+            & (self.inflight.leaving_bucket.val() == self.head_bucket.val());
         self.head_group.d.next = self.head_group_next.val();
         if self.load_head.val() {
             self.head_word.d.next = self.queue.head.val();
             self.head_busy.d.next = self.inflight.hit_b.val();
+            self.head_written_back.d.next = self.inflight.leaving_valid.val()
+                & (self.inflight.leaving_bucket.val() == self.queue_head_bucket.val());
             self.head_group.d.next = self.queue_head_group_next.val();
         }
 

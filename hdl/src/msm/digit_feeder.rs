@@ -39,6 +39,9 @@ use crate::spec::msm::{
 };
 use rust_hdl::prelude::*;
 
+/// The base index's bits at and above the base memory's address bits (`index_over`).
+const INDEX_HIGH_BITS: usize = 32 - BASE_ADDR_BITS;
+
 type Word = Bits<FQ_WORD_BITS>;
 /// A buffered response: `{bucket, y, x}`.
 const FETCHED: usize = AFFINE_POINT_BITS + BUCKET_BITS;
@@ -82,7 +85,6 @@ pub struct DigitFeeder {
     outstanding: DFF<Bits<8>>,
     fetch_depth: Constant<Bits<8>>,
     buckets: Constant<Bits<15>>,
-    capacity: Constant<Bits<32>>,
     digits_per_beat: Constant<Bits<6>>,
     digit: Signal<Local, Bits<16>>,
     /// The first digit is zero and another follows in the beat: take both.
@@ -140,6 +142,8 @@ impl Default for DigitFeeder {
     fn default() -> Self {
         // The Verilog writes the coordinate offset as the literal 384.
         assert_eq!(FQ_WORD_BITS, 384);
+        // `index_over` tests the index's bits from 12 up.
+        assert_eq!(BASE_CAPACITY, 1 << 12);
         let f = FieldSpec::get(FieldId::Fq);
         Self {
             clock: Default::default(),
@@ -171,7 +175,6 @@ impl Default for DigitFeeder {
             outstanding: Default::default(),
             fetch_depth: Constant::new(((1u64 << FETCH_BITS) as u64).into()),
             buckets: Constant::new((BUCKETS as u64).into()),
-            capacity: Constant::new((BASE_CAPACITY as u64).into()),
             digits_per_beat: Constant::new((DIGITS_PER_BEAT as u64).into()),
             digit: Default::default(),
             pair: Default::default(),
@@ -246,7 +249,10 @@ impl Logic for DigitFeeder {
         self.can_issue.next = self.outstanding.q.val() < self.fetch_depth.val();
         self.advance.next = self.have_digit.val() & self.can_issue.val();
         self.magnitude_over.next = self.magnitude.val() > self.buckets.val();
-        self.index_over.next = self.digit_index.val() >= self.capacity.val();
+        // `digit_index >= BASE_CAPACITY` (a power of two): a bit at or above it set. A
+        // zero test, not a 32-bit compare's carry chain, on the path from the base
+        // index through the fetch decision to the outstanding counter.
+        self.index_over.next = self.digit_index.val().get_bits::<INDEX_HIGH_BITS>(12).any();
         self.useful.next = ((self.advance.val() & self.magnitude.val().any())
             & (!self.magnitude_over.val()))
             & (!self.index_over.val());

@@ -42,6 +42,9 @@ pub struct InflightBuckets {
     /// Entry 1: the addition that entered the adder one cycle ago.
     pub newest_valid: Signal<Out, Bit>,
     pub newest_bucket: Signal<Out, Bucket>,
+    /// Entry `L − 1`: the addition written back next cycle.
+    pub leaving_valid: Signal<Out, Bit>,
+    pub leaving_bucket: Signal<Out, Bucket>,
     /// Any entry `1..L` is valid.
     pub any: Signal<Out, Bit>,
     latency: ModelState<usize>,
@@ -65,6 +68,8 @@ impl InflightBuckets {
             hit_b: Default::default(),
             newest_valid: Default::default(),
             newest_bucket: Default::default(),
+            leaving_valid: Default::default(),
+            leaving_bucket: Default::default(),
             any: Default::default(),
             latency: ModelState(latency),
         }
@@ -78,9 +83,14 @@ pub fn inflight_buckets_verilog(latency: usize) -> String {
         "// Entry k (1..{l}) holds the addition that entered the adder k cycles ago.
 reg [{l}:1] valid;
 reg [{bh}:0] bucket [1:{lm}];
+// `any` is registered from the list's next state (the same value, a cycle earlier in
+// the making), so the engine's idle is not behind a {l}-input OR.
+reg any_r;
 initial valid = {l}'d0;
+initial any_r = 1'b0;
 always @(posedge clock) begin
   valid <= reset ? {l}'d0 : {{valid[{lm}:1], push_valid}};
+  any_r <= reset ? 1'b0 : (push_valid | (|valid[{lm}:1]));
   bucket[1] <= push_bucket;
 end
 genvar g;
@@ -96,7 +106,9 @@ assign hit_a = |match_a;
 assign hit_b = |match_b;
 assign newest_valid = valid[1];
 assign newest_bucket = bucket[1];
-assign any = |valid;
+assign leaving_valid = valid[{lm}];
+assign leaving_bucket = bucket[{lm}];
+assign any = any_r;
 ",
         bh = b - 1,
         lm = l - 1,
@@ -113,6 +125,8 @@ impl Logic for InflightBuckets {
         self.hit_b.connect();
         self.newest_valid.connect();
         self.newest_bucket.connect();
+        self.leaving_valid.connect();
+        self.leaving_bucket.connect();
         self.any.connect();
     }
     fn hdl(&self) -> Verilog {

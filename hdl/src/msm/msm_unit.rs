@@ -60,6 +60,10 @@ pub struct MsmUnit {
     index: DFF<Bits<32>>,
     /// MSM_DIGITS_PER_BASE, and the digits already applied to the current base.
     digits_per_base: DFF<Bits<8>>,
+    /// The last digit of a base: `max(MSM_DIGITS_PER_BASE, 1) − 1`, kept with the
+    /// register so the per-digit test is one compare.
+    base_last_digit: DFF<Bits<8>>,
+    digits_per_base_written: Signal<Local, Bits<8>>,
     base_digit: DFF<Bits<8>>,
     readout_count: DFF<Bits<32>>,
     adds: DFF<Bits<32>>,
@@ -159,6 +163,8 @@ impl Default for MsmUnit {
             mode_reg: Default::default(),
             index: Default::default(),
             digits_per_base: Default::default(),
+            base_last_digit: Default::default(),
+            digits_per_base_written: Default::default(),
             base_digit: Default::default(),
             readout_count: Default::default(),
             adds: Default::default(),
@@ -224,6 +230,7 @@ impl Logic for MsmUnit {
         self.mode_reg.clock.next = self.clock.val();
         self.index.clock.next = self.clock.val();
         self.digits_per_base.clock.next = self.clock.val();
+        self.base_last_digit.clock.next = self.clock.val();
         self.base_digit.clock.next = self.clock.val();
         self.readout_count.clock.next = self.clock.val();
         self.adds.clock.next = self.clock.val();
@@ -296,6 +303,11 @@ impl Logic for MsmUnit {
         self.mode_reg.d.next = self.mode_reg.q.val();
         self.index.d.next = self.index.q.val();
         self.digits_per_base.d.next = self.digits_per_base.q.val();
+        self.base_last_digit.d.next = self.base_last_digit.q.val();
+        self.digits_per_base_written.next = bit_cast::<8, 32>(
+            (bit_cast::<32, 8>(self.digits_per_base.q.val()) & (!self.reg_wmask.val()))
+                | self.reg_wdata.val(),
+        );
         self.base_digit.d.next = self.base_digit.q.val();
         self.readout_count.d.next = self.readout_count.q.val();
         self.adds.d.next = self.adds.q.val();
@@ -315,10 +327,11 @@ impl Logic for MsmUnit {
                     (self.index.q.val() & (!self.reg_wmask.val())) | self.reg_wdata.val();
                 self.base_digit.d.next = 0.into();
             } else if self.reg_waddr.val() == self.at_digits_per_base.val() {
-                self.digits_per_base.d.next = bit_cast::<8, 32>(
-                    (bit_cast::<32, 8>(self.digits_per_base.q.val()) & (!self.reg_wmask.val()))
-                        | self.reg_wdata.val(),
-                );
+                self.digits_per_base.d.next = self.digits_per_base_written.val();
+                self.base_last_digit.d.next = 0.into();
+                if self.digits_per_base_written.val().any() {
+                    self.base_last_digit.d.next = self.digits_per_base_written.val() - 1;
+                }
                 self.base_digit.d.next = 0.into();
             } else if self.reg_waddr.val() == self.at_readout_count.val() {
                 self.readout_count.d.next =
@@ -374,14 +387,14 @@ impl Logic for MsmUnit {
             self.s_tvalid.val() & (self.mode_reg.q.val() == self.mode_digits.val());
         // The index advances after MSM_DIGITS_PER_BASE digits (0 counts as 1); the
         // feeder consumes one digit or a pair per cycle.
-        self.base_done.next = (self.base_digit.q.val() + 1) >= self.digits_per_base.q.val();
+        self.base_done.next = self.base_digit.q.val() >= self.base_last_digit.q.val();
         self.base_digit1.next = self.base_digit.q.val() + 1;
         self.index1.next = self.index.q.val();
         if self.base_done.val() {
             self.base_digit1.next = 0.into();
             self.index1.next = self.index.q.val() + 1;
         }
-        self.base_done2.next = (self.base_digit1.val() + 1) >= self.digits_per_base.q.val();
+        self.base_done2.next = self.base_digit1.val() >= self.base_last_digit.q.val();
         self.base_digit2.next = self.base_digit1.val() + 1;
         self.index2.next = self.index1.val();
         if self.base_done2.val() {
@@ -478,6 +491,7 @@ impl Logic for MsmUnit {
             self.mode_reg.d.next = 0.into();
             self.index.d.next = 0.into();
             self.digits_per_base.d.next = 0.into();
+            self.base_last_digit.d.next = 0.into();
             self.base_digit.d.next = 0.into();
             self.readout_count.d.next = 0.into();
             self.adds.d.next = 0.into();

@@ -455,7 +455,9 @@ impl Logic for NttUnit {
             self.load_a0.next = self.load_i0.val();
             self.load_a1.next = self.load_i0.val() | self.one.val();
         }
-        self.load_swap.next = self.load_a0.val().xor();
+        // The bank of a0: its parity, which is the parity of the beat's low
+        // log2(n) − 1 bits in both orders (no shifter before it; see the readout).
+        self.load_swap.next = (self.beat.q.val() & self.last_beat.val()).xor();
         self.agen.start.next = false;
         if self.load_fire.val() {
             self.beat.d.next = self.beat.q.val() + 1;
