@@ -89,6 +89,11 @@ pub struct BucketEngine<const STUB_ADDER: bool> {
     input_bucket: DFF<Bucket>,
     input_point: DFF<Bits<AFFINE_POINT_BITS>>,
     input_busy: DFF<Bit>,
+    /// The in-flight lookup of the bucket offered to the slot, registered every cycle
+    /// (no multiplexer behind the lookup), and whether the slot took it.
+    input_lookup: DFF<Bit>,
+    input_fresh: DFF<Bit>,
+    input_busy_now: Signal<Local, Bit>,
     /// The input slot's bucket is written back this cycle (compared a cycle ahead,
     /// with the in-flight list's leaving entry).
     input_written_back: DFF<Bit>,
@@ -98,6 +103,9 @@ pub struct BucketEngine<const STUB_ADDER: bool> {
     head_valid: DFF<Bit>,
     head_word: DFF<QueueWord>,
     head_busy: DFF<Bit>,
+    head_lookup: DFF<Bit>,
+    head_fresh: DFF<Bit>,
+    head_busy_now: Signal<Local, Bit>,
     head_written_back: DFF<Bit>,
     head_group: DFF<Bits<GROUP>>,
     /// The issue of the cycle before (the stage register); with the in-flight list's
@@ -197,11 +205,17 @@ impl<const STUB_ADDER: bool> Default for BucketEngine<STUB_ADDER> {
             input_bucket: Default::default(),
             input_point: Default::default(),
             input_busy: Default::default(),
+            input_lookup: Default::default(),
+            input_fresh: Default::default(),
+            input_busy_now: Default::default(),
             input_written_back: Default::default(),
             input_group: Default::default(),
             head_valid: Default::default(),
             head_word: Default::default(),
             head_busy: Default::default(),
+            head_lookup: Default::default(),
+            head_fresh: Default::default(),
+            head_busy_now: Default::default(),
             head_written_back: Default::default(),
             head_group: Default::default(),
             stage_valid: Default::default(),
@@ -274,10 +288,14 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
         self.input_bucket.clock.next = self.clock.val();
         self.input_point.clock.next = self.clock.val();
         self.input_busy.clock.next = self.clock.val();
+        self.input_lookup.clock.next = self.clock.val();
+        self.input_fresh.clock.next = self.clock.val();
         self.input_written_back.clock.next = self.clock.val();
         self.head_valid.clock.next = self.clock.val();
         self.head_word.clock.next = self.clock.val();
         self.head_busy.clock.next = self.clock.val();
+        self.head_lookup.clock.next = self.clock.val();
+        self.head_fresh.clock.next = self.clock.val();
         self.head_written_back.clock.next = self.clock.val();
         self.drain.clock.next = self.clock.val();
 
@@ -294,6 +312,16 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
         // A blocked head rotates only if another entry waits in the queue; otherwise
         // it stays in its slot, its busy bit kept current every cycle.
         self.writeback.next = self.adder.out_valid.val() & (!self.drain.q.val().any());
+        // A slot's busy bit: its lookup if it was loaded last cycle, else the bit kept
+        // current while it is held.
+        self.input_busy_now.next = self.input_busy.q.val();
+        if self.input_fresh.q.val() {
+            self.input_busy_now.next = self.input_lookup.q.val();
+        }
+        self.head_busy_now.next = self.head_busy.q.val();
+        if self.head_fresh.q.val() {
+            self.head_busy_now.next = self.head_lookup.q.val();
+        }
         self.head_bucket.next = self.head_word.q.val().get_bits::<BUCKET_BITS>(768);
         self.queue_head_bucket.next = self.queue.head.val().get_bits::<BUCKET_BITS>(768);
         self.input_conflict.next = (self.stage_valid.q.val()
@@ -305,10 +333,10 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
             | (self.inflight.newest_valid.val()
                 & (self.head_bucket.val() == self.inflight.newest_bucket.val()));
         self.input_ok.next =
-            self.input_valid.q.val() & (!(self.input_busy.q.val() | self.input_conflict.val()));
+            self.input_valid.q.val() & (!(self.input_busy_now.val() | self.input_conflict.val()));
         self.input_blocked.next = self.input_valid.q.val() & (!self.input_ok.val());
         self.head_ok.next =
-            self.head_valid.q.val() & (!(self.head_busy.q.val() | self.head_conflict.val()));
+            self.head_valid.q.val() & (!(self.head_busy_now.val() | self.head_conflict.val()));
         self.head_blocked.next = self.head_valid.q.val() & (!self.head_ok.val());
         self.issue_input.next = self.input_ok.val();
         self.issue_head.next = (!self.input_ok.val()) & self.head_ok.val();
@@ -405,7 +433,9 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
             self.load_input.val() | (self.input_valid.q.val() & (!self.input_leaves.val()));
         self.input_bucket.d.next = self.input_bucket.q.val();
         self.input_point.d.next = self.input_point.q.val();
-        self.input_busy.d.next = (self.input_busy.q.val()
+        self.input_lookup.d.next = self.inflight.hit_a.val();
+        self.input_fresh.d.next = self.load_input.val();
+        self.input_busy.d.next = (self.input_busy_now.val()
             | (self.inflight.newest_valid.val()
                 & (self.inflight.newest_bucket.val() == self.input_bucket.q.val())))
             & (!self.input_written_back.q.val());
@@ -415,7 +445,6 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
         if self.load_input.val() {
             self.input_bucket.d.next = self.in_bucket.val();
             self.input_point.d.next = self.in_point.val();
-            self.input_busy.d.next = self.inflight.hit_a.val();
             self.input_written_back.d.next = self.inflight.leaving_valid.val()
                 & (self.inflight.leaving_bucket.val() == self.in_bucket.val());
             self.input_group.d.next = self.in_group_next.val();
@@ -423,7 +452,9 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
         self.head_valid.d.next =
             self.load_head.val() | (self.head_valid.q.val() & (!self.head_leaves.val()));
         self.head_word.d.next = self.head_word.q.val();
-        self.head_busy.d.next = (self.head_busy.q.val()
+        self.head_lookup.d.next = self.inflight.hit_b.val();
+        self.head_fresh.d.next = self.load_head.val();
+        self.head_busy.d.next = (self.head_busy_now.val()
             | (self.inflight.newest_valid.val()
                 & (self.inflight.newest_bucket.val() == self.head_bucket.val())))
             & (!self.head_written_back.q.val());
@@ -432,7 +463,6 @@ impl<const STUB_ADDER: bool> Logic for BucketEngine<STUB_ADDER> {
         self.head_group.d.next = self.head_group_next.val();
         if self.load_head.val() {
             self.head_word.d.next = self.queue.head.val();
-            self.head_busy.d.next = self.inflight.hit_b.val();
             self.head_written_back.d.next = self.inflight.leaving_valid.val()
                 & (self.inflight.leaving_bucket.val() == self.queue_head_bucket.val());
             self.head_group.d.next = self.queue_head_group_next.val();

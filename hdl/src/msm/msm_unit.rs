@@ -106,11 +106,18 @@ pub struct MsmUnit {
     start_readout: Signal<Local, Bit>,
     ro_emit: Signal<Local, Bit>,
     ro_last_bucket: Signal<Local, Bit>,
-    ro_next_bucket: Signal<Local, Bits<32>>,
+    /// `ro_bucket + 1`, registered (the next bucket's read address needs no adder).
+    ro_next_bucket: DFF<Bits<32>>,
     base_done: Signal<Local, Bit>,
     /// The index and per-base count after one digit, and after two.
     base_digit1: Signal<Local, Bits<8>>,
     index1: Signal<Local, Bits<32>>,
+    /// The next value of `index`; `index + 1` and `index + 2` are kept in registers
+    /// beside it, so the base index of a digit needs no adder before the feeder's
+    /// range test and fetch decision.
+    index_new: Signal<Local, Bits<32>>,
+    index_plus1: DFF<Bits<32>>,
+    index_plus2: DFF<Bits<32>>,
     base_done2: Signal<Local, Bit>,
     base_digit2: Signal<Local, Bits<8>>,
     index2: Signal<Local, Bits<32>>,
@@ -207,6 +214,9 @@ impl Default for MsmUnit {
             base_done: Default::default(),
             base_digit1: Default::default(),
             index1: Default::default(),
+            index_new: Default::default(),
+            index_plus1: Default::default(),
+            index_plus2: Default::default(),
             base_done2: Default::default(),
             base_digit2: Default::default(),
             index2: Default::default(),
@@ -229,6 +239,8 @@ impl Logic for MsmUnit {
         self.bases.reset.next = self.reset.val();
         self.mode_reg.clock.next = self.clock.val();
         self.index.clock.next = self.clock.val();
+        self.index_plus1.clock.next = self.clock.val();
+        self.index_plus2.clock.next = self.clock.val();
         self.digits_per_base.clock.next = self.clock.val();
         self.base_last_digit.clock.next = self.clock.val();
         self.base_digit.clock.next = self.clock.val();
@@ -241,6 +253,7 @@ impl Logic for MsmUnit {
         self.load_x.clock.next = self.clock.val();
         self.ro_active.clock.next = self.clock.val();
         self.ro_bucket.clock.next = self.clock.val();
+        self.ro_next_bucket.clock.next = self.clock.val();
         self.ro_phase.clock.next = self.clock.val();
         self.ro_point.clock.next = self.clock.val();
 
@@ -301,7 +314,7 @@ impl Logic for MsmUnit {
 
         // Register state.
         self.mode_reg.d.next = self.mode_reg.q.val();
-        self.index.d.next = self.index.q.val();
+        self.index_new.next = self.index.q.val();
         self.digits_per_base.d.next = self.digits_per_base.q.val();
         self.base_last_digit.d.next = self.base_last_digit.q.val();
         self.digits_per_base_written.next = bit_cast::<8, 32>(
@@ -323,7 +336,7 @@ impl Logic for MsmUnit {
                         | self.reg_wdata.val(),
                 );
             } else if self.reg_waddr.val() == self.at_index.val() {
-                self.index.d.next =
+                self.index_new.next =
                     (self.index.q.val() & (!self.reg_wmask.val())) | self.reg_wdata.val();
                 self.base_digit.d.next = 0.into();
             } else if self.reg_waddr.val() == self.at_digits_per_base.val() {
@@ -375,7 +388,7 @@ impl Logic for MsmUnit {
         self.bases.write_data.next = bit_cast::<AFFINE_POINT_BITS, 384>(self.load_x.q.val())
             | (bit_cast::<AFFINE_POINT_BITS, 384>(self.s_tdata.val().get_bits::<384>(0)) << 384);
         if self.store.val() {
-            self.index.d.next = self.index.q.val() + 1;
+            self.index_new.next = self.index_plus1.q.val();
             if self.store_over.val() {
                 self.base_error.d.next = true;
             }
@@ -392,23 +405,26 @@ impl Logic for MsmUnit {
         self.index1.next = self.index.q.val();
         if self.base_done.val() {
             self.base_digit1.next = 0.into();
-            self.index1.next = self.index.q.val() + 1;
+            self.index1.next = self.index_plus1.q.val();
         }
         self.base_done2.next = self.base_digit1.val() >= self.base_last_digit.q.val();
         self.base_digit2.next = self.base_digit1.val() + 1;
         self.index2.next = self.index1.val();
         if self.base_done2.val() {
             self.base_digit2.next = 0.into();
-            self.index2.next = self.index1.val() + 1;
+            self.index2.next = self.index_plus1.q.val();
+            if self.base_done.val() {
+                self.index2.next = self.index_plus2.q.val();
+            }
         }
         self.feeder.index.next = self.index.q.val();
         self.feeder.index_next.next = self.index1.val();
         if self.feeder.consume.val() {
             self.base_digit.d.next = self.base_digit1.val();
-            self.index.d.next = self.index1.val();
+            self.index_new.next = self.index1.val();
             if self.feeder.consume_two.val() {
                 self.base_digit.d.next = self.base_digit2.val();
-                self.index.d.next = self.index2.val();
+                self.index_new.next = self.index2.val();
             }
         }
         if self.feeder.base_range_error.val() {
@@ -438,16 +454,16 @@ impl Logic for MsmUnit {
         // bucket takes three cycles.
         self.ro_active.d.next = self.ro_active.q.val();
         self.ro_bucket.d.next = self.ro_bucket.q.val();
+        self.ro_next_bucket.d.next = self.ro_next_bucket.q.val();
         self.ro_phase.d.next = self.ro_phase.q.val();
         self.ro_point.d.next = self.ro_point.q.val();
         self.engine.rd_enable.next = self.ro_active.q.val();
         // From phase 3 on, the next bucket is read, so it is ready when Z leaves.
         self.engine.rd_bucket.next = self.ro_bucket.q.val().get_bits::<BUCKET_BITS>(0);
-        self.ro_next_bucket.next = self.ro_bucket.q.val() + 1;
         if self.ro_phase.q.val() >= 3 {
-            self.engine.rd_bucket.next = self.ro_next_bucket.val().get_bits::<BUCKET_BITS>(0);
+            self.engine.rd_bucket.next = self.ro_next_bucket.q.val().get_bits::<BUCKET_BITS>(0);
         }
-        self.ro_last_bucket.next = self.ro_next_bucket.val() >= self.readout_count.q.val();
+        self.ro_last_bucket.next = self.ro_next_bucket.q.val() >= self.readout_count.q.val();
         self.m_tvalid.next = false;
         self.m_tlast.next = false;
         self.m_tdata.next = bit_cast::<512, 384>(self.ro_point.q.val().get_bits::<384>(0));
@@ -475,7 +491,8 @@ impl Logic for MsmUnit {
             if self.ro_phase.q.val() == 4 {
                 self.ro_phase.d.next = 2.into();
                 self.ro_point.d.next = self.engine.rd_point.val();
-                self.ro_bucket.d.next = self.ro_bucket.q.val() + 1;
+                self.ro_bucket.d.next = self.ro_next_bucket.q.val();
+                self.ro_next_bucket.d.next = self.ro_next_bucket.q.val() + 1;
                 if self.ro_last_bucket.val() {
                     self.ro_active.d.next = false;
                 }
@@ -484,12 +501,13 @@ impl Logic for MsmUnit {
         if self.start_readout.val() & (self.mode_reg.q.val() == self.mode_readout.val()) {
             self.ro_active.d.next = self.readout_count.q.val().any();
             self.ro_bucket.d.next = 0.into();
+            self.ro_next_bucket.d.next = 1.into();
             self.ro_phase.d.next = 0.into();
         }
 
         if self.reset.val() {
             self.mode_reg.d.next = 0.into();
-            self.index.d.next = 0.into();
+            self.index_new.next = 0.into();
             self.digits_per_base.d.next = 0.into();
             self.base_last_digit.d.next = 0.into();
             self.base_digit.d.next = 0.into();
@@ -501,5 +519,8 @@ impl Logic for MsmUnit {
             self.load_half.d.next = false;
             self.ro_active.d.next = false;
         }
+        self.index.d.next = self.index_new.val();
+        self.index_plus1.d.next = self.index_new.val() + 1;
+        self.index_plus2.d.next = self.index_new.val() + 2;
     }
 }
