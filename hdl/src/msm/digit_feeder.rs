@@ -99,6 +99,13 @@ pub struct DigitFeeder {
     advance: Signal<Local, Bit>,
     index_over: Signal<Local, Bit>,
     magnitude_over: Signal<Local, Bit>,
+    /// The range test and the zero test of both digits the cycle may take, from the
+    /// beat register, before the choice between them (not behind it).
+    first_over: Signal<Local, Bit>,
+    second_over: Signal<Local, Bit>,
+    first_nonzero: Signal<Local, Bit>,
+    second_nonzero: Signal<Local, Bit>,
+    magnitude_nonzero: Signal<Local, Bit>,
     useful: Signal<Local, Bit>,
     load: Signal<Local, Bit>,
     y: Signal<Local, Word>,
@@ -188,6 +195,11 @@ impl Default for DigitFeeder {
             advance: Default::default(),
             index_over: Default::default(),
             magnitude_over: Default::default(),
+            first_over: Default::default(),
+            second_over: Default::default(),
+            first_nonzero: Default::default(),
+            second_nonzero: Default::default(),
+            magnitude_nonzero: Default::default(),
             useful: Default::default(),
             load: Default::default(),
             y: Default::default(),
@@ -248,18 +260,27 @@ impl Logic for DigitFeeder {
         self.magnitude.next = self.digit.val().get_bits::<15>(0);
         self.can_issue.next = self.outstanding.q.val() < self.fetch_depth.val();
         self.advance.next = self.have_digit.val() & self.can_issue.val();
-        self.magnitude_over.next = self.magnitude.val() > self.buckets.val();
+        self.first_over.next = self.beat.q.val().get_bits::<15>(0) > self.buckets.val();
+        self.second_over.next = self.beat.q.val().get_bits::<15>(16) > self.buckets.val();
+        self.first_nonzero.next = self.beat.q.val().get_bits::<15>(0).any();
+        self.second_nonzero.next = self.beat.q.val().get_bits::<15>(16).any();
+        self.magnitude_over.next = self.first_over.val();
+        self.magnitude_nonzero.next = self.first_nonzero.val();
+        if self.pair.val() {
+            self.magnitude_over.next = self.second_over.val();
+            self.magnitude_nonzero.next = self.second_nonzero.val();
+        }
         // `digit_index >= BASE_CAPACITY` (a power of two): a bit at or above it set. A
         // zero test, not a 32-bit compare's carry chain, on the path from the base
         // index through the fetch decision to the outstanding counter.
         self.index_over.next = self.digit_index.val().get_bits::<INDEX_HIGH_BITS>(12).any();
-        self.useful.next = ((self.advance.val() & self.magnitude.val().any())
+        self.useful.next = ((self.advance.val() & self.magnitude_nonzero.val())
             & (!self.magnitude_over.val()))
             & (!self.index_over.val());
         self.consume.next = self.advance.val();
         self.consume_two.next = self.advance.val() & self.pair.val();
         self.digit_range_error.next = self.advance.val() & self.magnitude_over.val();
-        self.base_range_error.next = (self.advance.val() & self.magnitude.val().any())
+        self.base_range_error.next = (self.advance.val() & self.magnitude_nonzero.val())
             & ((!self.magnitude_over.val()) & self.index_over.val());
 
         // Beat register: the next beat may enter as the last digit (or pair) leaves.

@@ -109,6 +109,14 @@ pub struct MsmUnit {
     /// `ro_bucket + 1`, registered (the next bucket's read address needs no adder).
     ro_next_bucket: DFF<Bits<32>>,
     base_done: Signal<Local, Bit>,
+    /// `base_done` and `base_done2` are registered, computed from the next
+    /// `base_digit` and `base_last_digit` (the digit counter's compare is not on the
+    /// path from the counter to the base index and the feeder).
+    base_done_r: DFF<Bit>,
+    base_done2_r: DFF<Bit>,
+    base_digit_new: Signal<Local, Bits<8>>,
+    base_last_new: Signal<Local, Bits<8>>,
+    base_done_new: Signal<Local, Bit>,
     /// The index and per-base count after one digit, and after two.
     base_digit1: Signal<Local, Bits<8>>,
     index1: Signal<Local, Bits<32>>,
@@ -212,6 +220,11 @@ impl Default for MsmUnit {
             ro_last_bucket: Default::default(),
             ro_next_bucket: Default::default(),
             base_done: Default::default(),
+            base_done_r: Default::default(),
+            base_done2_r: Default::default(),
+            base_digit_new: Default::default(),
+            base_last_new: Default::default(),
+            base_done_new: Default::default(),
             base_digit1: Default::default(),
             index1: Default::default(),
             index_new: Default::default(),
@@ -240,6 +253,8 @@ impl Logic for MsmUnit {
         self.mode_reg.clock.next = self.clock.val();
         self.index.clock.next = self.clock.val();
         self.index_plus1.clock.next = self.clock.val();
+        self.base_done_r.clock.next = self.clock.val();
+        self.base_done2_r.clock.next = self.clock.val();
         self.index_plus2.clock.next = self.clock.val();
         self.digits_per_base.clock.next = self.clock.val();
         self.base_last_digit.clock.next = self.clock.val();
@@ -316,12 +331,12 @@ impl Logic for MsmUnit {
         self.mode_reg.d.next = self.mode_reg.q.val();
         self.index_new.next = self.index.q.val();
         self.digits_per_base.d.next = self.digits_per_base.q.val();
-        self.base_last_digit.d.next = self.base_last_digit.q.val();
+        self.base_last_new.next = self.base_last_digit.q.val();
         self.digits_per_base_written.next = bit_cast::<8, 32>(
             (bit_cast::<32, 8>(self.digits_per_base.q.val()) & (!self.reg_wmask.val()))
                 | self.reg_wdata.val(),
         );
-        self.base_digit.d.next = self.base_digit.q.val();
+        self.base_digit_new.next = self.base_digit.q.val();
         self.readout_count.d.next = self.readout_count.q.val();
         self.adds.d.next = self.adds.q.val();
         self.active_cycles.d.next = self.active_cycles.q.val();
@@ -338,14 +353,14 @@ impl Logic for MsmUnit {
             } else if self.reg_waddr.val() == self.at_index.val() {
                 self.index_new.next =
                     (self.index.q.val() & (!self.reg_wmask.val())) | self.reg_wdata.val();
-                self.base_digit.d.next = 0.into();
+                self.base_digit_new.next = 0.into();
             } else if self.reg_waddr.val() == self.at_digits_per_base.val() {
                 self.digits_per_base.d.next = self.digits_per_base_written.val();
-                self.base_last_digit.d.next = 0.into();
+                self.base_last_new.next = 0.into();
                 if self.digits_per_base_written.val().any() {
-                    self.base_last_digit.d.next = self.digits_per_base_written.val() - 1;
+                    self.base_last_new.next = self.digits_per_base_written.val() - 1;
                 }
-                self.base_digit.d.next = 0.into();
+                self.base_digit_new.next = 0.into();
             } else if self.reg_waddr.val() == self.at_readout_count.val() {
                 self.readout_count.d.next =
                     (self.readout_count.q.val() & (!self.reg_wmask.val())) | self.reg_wdata.val();
@@ -400,14 +415,14 @@ impl Logic for MsmUnit {
             self.s_tvalid.val() & (self.mode_reg.q.val() == self.mode_digits.val());
         // The index advances after MSM_DIGITS_PER_BASE digits (0 counts as 1); the
         // feeder consumes one digit or a pair per cycle.
-        self.base_done.next = self.base_digit.q.val() >= self.base_last_digit.q.val();
+        self.base_done.next = self.base_done_r.q.val();
         self.base_digit1.next = self.base_digit.q.val() + 1;
         self.index1.next = self.index.q.val();
         if self.base_done.val() {
             self.base_digit1.next = 0.into();
             self.index1.next = self.index_plus1.q.val();
         }
-        self.base_done2.next = self.base_digit1.val() >= self.base_last_digit.q.val();
+        self.base_done2.next = self.base_done2_r.q.val();
         self.base_digit2.next = self.base_digit1.val() + 1;
         self.index2.next = self.index1.val();
         if self.base_done2.val() {
@@ -420,10 +435,10 @@ impl Logic for MsmUnit {
         self.feeder.index.next = self.index.q.val();
         self.feeder.index_next.next = self.index1.val();
         if self.feeder.consume.val() {
-            self.base_digit.d.next = self.base_digit1.val();
+            self.base_digit_new.next = self.base_digit1.val();
             self.index_new.next = self.index1.val();
             if self.feeder.consume_two.val() {
-                self.base_digit.d.next = self.base_digit2.val();
+                self.base_digit_new.next = self.base_digit2.val();
                 self.index_new.next = self.index2.val();
             }
         }
@@ -509,8 +524,8 @@ impl Logic for MsmUnit {
             self.mode_reg.d.next = 0.into();
             self.index_new.next = 0.into();
             self.digits_per_base.d.next = 0.into();
-            self.base_last_digit.d.next = 0.into();
-            self.base_digit.d.next = 0.into();
+            self.base_last_new.next = 0.into();
+            self.base_digit_new.next = 0.into();
             self.readout_count.d.next = 0.into();
             self.adds.d.next = 0.into();
             self.active_cycles.d.next = 0.into();
@@ -520,6 +535,15 @@ impl Logic for MsmUnit {
             self.ro_active.d.next = false;
         }
         self.index.d.next = self.index_new.val();
+        self.base_digit.d.next = self.base_digit_new.val();
+        self.base_last_digit.d.next = self.base_last_new.val();
+        // base_done = base_digit ≥ last; base_done2 = (base_done ? 0 : base_digit + 1) ≥ last.
+        self.base_done_new.next = self.base_digit_new.val() >= self.base_last_new.val();
+        self.base_done_r.d.next = self.base_done_new.val();
+        self.base_done2_r.d.next = (self.base_digit_new.val() + 1) >= self.base_last_new.val();
+        if self.base_done_new.val() {
+            self.base_done2_r.d.next = !self.base_last_new.val().any();
+        }
         self.index_plus1.d.next = self.index_new.val() + 1;
         self.index_plus2.d.next = self.index_new.val() + 2;
     }
