@@ -58,13 +58,16 @@ pub struct MsmUnit {
     // Registers.
     mode_reg: DFF<Bits<2>>,
     index: DFF<Bits<32>>,
-    /// MSM_DIGITS_PER_BASE, and the digits already applied to the current base.
+    /// MSM_DIGITS_PER_BASE.
     digits_per_base: DFF<Bits<8>>,
-    /// The last digit of a base: `max(MSM_DIGITS_PER_BASE, 1) − 1`, kept with the
-    /// register so the per-digit test is one compare.
+    /// The digits of a base after its first: `max(MSM_DIGITS_PER_BASE, 1) − 1`, kept
+    /// with the register.
     base_last_digit: DFF<Bits<8>>,
     digits_per_base_written: Signal<Local, Bits<8>>,
-    base_digit: DFF<Bits<8>>,
+    /// Digits still to come for the current base after the next one (counts down; 0:
+    /// the next digit ends the base), so "the base is done" is a zero test of a
+    /// register, with no adder or compare before it.
+    base_left: DFF<Bits<8>>,
     readout_count: DFF<Bits<32>>,
     adds: DFF<Bits<32>>,
     active_cycles: DFF<Bits<32>>,
@@ -109,16 +112,10 @@ pub struct MsmUnit {
     /// `ro_bucket + 1`, registered (the next bucket's read address needs no adder).
     ro_next_bucket: DFF<Bits<32>>,
     base_done: Signal<Local, Bit>,
-    /// `base_done` and `base_done2` are registered, computed from the next
-    /// `base_digit` and `base_last_digit` (the digit counter's compare is not on the
-    /// path from the counter to the base index and the feeder).
-    base_done_r: DFF<Bit>,
-    base_done2_r: DFF<Bit>,
-    base_digit_new: Signal<Local, Bits<8>>,
+    base_left_new: Signal<Local, Bits<8>>,
     base_last_new: Signal<Local, Bits<8>>,
-    base_done_new: Signal<Local, Bit>,
     /// The index and per-base count after one digit, and after two.
-    base_digit1: Signal<Local, Bits<8>>,
+    base_left1: Signal<Local, Bits<8>>,
     index1: Signal<Local, Bits<32>>,
     /// The next value of `index`; `index + 1` and `index + 2` are kept in registers
     /// beside it, so the base index of a digit needs no adder before the feeder's
@@ -127,7 +124,7 @@ pub struct MsmUnit {
     index_plus1: DFF<Bits<32>>,
     index_plus2: DFF<Bits<32>>,
     base_done2: Signal<Local, Bit>,
-    base_digit2: Signal<Local, Bits<8>>,
+    base_left2: Signal<Local, Bits<8>>,
     index2: Signal<Local, Bits<32>>,
     guarded: Signal<Local, Bit>,
     /// MSM_BASE_INDEX and MSM_DIGITS_PER_BASE: also writable once the digits are taken.
@@ -180,7 +177,7 @@ impl Default for MsmUnit {
             digits_per_base: Default::default(),
             base_last_digit: Default::default(),
             digits_per_base_written: Default::default(),
-            base_digit: Default::default(),
+            base_left: Default::default(),
             readout_count: Default::default(),
             adds: Default::default(),
             active_cycles: Default::default(),
@@ -220,18 +217,15 @@ impl Default for MsmUnit {
             ro_last_bucket: Default::default(),
             ro_next_bucket: Default::default(),
             base_done: Default::default(),
-            base_done_r: Default::default(),
-            base_done2_r: Default::default(),
-            base_digit_new: Default::default(),
+            base_left_new: Default::default(),
             base_last_new: Default::default(),
-            base_done_new: Default::default(),
-            base_digit1: Default::default(),
+            base_left1: Default::default(),
             index1: Default::default(),
             index_new: Default::default(),
             index_plus1: Default::default(),
             index_plus2: Default::default(),
             base_done2: Default::default(),
-            base_digit2: Default::default(),
+            base_left2: Default::default(),
             index2: Default::default(),
             guarded: Default::default(),
             index_guarded: Default::default(),
@@ -253,12 +247,10 @@ impl Logic for MsmUnit {
         self.mode_reg.clock.next = self.clock.val();
         self.index.clock.next = self.clock.val();
         self.index_plus1.clock.next = self.clock.val();
-        self.base_done_r.clock.next = self.clock.val();
-        self.base_done2_r.clock.next = self.clock.val();
         self.index_plus2.clock.next = self.clock.val();
         self.digits_per_base.clock.next = self.clock.val();
         self.base_last_digit.clock.next = self.clock.val();
-        self.base_digit.clock.next = self.clock.val();
+        self.base_left.clock.next = self.clock.val();
         self.readout_count.clock.next = self.clock.val();
         self.adds.clock.next = self.clock.val();
         self.active_cycles.clock.next = self.clock.val();
@@ -336,7 +328,7 @@ impl Logic for MsmUnit {
             (bit_cast::<32, 8>(self.digits_per_base.q.val()) & (!self.reg_wmask.val()))
                 | self.reg_wdata.val(),
         );
-        self.base_digit_new.next = self.base_digit.q.val();
+        self.base_left_new.next = self.base_left.q.val();
         self.readout_count.d.next = self.readout_count.q.val();
         self.adds.d.next = self.adds.q.val();
         self.active_cycles.d.next = self.active_cycles.q.val();
@@ -353,14 +345,14 @@ impl Logic for MsmUnit {
             } else if self.reg_waddr.val() == self.at_index.val() {
                 self.index_new.next =
                     (self.index.q.val() & (!self.reg_wmask.val())) | self.reg_wdata.val();
-                self.base_digit_new.next = 0.into();
+                self.base_left_new.next = self.base_last_digit.q.val();
             } else if self.reg_waddr.val() == self.at_digits_per_base.val() {
                 self.digits_per_base.d.next = self.digits_per_base_written.val();
                 self.base_last_new.next = 0.into();
                 if self.digits_per_base_written.val().any() {
                     self.base_last_new.next = self.digits_per_base_written.val() - 1;
                 }
-                self.base_digit_new.next = 0.into();
+                self.base_left_new.next = self.base_last_new.val();
             } else if self.reg_waddr.val() == self.at_readout_count.val() {
                 self.readout_count.d.next =
                     (self.readout_count.q.val() & (!self.reg_wmask.val())) | self.reg_wdata.val();
@@ -415,18 +407,23 @@ impl Logic for MsmUnit {
             self.s_tvalid.val() & (self.mode_reg.q.val() == self.mode_digits.val());
         // The index advances after MSM_DIGITS_PER_BASE digits (0 counts as 1); the
         // feeder consumes one digit or a pair per cycle.
-        self.base_done.next = self.base_done_r.q.val();
-        self.base_digit1.next = self.base_digit.q.val() + 1;
+        self.base_done.next = !self.base_left.q.val().any();
+        self.base_left1.next = self.base_left.q.val() - 1;
         self.index1.next = self.index.q.val();
         if self.base_done.val() {
-            self.base_digit1.next = 0.into();
+            self.base_left1.next = self.base_last_digit.q.val();
             self.index1.next = self.index_plus1.q.val();
         }
-        self.base_done2.next = self.base_done2_r.q.val();
-        self.base_digit2.next = self.base_digit1.val() + 1;
+        // After one digit the base is done again if it was done and bases are one
+        // digit long, or one digit was left: tests on registers, not on base_left1.
+        self.base_done2.next = self.base_left.q.val() == 1;
+        if self.base_done.val() {
+            self.base_done2.next = !self.base_last_digit.q.val().any();
+        }
+        self.base_left2.next = self.base_left1.val() - 1;
         self.index2.next = self.index1.val();
         if self.base_done2.val() {
-            self.base_digit2.next = 0.into();
+            self.base_left2.next = self.base_last_digit.q.val();
             self.index2.next = self.index_plus1.q.val();
             if self.base_done.val() {
                 self.index2.next = self.index_plus2.q.val();
@@ -435,10 +432,10 @@ impl Logic for MsmUnit {
         self.feeder.index.next = self.index.q.val();
         self.feeder.index_next.next = self.index1.val();
         if self.feeder.consume.val() {
-            self.base_digit_new.next = self.base_digit1.val();
+            self.base_left_new.next = self.base_left1.val();
             self.index_new.next = self.index1.val();
             if self.feeder.consume_two.val() {
-                self.base_digit_new.next = self.base_digit2.val();
+                self.base_left_new.next = self.base_left2.val();
                 self.index_new.next = self.index2.val();
             }
         }
@@ -525,7 +522,7 @@ impl Logic for MsmUnit {
             self.index_new.next = 0.into();
             self.digits_per_base.d.next = 0.into();
             self.base_last_new.next = 0.into();
-            self.base_digit_new.next = 0.into();
+            self.base_left_new.next = 0.into();
             self.readout_count.d.next = 0.into();
             self.adds.d.next = 0.into();
             self.active_cycles.d.next = 0.into();
@@ -535,15 +532,8 @@ impl Logic for MsmUnit {
             self.ro_active.d.next = false;
         }
         self.index.d.next = self.index_new.val();
-        self.base_digit.d.next = self.base_digit_new.val();
+        self.base_left.d.next = self.base_left_new.val();
         self.base_last_digit.d.next = self.base_last_new.val();
-        // base_done = base_digit ≥ last; base_done2 = (base_done ? 0 : base_digit + 1) ≥ last.
-        self.base_done_new.next = self.base_digit_new.val() >= self.base_last_new.val();
-        self.base_done_r.d.next = self.base_done_new.val();
-        self.base_done2_r.d.next = (self.base_digit_new.val() + 1) >= self.base_last_new.val();
-        if self.base_done_new.val() {
-            self.base_done2_r.d.next = !self.base_last_new.val().any();
-        }
         self.index_plus1.d.next = self.index_new.val() + 1;
         self.index_plus2.d.next = self.index_new.val() + 2;
     }
