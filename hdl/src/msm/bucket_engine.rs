@@ -83,8 +83,8 @@ pub struct BucketEngine<const STUB_ADDER: bool> {
     /// Filled bits, stored by bucket *group*: bit `64·lo + hi` is bucket `64·hi + lo`'s,
     /// so the 64 buckets sharing their low six bits (a group) are a contiguous slice.
     filled: DFF<Bits<BUCKETS>>,
-    /// The input slot: the last input taken, with its bucket's busy bit as looked up
-    /// when it was loaded (or refreshed while held).
+    /// The input slot: the last input taken. `input_busy` is its bucket's busy bit as
+    /// kept while the slot holds (after the first cycle, which uses `input_lookup`).
     input_valid: DFF<Bit>,
     input_bucket: DFF<Bucket>,
     input_point: DFF<Bits<AFFINE_POINT_BITS>>,
