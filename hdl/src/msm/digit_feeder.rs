@@ -57,6 +57,8 @@ pub struct DigitFeeder {
     pub index: Signal<In, Bits<32>>,
     /// Base index of the digit after it.
     pub index_next: Signal<In, Bits<32>>,
+    /// Take no digit this cycle (the MSM unit is recomputing the index after a write).
+    pub hold: Signal<In, Bit>,
     /// Digits consumed this cycle: one, or two with `consume_two`.
     pub consume: Signal<Out, Bit>,
     pub consume_two: Signal<Out, Bit>,
@@ -160,6 +162,7 @@ impl Default for DigitFeeder {
             s_tready: Default::default(),
             index: Default::default(),
             index_next: Default::default(),
+            hold: Default::default(),
             consume: Default::default(),
             consume_two: Default::default(),
             rq_valid: Default::default(),
@@ -259,7 +262,7 @@ impl Logic for DigitFeeder {
         }
         self.magnitude.next = self.digit.val().get_bits::<15>(0);
         self.can_issue.next = self.outstanding.q.val() < self.fetch_depth.val();
-        self.advance.next = self.have_digit.val() & self.can_issue.val();
+        self.advance.next = (self.have_digit.val() & self.can_issue.val()) & (!self.hold.val());
         self.first_over.next = self.beat.q.val().get_bits::<15>(0) > self.buckets.val();
         self.second_over.next = self.beat.q.val().get_bits::<15>(16) > self.buckets.val();
         self.first_nonzero.next = self.beat.q.val().get_bits::<15>(0).any();

@@ -123,6 +123,13 @@ pub struct MsmUnit {
     index_new: Signal<Local, Bits<32>>,
     index_plus1: DFF<Bits<32>>,
     index_plus2: DFF<Bits<32>>,
+    /// `index_new` as digits and stores alone would set it (no register write): what
+    /// `index + 1`/`+ 2` are computed from, so a register write's address decode is not
+    /// in front of their adders. After an MSM_BASE_INDEX write (`index_written`) they
+    /// are stale for a cycle: they are recomputed from the written index while the
+    /// feeder and the loader take nothing.
+    index_stepped: Signal<Local, Bits<32>>,
+    index_written: DFF<Bit>,
     base_done2: Signal<Local, Bit>,
     base_left2: Signal<Local, Bits<8>>,
     index2: Signal<Local, Bits<32>>,
@@ -224,6 +231,8 @@ impl Default for MsmUnit {
             index_new: Default::default(),
             index_plus1: Default::default(),
             index_plus2: Default::default(),
+            index_stepped: Default::default(),
+            index_written: Default::default(),
             base_done2: Default::default(),
             base_left2: Default::default(),
             index2: Default::default(),
@@ -248,6 +257,7 @@ impl Logic for MsmUnit {
         self.index.clock.next = self.clock.val();
         self.index_plus1.clock.next = self.clock.val();
         self.index_plus2.clock.next = self.clock.val();
+        self.index_written.clock.next = self.clock.val();
         self.digits_per_base.clock.next = self.clock.val();
         self.base_last_digit.clock.next = self.clock.val();
         self.base_left.clock.next = self.clock.val();
@@ -322,6 +332,8 @@ impl Logic for MsmUnit {
         // Register state.
         self.mode_reg.d.next = self.mode_reg.q.val();
         self.index_new.next = self.index.q.val();
+        self.index_stepped.next = self.index.q.val();
+        self.index_written.d.next = false;
         self.digits_per_base.d.next = self.digits_per_base.q.val();
         self.base_last_new.next = self.base_last_digit.q.val();
         self.digits_per_base_written.next = bit_cast::<8, 32>(
@@ -345,6 +357,7 @@ impl Logic for MsmUnit {
             } else if self.reg_waddr.val() == self.at_index.val() {
                 self.index_new.next =
                     (self.index.q.val() & (!self.reg_wmask.val())) | self.reg_wdata.val();
+                self.index_written.d.next = true;
                 self.base_left_new.next = self.base_last_digit.q.val();
             } else if self.reg_waddr.val() == self.at_digits_per_base.val() {
                 self.digits_per_base.d.next = self.digits_per_base_written.val();
@@ -381,7 +394,8 @@ impl Logic for MsmUnit {
         // Loader (MSM_MODE = LOAD_BASES): x beat, then y beat, stored at `index`.
         self.load_half.d.next = self.load_half.q.val();
         self.load_x.d.next = self.load_x.q.val();
-        self.load_beat.next = self.s_tvalid.val() & (self.mode_reg.q.val() == self.mode_load.val());
+        self.load_beat.next = (self.s_tvalid.val() & (!self.index_written.q.val()))
+            & (self.mode_reg.q.val() == self.mode_load.val());
         self.store.next = self.load_beat.val() & self.load_half.q.val();
         self.store_over.next = self.index.q.val() >= self.capacity_value.val();
         if self.load_beat.val() {
@@ -396,6 +410,7 @@ impl Logic for MsmUnit {
             | (bit_cast::<AFFINE_POINT_BITS, 384>(self.s_tdata.val().get_bits::<384>(0)) << 384);
         if self.store.val() {
             self.index_new.next = self.index_plus1.q.val();
+            self.index_stepped.next = self.index_plus1.q.val();
             if self.store_over.val() {
                 self.base_error.d.next = true;
             }
@@ -431,12 +446,15 @@ impl Logic for MsmUnit {
         }
         self.feeder.index.next = self.index.q.val();
         self.feeder.index_next.next = self.index1.val();
+        self.feeder.hold.next = self.index_written.q.val();
         if self.feeder.consume.val() {
             self.base_left_new.next = self.base_left1.val();
             self.index_new.next = self.index1.val();
+            self.index_stepped.next = self.index1.val();
             if self.feeder.consume_two.val() {
                 self.base_left_new.next = self.base_left2.val();
                 self.index_new.next = self.index2.val();
+                self.index_stepped.next = self.index2.val();
             }
         }
         if self.feeder.base_range_error.val() {
@@ -455,7 +473,7 @@ impl Logic for MsmUnit {
 
         self.s_tready.next = false;
         if self.mode_reg.q.val() == self.mode_load.val() {
-            self.s_tready.next = true;
+            self.s_tready.next = !self.index_written.q.val();
         }
         if self.mode_reg.q.val() == self.mode_digits.val() {
             self.s_tready.next = self.feeder.s_tready.val();
@@ -520,6 +538,7 @@ impl Logic for MsmUnit {
         if self.reset.val() {
             self.mode_reg.d.next = 0.into();
             self.index_new.next = 0.into();
+            self.index_stepped.next = 0.into();
             self.digits_per_base.d.next = 0.into();
             self.base_last_new.next = 0.into();
             self.base_left_new.next = 0.into();
@@ -534,7 +553,7 @@ impl Logic for MsmUnit {
         self.index.d.next = self.index_new.val();
         self.base_left.d.next = self.base_left_new.val();
         self.base_last_digit.d.next = self.base_last_new.val();
-        self.index_plus1.d.next = self.index_new.val() + 1;
-        self.index_plus2.d.next = self.index_new.val() + 2;
+        self.index_plus1.d.next = self.index_stepped.val() + 1;
+        self.index_plus2.d.next = self.index_stepped.val() + 2;
     }
 }
