@@ -353,6 +353,8 @@ struct FeederPorts {
     s_tready: PortId,
     index: PortId,
     index_next: PortId,
+    index_over: PortId,
+    index_next_over: PortId,
     consume: PortId,
     consume_two: PortId,
     rq_valid: PortId,
@@ -426,6 +428,8 @@ impl Feeder {
             s_tready: q("s_tready"),
             index: q("index"),
             index_next: q("index_next"),
+            index_over: q("index_over"),
+            index_next_over: q("index_next_over"),
             consume: q("consume"),
             consume_two: q("consume_two"),
             rq_valid: q("rq_valid"),
@@ -491,6 +495,11 @@ impl Feeder {
             }
             self.m.set_u64(p.index, index as u64).unwrap();
             self.m.set_u64(p.index_next, index as u64 + 1).unwrap();
+            let capacity = zkaccel_spec::msm::BASE_CAPACITY;
+            self.m.set_bool(p.index_over, index >= capacity).unwrap();
+            self.m
+                .set_bool(p.index_next_over, index + 1 >= capacity)
+                .unwrap();
             match memory.front() {
                 Some(&(due, addr, tag)) if due <= now => {
                     memory.pop_front();

@@ -3,8 +3,12 @@
 //! Protocol: a write is accepted in the cycle where both AW and W are valid and no
 //! write response is pending (AWREADY = WREADY = that condition); the response (B) is
 //! registered and held until BREADY. A read is accepted when ARVALID is high and no
-//! read data is pending; R is registered and held until RREADY. So each channel has at
-//! most one transaction outstanding, one per two cycles at full rate.
+//! read is pending; the decode of its address (this file's and the engines' banks) is
+//! registered in the cycle it is accepted, and R is set from those registers in the
+//! next cycle and held until RREADY, so the 32-bit address compares and the OR of the
+//! banks' hits never sit in series with the response and the sticky error capture.
+//! Each channel has at most one transaction outstanding: one write per two cycles,
+//! one read per three at full rate.
 //!
 //! Every offset comes from the regmap constants; the block stores them as rust-hdl
 //! `Constant`s (Verilog `localparam`s), never as literals.
@@ -87,6 +91,11 @@ pub struct AxilRegFile {
     r_valid: DFF<Bit>,
     r_data: DFF<Word>,
     r_resp: DFF<Bits<2>>,
+    /// A read was accepted last cycle; its decode is in the `decoded_*` registers.
+    r_pending: DFF<Bit>,
+    decoded_value: DFF<Word>,
+    decoded_refused: DFF<Bit>,
+    decoded_addr: DFF<Addr>,
     soft_reset_pulse: DFF<Bit>,
 
     // Combinational.
@@ -178,6 +187,10 @@ impl AxilRegFile {
             r_valid: Default::default(),
             r_data: Default::default(),
             r_resp: Default::default(),
+            r_pending: Default::default(),
+            decoded_value: Default::default(),
+            decoded_refused: Default::default(),
+            decoded_addr: Default::default(),
             soft_reset_pulse: Default::default(),
             write_fire: Default::default(),
             read_fire: Default::default(),
@@ -210,6 +223,10 @@ impl Logic for AxilRegFile {
         self.r_valid.clock.next = self.clock.val();
         self.r_data.clock.next = self.clock.val();
         self.r_resp.clock.next = self.clock.val();
+        self.r_pending.clock.next = self.clock.val();
+        self.decoded_value.clock.next = self.clock.val();
+        self.decoded_refused.clock.next = self.clock.val();
+        self.decoded_addr.clock.next = self.clock.val();
         self.soft_reset_pulse.clock.next = self.clock.val();
         self.soft_reset_pulse.d.next = false;
         self.soft_reset.next = self.soft_reset_pulse.q.val();
@@ -231,7 +248,8 @@ impl Logic for AxilRegFile {
 
         // Handshakes.
         self.write_fire.next = (self.awvalid.val() & self.wvalid.val()) & (!self.b_valid.q.val());
-        self.read_fire.next = self.arvalid.val() & (!self.r_valid.q.val());
+        self.read_fire.next =
+            (self.arvalid.val() & (!self.r_valid.q.val())) & (!self.r_pending.q.val());
         self.awready.next = self.write_fire.val();
         self.wready.next = self.write_fire.val();
         self.arready.next = self.read_fire.val();
@@ -290,20 +308,26 @@ impl Logic for AxilRegFile {
             | (bit_cast::<384, 32>(self.data_beats.q.val()) << 352);
         self.read_value.next = self.decode.rdata.val() | self.ext_rdata.val();
         self.read_refused.next = !(self.decode.rhit.val() | self.ext_rhit.val());
-        if self.read_fire.val() {
+        // Stage 1 (the cycle a read is accepted): its decode, registered.
+        self.r_pending.d.next = self.read_fire.val();
+        self.decoded_value.d.next = self.read_value.val();
+        self.decoded_refused.d.next = self.read_refused.val();
+        self.decoded_addr.d.next = self.araddr.val();
+        if self.read_fire.val() & (self.araddr.val() == self.at_cycles_lo.val()) {
+            self.cycles_hi_latch.d.next = self.cycles.q.val().get_bits::<32>(32);
+        }
+        // Stage 2: the response and, for an address no bank has, the sticky error.
+        if self.r_pending.q.val() {
             self.r_valid.d.next = true;
-            self.r_data.d.next = self.read_value.val();
-            if self.read_refused.val() {
+            self.r_data.d.next = self.decoded_value.q.val();
+            if self.decoded_refused.q.val() {
                 self.r_resp.d.next = self.resp_decerr.val();
                 if !self.bus_error.q.val() {
                     self.bus_error.d.next = true;
-                    self.bus_error_addr.d.next = self.araddr.val();
+                    self.bus_error_addr.d.next = self.decoded_addr.q.val();
                 }
             } else {
                 self.r_resp.d.next = self.resp_okay.val();
-            }
-            if self.araddr.val() == self.at_cycles_lo.val() {
-                self.cycles_hi_latch.d.next = self.cycles.q.val().get_bits::<32>(32);
             }
         }
 
@@ -343,7 +367,10 @@ impl Logic for AxilRegFile {
                 self.b_resp.d.next = self.resp_decerr.val();
                 self.write_refused.next = true;
             }
-            if self.write_refused.val() & (!self.bus_error.q.val()) {
+            // A read refused in the cycle before (its capture is this cycle) came first.
+            if (self.write_refused.val() & (!self.bus_error.q.val()))
+                & (!(self.r_pending.q.val() & self.decoded_refused.q.val()))
+            {
                 self.bus_error.d.next = true;
                 self.bus_error_addr.d.next = self.awaddr.val();
             }
@@ -358,6 +385,7 @@ impl Logic for AxilRegFile {
             self.data_beats.d.next = bits::<32>(0);
             self.b_valid.d.next = false;
             self.r_valid.d.next = false;
+            self.r_pending.d.next = false;
             self.soft_reset_pulse.d.next = false;
         }
     }

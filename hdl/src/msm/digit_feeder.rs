@@ -35,12 +35,9 @@ use crate::card::data_port::Beat;
 use crate::spec::field::AFFINE_POINT_BITS;
 use crate::spec::field::{FieldId, FieldSpec, FQ_WORD_BITS};
 use crate::spec::msm::{
-    BASE_ADDR_BITS, BASE_CAPACITY, BASE_TAG_BITS, BUCKETS, BUCKET_BITS, DIGITS_PER_BEAT, FETCH_BITS,
+    BASE_ADDR_BITS, BASE_TAG_BITS, BUCKETS, BUCKET_BITS, DIGITS_PER_BEAT, FETCH_BITS,
 };
 use rust_hdl::prelude::*;
-
-/// The base index's bits at and above the base memory's address bits (`index_over`).
-const INDEX_HIGH_BITS: usize = 32 - BASE_ADDR_BITS;
 
 type Word = Bits<FQ_WORD_BITS>;
 /// A buffered response: `{bucket, y, x}`.
@@ -57,6 +54,11 @@ pub struct DigitFeeder {
     pub index: Signal<In, Bits<32>>,
     /// Base index of the digit after it.
     pub index_next: Signal<In, Bits<32>>,
+    /// `index` and `index_next` are beyond the card memory (`≥ BASE_CAPACITY`), tested
+    /// by the MSM unit on its registers (a zero test of their high bits) so that no
+    /// wide test follows the choice between them on the way to the fetch decision.
+    pub index_over: Signal<In, Bit>,
+    pub index_next_over: Signal<In, Bit>,
     /// Take no digit this cycle (the MSM unit is recomputing the index after a write).
     pub hold: Signal<In, Bit>,
     /// Digits consumed this cycle: one, or two with `consume_two`.
@@ -99,7 +101,7 @@ pub struct DigitFeeder {
     rs_negate: Signal<Local, Bit>,
     rs_bucket: Signal<Local, Bits<BUCKET_BITS>>,
     advance: Signal<Local, Bit>,
-    index_over: Signal<Local, Bit>,
+    digit_index_over: Signal<Local, Bit>,
     magnitude_over: Signal<Local, Bit>,
     /// The range test and the zero test of both digits the cycle may take, from the
     /// beat register, before the choice between them (not behind it).
@@ -151,8 +153,6 @@ impl Default for DigitFeeder {
     fn default() -> Self {
         // The Verilog writes the coordinate offset as the literal 384.
         assert_eq!(FQ_WORD_BITS, 384);
-        // `index_over` tests the index's bits from 12 up.
-        assert_eq!(BASE_CAPACITY, 1 << 12);
         let f = FieldSpec::get(FieldId::Fq);
         Self {
             clock: Default::default(),
@@ -162,6 +162,8 @@ impl Default for DigitFeeder {
             s_tready: Default::default(),
             index: Default::default(),
             index_next: Default::default(),
+            index_over: Default::default(),
+            index_next_over: Default::default(),
             hold: Default::default(),
             consume: Default::default(),
             consume_two: Default::default(),
@@ -196,7 +198,7 @@ impl Default for DigitFeeder {
             rs_negate: Default::default(),
             rs_bucket: Default::default(),
             advance: Default::default(),
-            index_over: Default::default(),
+            digit_index_over: Default::default(),
             magnitude_over: Default::default(),
             first_over: Default::default(),
             second_over: Default::default(),
@@ -256,9 +258,11 @@ impl Logic for DigitFeeder {
             (!self.beat.q.val().get_bits::<15>(0).any()) & (self.digits_left.q.val() > 1);
         self.digit.next = self.beat.q.val().get_bits::<16>(0);
         self.digit_index.next = self.index.val();
+        self.digit_index_over.next = self.index_over.val();
         if self.pair.val() {
             self.digit.next = self.beat.q.val().get_bits::<16>(16);
             self.digit_index.next = self.index_next.val();
+            self.digit_index_over.next = self.index_next_over.val();
         }
         self.magnitude.next = self.digit.val().get_bits::<15>(0);
         self.can_issue.next = self.outstanding.q.val() < self.fetch_depth.val();
@@ -273,18 +277,14 @@ impl Logic for DigitFeeder {
             self.magnitude_over.next = self.second_over.val();
             self.magnitude_nonzero.next = self.second_nonzero.val();
         }
-        // `digit_index >= BASE_CAPACITY` (a power of two): a bit at or above it set. A
-        // zero test, not a 32-bit compare's carry chain, on the path from the base
-        // index through the fetch decision to the outstanding counter.
-        self.index_over.next = self.digit_index.val().get_bits::<INDEX_HIGH_BITS>(12).any();
         self.useful.next = ((self.advance.val() & self.magnitude_nonzero.val())
             & (!self.magnitude_over.val()))
-            & (!self.index_over.val());
+            & (!self.digit_index_over.val());
         self.consume.next = self.advance.val();
         self.consume_two.next = self.advance.val() & self.pair.val();
         self.digit_range_error.next = self.advance.val() & self.magnitude_over.val();
         self.base_range_error.next = (self.advance.val() & self.magnitude_nonzero.val())
-            & ((!self.magnitude_over.val()) & self.index_over.val());
+            & ((!self.magnitude_over.val()) & self.digit_index_over.val());
 
         // Beat register: the next beat may enter as the last digit (or pair) leaves.
         self.s_tready.next = (!self.have_digit.val())

@@ -18,9 +18,15 @@ use crate::card::data_port::Beat;
 use crate::card::register_constants::{addr, word, Addr, Word};
 use crate::card::register_decode::RegisterDecode;
 use crate::spec::field::{AFFINE_POINT_BITS, PROJECTIVE_POINT_BITS};
-use crate::spec::msm::{mode, msm_control, msm_status, BASE_CAPACITY, BUCKETS, BUCKET_BITS};
+use crate::spec::msm::{
+    mode, msm_control, msm_status, BASE_ADDR_BITS, BASE_CAPACITY, BUCKETS, BUCKET_BITS,
+};
 use crate::spec::regmap;
 use rust_hdl::prelude::*;
+
+/// The base index's bits at and above the base memory's address bits: any of them set
+/// puts the index beyond the card memory.
+const INDEX_HIGH_BITS: usize = 32 - BASE_ADDR_BITS;
 
 #[derive(LogicBlock)]
 pub struct MsmUnit {
@@ -133,6 +139,12 @@ pub struct MsmUnit {
     base_done2: Signal<Local, Bit>,
     base_left2: Signal<Local, Bits<8>>,
     index2: Signal<Local, Bits<32>>,
+    /// `index`, `index + 1` and `index1` are beyond the card memory: zero tests of the
+    /// registers' bits from `BASE_ADDR_BITS` up, beside the per-base test, then chosen
+    /// like the index (the feeder's fetch decision waits for no wide test).
+    index_over: Signal<Local, Bit>,
+    index_plus1_over: Signal<Local, Bit>,
+    index1_over: Signal<Local, Bit>,
     guarded: Signal<Local, Bit>,
     /// MSM_BASE_INDEX and MSM_DIGITS_PER_BASE: also writable once the digits are taken.
     index_guarded: Signal<Local, Bit>,
@@ -143,6 +155,9 @@ pub struct MsmUnit {
 impl Default for MsmUnit {
     fn default() -> Self {
         let latency = super::point_adder_core::PointAdderCore::<BUCKET_BITS, false>::latency();
+        // The generated Verilog tests the index's bits from 12 up (`index_over`).
+        assert_eq!(BASE_ADDR_BITS, 12);
+        assert_eq!(BASE_CAPACITY, 1 << BASE_ADDR_BITS);
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -236,6 +251,9 @@ impl Default for MsmUnit {
             base_done2: Default::default(),
             base_left2: Default::default(),
             index2: Default::default(),
+            index_over: Default::default(),
+            index_plus1_over: Default::default(),
+            index1_over: Default::default(),
             guarded: Default::default(),
             index_guarded: Default::default(),
             digits_consumed: Default::default(),
@@ -425,9 +443,18 @@ impl Logic for MsmUnit {
         self.base_done.next = !self.base_left.q.val().any();
         self.base_left1.next = self.base_left.q.val() - 1;
         self.index1.next = self.index.q.val();
+        self.index_over.next = self.index.q.val().get_bits::<INDEX_HIGH_BITS>(12).any();
+        self.index_plus1_over.next = self
+            .index_plus1
+            .q
+            .val()
+            .get_bits::<INDEX_HIGH_BITS>(12)
+            .any();
+        self.index1_over.next = self.index_over.val();
         if self.base_done.val() {
             self.base_left1.next = self.base_last_digit.q.val();
             self.index1.next = self.index_plus1.q.val();
+            self.index1_over.next = self.index_plus1_over.val();
         }
         // After one digit the base is done again if it was done and bases are one
         // digit long, or one digit was left: tests on registers, not on base_left1.
@@ -446,6 +473,8 @@ impl Logic for MsmUnit {
         }
         self.feeder.index.next = self.index.q.val();
         self.feeder.index_next.next = self.index1.val();
+        self.feeder.index_over.next = self.index_over.val();
+        self.feeder.index_next_over.next = self.index1_over.val();
         self.feeder.hold.next = self.index_written.q.val();
         if self.feeder.consume.val() {
             self.base_left_new.next = self.base_left1.val();
