@@ -15,7 +15,8 @@
 //! **Latency tolerance.** Returning bases land in a response buffer of 2^FETCH_BITS
 //! entries that the engine drains. A digit is issued only while the reads in flight
 //! plus the entries waiting number fewer than the buffer holds, so a response always
-//! has room; with the buffer deeper than the memory latency, reads stream at one per
+//! has room (an entry the engine takes is counted free a cycle later); with the buffer
+//! deeper than the memory latency plus those three cycles, reads stream at one per
 //! cycle and an engine stall only stops the issue once the buffer is full.
 //!
 //! **Zero digits cost half a cycle.** A zero digit followed by another digit in the
@@ -85,8 +86,14 @@ pub struct DigitFeeder {
     beat: DFF<Beat>,
     digits_left: DFF<Bits<6>>,
     fetched: ConflictQueue<Bits<FETCHED>, FETCH_BITS, { FETCH_BITS + 1 }>,
-    /// Reads in flight plus responses waiting in `fetched`.
+    /// Reads in flight plus responses waiting in `fetched`, a pop counted one cycle
+    /// late (`popped`): the engine's ready, which decides the pop, comes from its
+    /// in-flight lookup at the end of a cycle, and is not put in front of the
+    /// counter's carry chain. Counting a freed entry a cycle late only ever
+    /// undercounts the room (the buffer never overflows) and costs nothing while the
+    /// buffer is deeper than the memory's latency plus two.
     outstanding: DFF<Bits<8>>,
+    popped: DFF<Bit>,
     fetch_depth: Constant<Bits<8>>,
     buckets: Constant<Bits<15>>,
     digits_per_beat: Constant<Bits<6>>,
@@ -185,6 +192,7 @@ impl Default for DigitFeeder {
             digits_left: Default::default(),
             fetched: Default::default(),
             outstanding: Default::default(),
+            popped: Default::default(),
             fetch_depth: Constant::new(((1u64 << FETCH_BITS) as u64).into()),
             buckets: Constant::new((BUCKETS as u64).into()),
             digits_per_beat: Constant::new((DIGITS_PER_BEAT as u64).into()),
@@ -252,6 +260,7 @@ impl Logic for DigitFeeder {
         self.fetched.clock.next = self.clock.val();
         self.fetched.reset.next = self.reset.val();
         self.outstanding.clock.next = self.clock.val();
+        self.popped.clock.next = self.clock.val();
 
         self.have_digit.next = self.digits_left.q.val().any();
         self.pair.next =
@@ -384,11 +393,12 @@ impl Logic for DigitFeeder {
         self.pop.next = self.fetched.head_valid.val() & self.out_ready.val();
         self.fetched.pop.next = self.pop.val();
 
+        self.popped.d.next = self.pop.val();
         self.outstanding.d.next = self.outstanding.q.val();
-        if self.useful.val() & (!self.pop.val()) {
+        if self.useful.val() & (!self.popped.q.val()) {
             self.outstanding.d.next = self.outstanding.q.val() + 1;
         }
-        if self.pop.val() & (!self.useful.val()) {
+        if self.popped.q.val() & (!self.useful.val()) {
             self.outstanding.d.next = self.outstanding.q.val() - 1;
         }
         self.busy.next = self.have_digit.val() | self.outstanding.q.val().any();
@@ -397,6 +407,7 @@ impl Logic for DigitFeeder {
         if self.reset.val() {
             self.digits_left.d.next = 0.into();
             self.outstanding.d.next = 0.into();
+            self.popped.d.next = false;
             self.valid_r.d.next = false;
         }
     }
