@@ -15,6 +15,14 @@
 //! yosys `ltp -noff`, the path with the most cells, which can miss a slower path of
 //! fewer cells.)
 //!
+//! **Shift registers.** yosys 0.23 ignores the `shreg_extract = "no"` attribute Vivado
+//! honours (it stays on the `reg`'s wire, not on the flip-flop cell), so the script
+//! stops `synth_xilinx` before its `fine` step (where shift registers are first
+//! mapped), marks the flip-flops driving such wires `keep` (`xilinx_srl` leaves kept
+//! cells alone) and goes on: the registers the arithmetic generator marks stay
+//! flip-flops in the estimate as they would in Vivado
+//! (`zkaccel_hdl::arith::netlist::SHIFT_REGISTER_MIN_CYCLES`).
+//!
 //! Results are cached on disk by the SHA-256 of the Verilog, the top module and this
 //! script, so a module is synthesized once.
 
@@ -122,7 +130,7 @@ pub struct Synthesis {
     pub seconds: f64,
 }
 
-const SCRIPT_VERSION: &str = "zkaccel-yosys-4";
+const SCRIPT_VERSION: &str = "zkaccel-yosys-5";
 
 /// Where results are cached: `$ZKACCEL_YOSYS_CACHE`, else `$XDG_CACHE_HOME/zkaccel/yosys`,
 /// else `~/.cache/zkaccel/yosys`.
@@ -170,7 +178,10 @@ pub fn synthesize(
     let stat = work.path().join("stat.json");
     let net = work.path().join("netlist.json");
     let script = format!(
-        "read_verilog {src}; synth_xilinx -family xcup -top {top} -flatten -noiopad; \
+        "read_verilog {src}; synth_xilinx -family xcup -top {top} -flatten -noiopad -run :fine; \
+         select -set no_srl w:* a:shreg_extract=no %i %ci1:+[Q] t:$dff %i; \
+         setattr -set keep 1 @no_srl; \
+         synth_xilinx -family xcup -top {top} -flatten -noiopad -run fine:; \
          tee -q -o {stat} stat -json; \
          delete t:DSP48E2 t:RAMB* t:SRL* t:FD* t:BUFG* t:URAM*; write_json {net}",
         src = src.display(),

@@ -29,6 +29,17 @@ use num_traits::{One, Zero};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+/// Delay lines at least this many cycles long may become shift-register LUTs
+/// (SRL16E/SRLC32E, one LUT per bit for up to 32 cycles); every other register of a
+/// netlist is marked `shreg_extract = "no"` and stays a flip-flop. The card is
+/// LUT-bound (48 % of the F2 part's LUTs, 27 % of its flip-flops), and the short chains
+/// synthesis would otherwise pack into SRLs — a multiplier's 2–5-cycle skews, and
+/// pipeline registers whose bits only pass through a stage — cost 3–6 flip-flops per
+/// LUT saved, slots a CLB already holding the logic's LUTs has free (8 LUTs and 16
+/// flip-flops per CLB). A flip-flop's clock-to-out is also far shorter than an SRL's,
+/// at the start of every path it begins.
+pub const SHIFT_REGISTER_MIN_CYCLES: usize = 8;
+
 /// Index of a node in a [`Netlist`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId(usize);
@@ -144,6 +155,8 @@ struct NodeDef {
     registered: bool,
     /// Registers that must start at zero (valid bits).
     init_zero: bool,
+    /// A delay line's register: the operand it delays ([`Netlist::at`]).
+    delays: Option<Operand>,
     op: Op,
 }
 
@@ -271,6 +284,7 @@ impl Netlist {
         );
         let id = self.push(&name, o.width(), at, true, Op::Copy(prev));
         self.nodes[id.0].init_zero = init;
+        self.nodes[id.0].delays = Some(o.clone());
         let d = self.full(id);
         self.delays.insert((o.clone(), at), d.clone());
         d
@@ -320,6 +334,7 @@ impl Netlist {
             at,
             registered,
             init_zero: false,
+            delays: None,
             op,
         });
         NodeId(self.nodes.len() - 1)
@@ -470,6 +485,15 @@ impl Netlist {
             writeln!(v, "    output wire {}{name};", range(o.width())).unwrap();
         }
         writeln!(v, "// latency {latency} cycles").unwrap();
+        // How long each delayed operand's delay line is (its last register's cycle
+        // less the operand's own).
+        let mut delay_cycles: HashMap<&Operand, usize> = HashMap::new();
+        for n in &self.nodes {
+            if let Some(o) = &n.delays {
+                let c = delay_cycles.entry(o).or_default();
+                *c = (*c).max(n.at - self.ready(o));
+            }
+        }
         for n in &self.nodes {
             let r = range(n.width);
             let expr = match &n.op {
@@ -544,6 +568,13 @@ impl Netlist {
                 Op::Copy(a) => self.operand_verilog(a),
             };
             if n.registered {
+                let long_delay = n
+                    .delays
+                    .as_ref()
+                    .is_some_and(|o| delay_cycles[o] >= SHIFT_REGISTER_MIN_CYCLES);
+                if !long_delay {
+                    writeln!(v, "(* shreg_extract = \"no\" *)").unwrap();
+                }
                 writeln!(v, "reg {r}{};", n.name).unwrap();
                 if n.init_zero {
                     writeln!(v, "initial {} = {}'d0;", n.name, n.width).unwrap();
@@ -653,6 +684,48 @@ mod tests {
         assert_eq!(out, vec![BigUint::from(300u32), BigUint::from(300u32)]);
         let v = n.verilog("m", "test");
         assert!(v.contains("module m(clock,a,b,s,t);"), "{v}");
+    }
+
+    #[test]
+    fn only_long_delay_lines_may_become_shift_registers() {
+        let mut n = Netlist::default();
+        let a = n.input("a", 8);
+        let b = n.input("b", 8);
+        let long = SHIFT_REGISTER_MIN_CYCLES;
+        let mut late = n.reg("late", &a);
+        for _ in 1..long {
+            late = n.reg("late", &late);
+        }
+        // b waits `long` cycles for the chain (a delay line), a waits 2 for `short`.
+        let s = n.op("s", 9, true, Op::Sum(vec![late, b]));
+        let short = n.reg("short", &a);
+        let short = n.reg("short", &short);
+        let t = n.op("t", 9, true, Op::Sum(vec![short, a.clone()]));
+        let t = n.at(&t, n.ready(&s));
+        n.output("s", s);
+        n.output("t", t);
+        let v = n.verilog("m", "test");
+        let lines: Vec<&str> = v.lines().collect();
+        let marked = |name_prefix: &str| -> (usize, usize) {
+            let regs: Vec<usize> = (0..lines.len())
+                .filter(|&i| lines[i].starts_with("reg ") && lines[i].contains(name_prefix))
+                .collect();
+            let kept = regs
+                .iter()
+                .filter(|&&i| lines[i - 1] == "(* shreg_extract = \"no\" *)")
+                .count();
+            (regs.len(), kept)
+        };
+        // b's delay line (`b_d1` … `b_d8`): long enough, left to synthesis.
+        let (b_regs, b_kept) = marked(" b_d");
+        assert_eq!((b_regs, b_kept), (long, 0), "{v}");
+        // a's two-cycle line (for t) and every pipeline register: flip-flops.
+        let (a_regs, a_kept) = marked(" a_d");
+        assert!(a_regs > 0 && a_kept == a_regs, "{v}");
+        let (pipe, pipe_kept) = marked(" late_");
+        assert_eq!((pipe, pipe_kept), (long, long), "{v}");
+        let out = n.evaluate(&[BigUint::from(200u32), BigUint::from(100u32)]);
+        assert_eq!(out, vec![BigUint::from(300u32), BigUint::from(400u32)]);
     }
 
     #[test]
