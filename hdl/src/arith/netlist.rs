@@ -32,7 +32,8 @@ use std::fmt::Write as _;
 /// Delay lines at least this many cycles long may become shift-register LUTs
 /// (SRL16E/SRLC32E, one LUT per bit for up to 32 cycles); every other register of a
 /// netlist is marked `shreg_extract = "no"` and stays a flip-flop. The card is
-/// LUT-bound (48 % of the F2 part's LUTs, 27 % of its flip-flops), and the short chains
+/// LUT-bound (48 % of the F2 part's LUTs and 27 % of its flip-flops with the short
+/// chains in SRLs, 44 % and 39 % without; docs/architecture.md), and the short chains
 /// synthesis would otherwise pack into SRLs — a multiplier's 2–5-cycle skews, and
 /// pipeline registers whose bits only pass through a stage — cost 3–6 flip-flops per
 /// LUT saved, slots a CLB already holding the logic's LUTs has free (8 LUTs and 16

@@ -91,7 +91,8 @@ pub struct DigitFeeder {
     /// in-flight lookup at the end of a cycle, and is not put in front of the
     /// counter's carry chain. Counting a freed entry a cycle late only ever
     /// undercounts the room (the buffer never overflows) and costs nothing while the
-    /// buffer is deeper than the memory's latency plus two.
+    /// buffer is deeper than the memory's latency plus three (the two negation stages
+    /// and this cycle; see the module docs).
     outstanding: DFF<Bits<8>>,
     popped: DFF<Bit>,
     fetch_depth: Constant<Bits<8>>,
